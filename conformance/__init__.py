@@ -1,0 +1,1 @@
+"""fidoconf conformance suite: pytest plugin, targets, profiles, virtual authenticator, CLI."""

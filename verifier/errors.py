@@ -1,0 +1,193 @@
+"""The closed vocabulary of verification failures.
+
+Every refusal carries one `Code`; tests assert the code, never the message. Codes follow the grammar
+``<object>.<field>.<condition>`` so a reader can find the check from the code alone. The vocabulary is closed:
+adding a check means adding a code here, and `tests/test_error_vocabulary.py` proves every code is produced
+by at least one test.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+
+class Code(str, Enum):
+    # --- configuration handed to the verifier by the caller (not attacker input) ---
+    CONFIG_EXPECTED_CHALLENGE_INVALID = "config.expected_challenge.invalid"
+    CONFIG_EXPECTED_ORIGIN_INVALID = "config.expected_origin.invalid"
+    CONFIG_EXPECTED_RP_ID_INVALID = "config.expected_rp_id.invalid"
+
+    # --- the credential JSON a browser posts ---
+    CREDENTIAL_JSON_INVALID = "credential.json.invalid"
+    CREDENTIAL_ID_MISSING = "credential.id.missing"
+    CREDENTIAL_ID_MISMATCH = "credential.id.mismatch"
+    CREDENTIAL_RAW_ID_MISSING = "credential.raw_id.missing"
+    CREDENTIAL_RAW_ID_MISMATCH = "credential.raw_id.mismatch"
+    CREDENTIAL_TYPE_INVALID = "credential.type.invalid"
+    CREDENTIAL_RESPONSE_MISSING = "credential.response.missing"
+    CREDENTIAL_CLIENT_DATA_JSON_MISSING = "credential.client_data_json.missing"
+    CREDENTIAL_ATTESTATION_OBJECT_MISSING = "credential.attestation_object.missing"
+    CREDENTIAL_TRANSPORTS_INVALID = "credential.transports.invalid"
+
+    # --- encodings ---
+    ENCODING_BASE64URL_INVALID = "encoding.base64url.invalid"
+
+    # --- strict CBOR (CTAP2 canonical profile) ---
+    CBOR_ATTESTATION_OBJECT_MALFORMED = "cbor.attestation_object.malformed"
+    CBOR_ATTESTATION_OBJECT_TRAILING_BYTES = "cbor.attestation_object.trailing_bytes"
+    CBOR_ATTESTATION_OBJECT_TOO_LARGE = "cbor.attestation_object.too_large"
+    CBOR_ATTESTATION_OBJECT_EMPTY = "cbor.attestation_object.empty"
+    CBOR_ITEM_TRUNCATED = "cbor.item.truncated"
+    CBOR_ITEM_INDEFINITE_LENGTH = "cbor.item.indefinite_length"
+    CBOR_ITEM_TAG_FORBIDDEN = "cbor.item.tag_forbidden"
+    CBOR_ITEM_NON_MINIMAL = "cbor.item.non_minimal"
+    CBOR_ITEM_FLOAT_FORBIDDEN = "cbor.item.float_forbidden"
+    CBOR_ITEM_SIMPLE_FORBIDDEN = "cbor.item.simple_forbidden"
+    CBOR_ITEM_RESERVED = "cbor.item.reserved"
+    CBOR_ITEM_TOO_DEEP = "cbor.item.too_deep"
+    CBOR_ITEM_TOO_LARGE = "cbor.item.too_large"
+    CBOR_MAP_DUPLICATE_KEY = "cbor.map.duplicate_key"
+    CBOR_MAP_KEY_TYPE_INVALID = "cbor.map.key_type_invalid"
+    CBOR_MAP_UNSORTED = "cbor.map.unsorted"
+    CBOR_TEXT_INVALID_UTF8 = "cbor.text.invalid_utf8"
+
+    # --- attestation object structure ---
+    ATTESTATION_OBJECT_NOT_MAP = "attestation_object.type.not_map"
+    ATTESTATION_OBJECT_FMT_MISSING = "attestation_object.fmt.missing"
+    ATTESTATION_OBJECT_FMT_TYPE_INVALID = "attestation_object.fmt.type_invalid"
+    ATTESTATION_OBJECT_ATT_STMT_MISSING = "attestation_object.att_stmt.missing"
+    ATTESTATION_OBJECT_ATT_STMT_TYPE_INVALID = "attestation_object.att_stmt.type_invalid"
+    ATTESTATION_OBJECT_AUTH_DATA_MISSING = "attestation_object.auth_data.missing"
+    ATTESTATION_OBJECT_AUTH_DATA_TYPE_INVALID = "attestation_object.auth_data.type_invalid"
+    ATTESTATION_OBJECT_KEY_UNEXPECTED = "attestation_object.key.unexpected"
+    ATTESTATION_FMT_UNSUPPORTED = "attestation.fmt.unsupported"
+    ATTESTATION_FMT_NOT_ALLOWED = "attestation.fmt.not_allowed"
+    ATTESTATION_TYPE_NOT_ALLOWED = "attestation.type.not_allowed"
+
+    # --- client data ---
+    CLIENT_DATA_JSON_INVALID = "client_data.json.invalid"
+    CLIENT_DATA_JSON_DUPLICATE_KEY = "client_data.json.duplicate_key"
+    CLIENT_DATA_TYPE_MISSING = "client_data.type.missing"
+    CLIENT_DATA_TYPE_MISMATCH = "client_data.type.mismatch"
+    CLIENT_DATA_CHALLENGE_MISSING = "client_data.challenge.missing"
+    CLIENT_DATA_CHALLENGE_MISMATCH = "client_data.challenge.mismatch"
+    CLIENT_DATA_ORIGIN_MISSING = "client_data.origin.missing"
+    CLIENT_DATA_ORIGIN_MISMATCH = "client_data.origin.mismatch"
+    CLIENT_DATA_CROSS_ORIGIN_TYPE_INVALID = "client_data.cross_origin.type_invalid"
+    CLIENT_DATA_CROSS_ORIGIN_FORBIDDEN = "client_data.cross_origin.forbidden"
+    CLIENT_DATA_TOP_ORIGIN_FORBIDDEN = "client_data.top_origin.forbidden"
+    CLIENT_DATA_TOP_ORIGIN_MISMATCH = "client_data.top_origin.mismatch"
+    CLIENT_DATA_TOKEN_BINDING_INVALID = "client_data.token_binding.invalid"
+
+    # --- authenticator data ---
+    AUTH_DATA_LENGTH_TOO_SHORT = "auth_data.length.too_short"
+    AUTH_DATA_RP_ID_HASH_MISMATCH = "auth_data.rp_id_hash.mismatch"
+    AUTH_DATA_FLAGS_UP_MISSING = "auth_data.flags.up_missing"
+    AUTH_DATA_FLAGS_UV_MISSING = "auth_data.flags.uv_missing"
+    AUTH_DATA_FLAGS_AT_MISSING = "auth_data.flags.at_missing"
+    AUTH_DATA_FLAGS_BS_WITHOUT_BE = "auth_data.flags.bs_without_be"
+    AUTH_DATA_ATTESTED_CREDENTIAL_DATA_TRUNCATED = "auth_data.attested_credential_data.truncated"
+    AUTH_DATA_CREDENTIAL_ID_EMPTY = "auth_data.credential_id.empty"
+    AUTH_DATA_CREDENTIAL_ID_TOO_LONG = "auth_data.credential_id.too_long"
+    AUTH_DATA_CREDENTIAL_ID_TRUNCATED = "auth_data.credential_id.truncated"
+    AUTH_DATA_CREDENTIAL_PUBLIC_KEY_MISSING = "auth_data.credential_public_key.missing"
+    AUTH_DATA_EXTENSIONS_MISSING = "auth_data.extensions.missing"
+    AUTH_DATA_EXTENSIONS_TYPE_INVALID = "auth_data.extensions.type_invalid"
+    AUTH_DATA_TRAILING_BYTES = "auth_data.trailing_bytes.present"
+    AUTH_DATA_AAGUID_NOT_ZERO = "auth_data.aaguid.not_zero"
+
+    # --- COSE credential public key ---
+    COSE_KEY_TYPE_INVALID = "cose_key.type.not_map"
+    COSE_KEY_LABEL_INVALID = "cose_key.label.invalid"
+    COSE_KEY_PARAM_UNEXPECTED = "cose_key.param.unexpected"
+    COSE_KEY_KTY_MISSING = "cose_key.kty.missing"
+    COSE_KEY_KTY_UNSUPPORTED = "cose_key.kty.unsupported"
+    COSE_KEY_ALG_MISSING = "cose_key.alg.missing"
+    COSE_KEY_ALG_UNSUPPORTED = "cose_key.alg.unsupported"
+    COSE_KEY_ALG_KTY_MISMATCH = "cose_key.alg.kty_mismatch"
+    COSE_KEY_ALG_NOT_ALLOWED = "cose_key.alg.not_allowed"
+    COSE_KEY_CRV_MISSING = "cose_key.crv.missing"
+    COSE_KEY_CRV_UNSUPPORTED = "cose_key.crv.unsupported"
+    COSE_KEY_CRV_ALG_MISMATCH = "cose_key.crv.alg_mismatch"
+    COSE_KEY_X_MISSING = "cose_key.x.missing"
+    COSE_KEY_X_LENGTH_INVALID = "cose_key.x.length_invalid"
+    COSE_KEY_Y_MISSING = "cose_key.y.missing"
+    COSE_KEY_Y_LENGTH_INVALID = "cose_key.y.length_invalid"
+    COSE_KEY_POINT_INVALID = "cose_key.point.invalid"
+    COSE_KEY_N_MISSING = "cose_key.n.missing"
+    COSE_KEY_N_INVALID = "cose_key.n.invalid"
+    COSE_KEY_E_MISSING = "cose_key.e.missing"
+    COSE_KEY_E_INVALID = "cose_key.e.invalid"
+    COSE_KEY_RSA_TOO_SMALL = "cose_key.rsa.too_small"
+    COSE_KEY_PUB_MISSING = "cose_key.pub.missing"
+    COSE_KEY_PUB_LENGTH_INVALID = "cose_key.pub.length_invalid"
+
+    # --- attestation statement (shared by formats) ---
+    ATT_STMT_KEY_UNEXPECTED = "att_stmt.key.unexpected"
+    ATT_STMT_ALG_MISSING = "att_stmt.alg.missing"
+    ATT_STMT_ALG_TYPE_INVALID = "att_stmt.alg.type_invalid"
+    ATT_STMT_ALG_UNSUPPORTED = "att_stmt.alg.unsupported"
+    ATT_STMT_ALG_MISMATCH = "att_stmt.alg.mismatch"
+    ATT_STMT_SIG_MISSING = "att_stmt.sig.missing"
+    ATT_STMT_SIG_TYPE_INVALID = "att_stmt.sig.type_invalid"
+    ATT_STMT_SIG_MALFORMED = "att_stmt.sig.malformed"
+    ATT_STMT_SIG_INVALID = "att_stmt.sig.invalid"
+    ATT_STMT_X5C_TYPE_INVALID = "att_stmt.x5c.type_invalid"
+    ATT_STMT_X5C_EMPTY = "att_stmt.x5c.empty"
+    ATT_STMT_X5C_COUNT_INVALID = "att_stmt.x5c.count_invalid"
+    ATT_STMT_X5C_CERT_INVALID = "att_stmt.x5c.cert_invalid"
+    ATT_STMT_ECDAA_UNSUPPORTED = "att_stmt.ecdaa_key_id.unsupported"
+
+    # --- attestation certificate requirements ---
+    ATT_CERT_VERSION_INVALID = "att_cert.version.invalid"
+    ATT_CERT_SUBJECT_INVALID = "att_cert.subject.invalid"
+    ATT_CERT_BASIC_CONSTRAINTS_CA = "att_cert.basic_constraints.ca_true"
+    ATT_CERT_AAGUID_MISMATCH = "att_cert.aaguid.mismatch"
+    ATT_CERT_AAGUID_CRITICAL = "att_cert.aaguid.critical"
+    ATT_CERT_AAGUID_MALFORMED = "att_cert.aaguid.malformed"
+    ATT_CERT_PUBLIC_KEY_INVALID = "att_cert.public_key.invalid"
+    ATT_CERT_PUBLIC_KEY_MISMATCH = "att_cert.public_key.mismatch"
+    ATT_CERT_EXTENSIONS_MALFORMED = "att_cert.extensions.malformed"
+
+    # --- trust and chains ---
+    TRUST_ANCHOR_MISSING = "trust.anchor.missing"
+    TRUST_CHAIN_UNTRUSTED = "trust.chain.untrusted"
+    TRUST_CHAIN_EXPIRED = "trust.chain.expired"
+    TRUST_CHAIN_NOT_YET_VALID = "trust.chain.not_yet_valid"
+    TRUST_CHAIN_INVALID = "trust.chain.invalid"
+    TRUST_CHAIN_ROOT_INCLUDED = "trust.chain.root_included"
+    TRUST_CHAIN_WEAK_SIGNATURE = "trust.chain.weak_signature"
+
+    # --- the last-resort boundary: a bug in fidoconf, never an expected outcome ---
+    INTERNAL_UNEXPECTED = "internal.unexpected.error"
+
+
+class VerificationError(Exception):
+    """A coded refusal. `code` is stable; `message` is for people; `detail` locates the defect."""
+
+    def __init__(self, code: Code, message: str = "", **detail: Any) -> None:
+        self.code = Code(code)
+        self.message = message or self.code.value
+        self.detail = detail
+        super().__init__(f"{self.code.value}: {self.message}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code.value, "message": self.message, "detail": _jsonable(self.detail)}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def fail(code: Code, message: str = "", **detail: Any) -> VerificationError:
+    """Build an error to raise: ``raise fail(Code.X, "why", where=...)`` reads as the spec step."""
+    return VerificationError(code, message, **detail)
