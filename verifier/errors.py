@@ -133,6 +133,7 @@ class Code(str, Enum):
     ATT_STMT_SIG_TYPE_INVALID = "att_stmt.sig.type_invalid"
     ATT_STMT_SIG_MALFORMED = "att_stmt.sig.malformed"
     ATT_STMT_SIG_INVALID = "att_stmt.sig.invalid"
+    ATT_STMT_X5C_MISSING = "att_stmt.x5c.missing"
     ATT_STMT_X5C_TYPE_INVALID = "att_stmt.x5c.type_invalid"
     ATT_STMT_X5C_EMPTY = "att_stmt.x5c.empty"
     ATT_STMT_X5C_COUNT_INVALID = "att_stmt.x5c.count_invalid"

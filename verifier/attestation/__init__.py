@@ -1,0 +1,58 @@
+"""Attestation statement formats (#sctn-defined-attestation-formats), one module each, in an explicit registry.
+
+A format's `verify(att_stmt, ctx)` checks the statement's own syntax and signature and reports the
+attestation type and trust path. Whether that path is trusted is decided outside the format, in
+`verifier.trust`, as the spec's step "Assess the attestation trustworthiness" is separate from "verify the
+attestation statement".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+
+from ..authdata import AuthenticatorData
+from ..cose import CoseKey
+from ..policy import Policy
+
+ATTESTATION_TYPES = ("none", "self", "basic", "attca", "anonca")
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationContext:
+    auth_data: AuthenticatorData
+    client_data_hash: bytes
+    credential_key: CoseKey
+    policy: Policy
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    attestation_type: str
+    #: x5c order: attestation certificate first.
+    trust_path: tuple[x509.Certificate, ...] = ()
+    #: Format-specific facts worth reporting (TPM manufacturer, SafetyNet timestamp, ...).
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+Verify = Callable[[dict, AttestationContext], StatementResult]
+
+
+def _registry() -> dict[str, Verify]:
+    # Imported here so each format module can import this package's types without a cycle.
+    from . import fido_u2f, none, packed
+
+    registry: dict[str, Verify] = {
+        "none": none.verify,
+        "packed": packed.verify,
+        "fido-u2f": fido_u2f.verify,
+    }
+    return registry
+
+
+REGISTRY: Mapping[str, Verify] = _registry()

@@ -1,0 +1,128 @@
+"""authenticatorData (#sctn-authenticator-data), parsed strictly.
+
+Layout: rpIdHash(32) | flags(1) | signCount(4) | [attestedCredentialData] | [extensions].
+attestedCredentialData (#sctn-attested-credential-data): aaguid(16) | credentialIdLength(2) |
+credentialId(L) | credentialPublicKey (one CBOR item, length known only by parsing it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .encoding import DEFAULT_LIMITS, CborLimits, decode_cbor_prefix
+from .errors import Code, fail
+
+FLAG_UP = 0x01
+FLAG_UV = 0x04
+FLAG_BE = 0x08
+FLAG_BS = 0x10
+FLAG_AT = 0x40
+FLAG_ED = 0x80
+
+#: #sctn-registering-a-new-credential step "Verify that the credentialId is ≤ 1023 bytes."
+MAX_CREDENTIAL_ID_LENGTH = 1023
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    value: int
+
+    @property
+    def up(self) -> bool:
+        return bool(self.value & FLAG_UP)
+
+    @property
+    def uv(self) -> bool:
+        return bool(self.value & FLAG_UV)
+
+    @property
+    def be(self) -> bool:
+        return bool(self.value & FLAG_BE)
+
+    @property
+    def bs(self) -> bool:
+        return bool(self.value & FLAG_BS)
+
+    @property
+    def at(self) -> bool:
+        return bool(self.value & FLAG_AT)
+
+    @property
+    def ed(self) -> bool:
+        return bool(self.value & FLAG_ED)
+
+    def to_json(self) -> dict[str, bool]:
+        return {"up": self.up, "uv": self.uv, "be": self.be, "bs": self.bs, "at": self.at, "ed": self.ed}
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticatorData:
+    raw: bytes
+    rp_id_hash: bytes
+    flags: Flags
+    sign_count: int
+    aaguid: bytes | None
+    credential_id: bytes | None
+    #: The COSE_Key bytes exactly as they appeared on the wire (never re-encoded).
+    credential_public_key: bytes | None
+    extensions: dict[Any, Any] | None
+
+
+def parse_authenticator_data(raw: bytes, *, limits: CborLimits = DEFAULT_LIMITS) -> AuthenticatorData:
+    if len(raw) < 37:
+        raise fail(Code.AUTH_DATA_LENGTH_TOO_SHORT, f"authenticatorData is {len(raw)} bytes, at least 37 needed")
+    flags = Flags(raw[32])
+    # #sctn-authenticator-data: "BS ... If BE is not set, this flag MUST NOT be set."
+    if flags.bs and not flags.be:
+        raise fail(Code.AUTH_DATA_FLAGS_BS_WITHOUT_BE, "backup state set on a credential that is not backup eligible")
+    pos = 37
+    aaguid = credential_id = credential_public_key = None
+    if flags.at:
+        aaguid, credential_id, credential_public_key, pos = _attested_credential_data(raw, pos, limits)
+    extensions = None
+    if flags.ed:
+        extensions, pos = _extensions(raw, pos, limits)
+    if pos != len(raw):
+        # With ED clear the data must end after the key (attack_catalog A2: junk hidden behind a re-encoded key).
+        raise fail(Code.AUTH_DATA_TRAILING_BYTES, f"{len(raw) - pos} byte(s) after the last field", offset=pos)
+    return AuthenticatorData(
+        raw=raw,
+        rp_id_hash=raw[:32],
+        flags=flags,
+        sign_count=int.from_bytes(raw[33:37], "big"),
+        aaguid=aaguid,
+        credential_id=credential_id,
+        credential_public_key=credential_public_key,
+        extensions=extensions,
+    )
+
+
+def _attested_credential_data(raw: bytes, pos: int, limits: CborLimits) -> tuple[bytes, bytes, bytes, int]:
+    if len(raw) < pos + 18:
+        raise fail(Code.AUTH_DATA_ATTESTED_CREDENTIAL_DATA_TRUNCATED, "AT set but fewer than 18 bytes follow")
+    aaguid = raw[pos : pos + 16]
+    length = int.from_bytes(raw[pos + 16 : pos + 18], "big")
+    pos += 18
+    if length == 0:
+        raise fail(Code.AUTH_DATA_CREDENTIAL_ID_EMPTY, "credentialIdLength is 0")
+    if length > MAX_CREDENTIAL_ID_LENGTH:
+        raise fail(Code.AUTH_DATA_CREDENTIAL_ID_TOO_LONG, f"credentialIdLength {length} > {MAX_CREDENTIAL_ID_LENGTH}")
+    if pos + length > len(raw):
+        raise fail(Code.AUTH_DATA_CREDENTIAL_ID_TRUNCATED, f"credentialIdLength {length} exceeds the data")
+    credential_id = raw[pos : pos + length]
+    pos += length
+    if pos == len(raw):
+        raise fail(Code.AUTH_DATA_CREDENTIAL_PUBLIC_KEY_MISSING, "no credential public key after the credential id")
+    # The key's length is where its CBOR item ends on the wire.
+    _, end = decode_cbor_prefix(raw, pos, what="credentialPublicKey", limits=limits)
+    return aaguid, credential_id, raw[pos:end], end
+
+
+def _extensions(raw: bytes, pos: int, limits: CborLimits) -> tuple[dict[Any, Any], int]:
+    if pos == len(raw):
+        raise fail(Code.AUTH_DATA_EXTENSIONS_MISSING, "ED set but no extension data")
+    value, end = decode_cbor_prefix(raw, pos, what="extensions", limits=limits)
+    if not isinstance(value, dict):
+        raise fail(Code.AUTH_DATA_EXTENSIONS_TYPE_INVALID, "extensions is not a CBOR map")
+    return value, end

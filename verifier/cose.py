@@ -1,0 +1,260 @@
+"""COSE_Key (RFC 9052 §7, RFC 9053, RFC 8230, draft-ietf-cose-dilithium) → a cryptography public key, strictly.
+
+#sctn-encoded-credpubkey-examples: "The credential public key ... MUST contain the "alg" parameter and MUST NOT
+contain any other OPTIONAL parameters." Every parameter is checked for presence, type, length and agreement
+with kty/alg/crv before cryptography sees it; cryptography then enforces point-on-curve and key validity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, mldsa, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from .encoding import CborLimits, decode_cbor
+from .errors import Code, fail
+
+KTY_OKP, KTY_EC2, KTY_RSA, KTY_AKP = 1, 2, 3, 7
+CRV_P256, CRV_P384, CRV_P521, CRV_ED25519, CRV_ED448, CRV_SECP256K1 = 1, 2, 3, 6, 7, 8
+
+PublicKey = Any  # a cryptography public key object
+
+
+@dataclass(frozen=True, slots=True)
+class Algorithm:
+    alg: int
+    name: str
+    kty: int
+    #: EC2/OKP curves this alg may use (fully-specified algs name exactly one).
+    curves: tuple[int, ...] = ()
+    hash: type[hashes.HashAlgorithm] | None = None
+    pss: bool = False
+    #: AKP: the public key length in bytes.
+    pub_length: int = 0
+
+
+ALGORITHMS: dict[int, Algorithm] = {
+    a.alg: a
+    for a in (
+        Algorithm(-7, "ES256", KTY_EC2, (CRV_P256,), hashes.SHA256),
+        Algorithm(-35, "ES384", KTY_EC2, (CRV_P384,), hashes.SHA384),
+        Algorithm(-36, "ES512", KTY_EC2, (CRV_P521,), hashes.SHA512),
+        Algorithm(-47, "ES256K", KTY_EC2, (CRV_SECP256K1,), hashes.SHA256),
+        Algorithm(-9, "ESP256", KTY_EC2, (CRV_P256,), hashes.SHA256),
+        Algorithm(-51, "ESP384", KTY_EC2, (CRV_P384,), hashes.SHA384),
+        Algorithm(-52, "ESP512", KTY_EC2, (CRV_P521,), hashes.SHA512),
+        Algorithm(-8, "EdDSA", KTY_OKP, (CRV_ED25519, CRV_ED448)),
+        Algorithm(-19, "Ed25519", KTY_OKP, (CRV_ED25519,)),
+        Algorithm(-53, "Ed448", KTY_OKP, (CRV_ED448,)),
+        Algorithm(-257, "RS256", KTY_RSA, (), hashes.SHA256),
+        Algorithm(-258, "RS384", KTY_RSA, (), hashes.SHA384),
+        Algorithm(-259, "RS512", KTY_RSA, (), hashes.SHA512),
+        Algorithm(-65535, "RS1", KTY_RSA, (), hashes.SHA1),
+        Algorithm(-37, "PS256", KTY_RSA, (), hashes.SHA256, pss=True),
+        Algorithm(-38, "PS384", KTY_RSA, (), hashes.SHA384, pss=True),
+        Algorithm(-39, "PS512", KTY_RSA, (), hashes.SHA512, pss=True),
+        Algorithm(-48, "ML-DSA-44", KTY_AKP, (), pub_length=1312),
+        Algorithm(-49, "ML-DSA-65", KTY_AKP, (), pub_length=1952),
+        Algorithm(-50, "ML-DSA-87", KTY_AKP, (), pub_length=2592),
+    )
+}
+SUPPORTED_ALGORITHMS: tuple[int, ...] = tuple(ALGORITHMS)
+
+_EC_CURVES: dict[int, tuple[Callable[[], ec.EllipticCurve], int]] = {
+    CRV_P256: (ec.SECP256R1, 32),
+    CRV_P384: (ec.SECP384R1, 48),
+    CRV_P521: (ec.SECP521R1, 66),
+    CRV_SECP256K1: (ec.SECP256K1, 32),
+}
+_CURVE_INSTANCES = {crv: factory() for crv, (factory, _) in _EC_CURVES.items()}
+_OKP_LENGTHS = {CRV_ED25519: 32, CRV_ED448: 57}
+_MLDSA = {-48: mldsa.MLDSA44PublicKey, -49: mldsa.MLDSA65PublicKey, -50: mldsa.MLDSA87PublicKey}
+
+#: Labels each kty may carry: 1 kty, 3 alg, and the key parameters. Anything else is an OPTIONAL parameter.
+_ALLOWED_LABELS = {
+    KTY_EC2: frozenset({1, 3, -1, -2, -3}),
+    KTY_OKP: frozenset({1, 3, -1, -2}),
+    KTY_RSA: frozenset({1, 3, -1, -2}),
+    KTY_AKP: frozenset({1, 3, -1}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CoseKey:
+    alg: Algorithm
+    kty: int
+    crv: int | None
+    public_key: PublicKey
+
+
+def parse_cose_key(wire: bytes, *, min_rsa_bits: int, limits: CborLimits) -> CoseKey:
+    """Decode and validate a credential public key given as its exact wire bytes."""
+    params = decode_cbor(wire, what="credentialPublicKey", trailing_code=Code.AUTH_DATA_TRAILING_BYTES, limits=limits)
+    return cose_key_from_map(params, min_rsa_bits=min_rsa_bits)
+
+
+def cose_key_from_map(params: object, *, min_rsa_bits: int) -> CoseKey:
+    if not isinstance(params, dict):
+        raise fail(Code.COSE_KEY_TYPE_INVALID, "credential public key is not a CBOR map")
+    for label in params:
+        if not isinstance(label, int):
+            # Text labels ('kty', 'OKP') are what broken firmware emits (attack_catalog C); COSE keys use ints here.
+            raise fail(Code.COSE_KEY_LABEL_INVALID, f"label {label!r} is not an integer")
+    kty = params.get(1)
+    if kty is None:
+        raise fail(Code.COSE_KEY_KTY_MISSING, "kty (1) missing")
+    if kty not in _ALLOWED_LABELS:
+        raise fail(Code.COSE_KEY_KTY_UNSUPPORTED, f"kty {kty!r} unsupported")
+    alg_id = params.get(3)
+    if alg_id is None:
+        raise fail(Code.COSE_KEY_ALG_MISSING, "alg (3) missing")
+    alg = ALGORITHMS.get(alg_id) if isinstance(alg_id, int) and not isinstance(alg_id, bool) else None
+    if alg is None:
+        raise fail(Code.COSE_KEY_ALG_UNSUPPORTED, f"alg {alg_id!r} unsupported")
+    if alg.kty != kty:
+        raise fail(Code.COSE_KEY_ALG_KTY_MISMATCH, f"alg {alg.name} needs kty {alg.kty}, key has {kty}")
+    extra = set(params) - _ALLOWED_LABELS[kty]
+    if extra:
+        raise fail(Code.COSE_KEY_PARAM_UNEXPECTED, f"unexpected parameter(s) {sorted(extra)}")
+    loader = _LOADERS[kty]
+    crv, public_key = loader(params, alg, min_rsa_bits)
+    return CoseKey(alg=alg, kty=kty, crv=crv, public_key=public_key)
+
+
+def _bytes_param(params: dict, label: int, missing: Code, length: int | None, bad_length: Code) -> bytes:
+    value = params.get(label)
+    if value is None:
+        raise fail(missing, f"parameter {label} missing")
+    if not isinstance(value, bytes):
+        raise fail(bad_length, f"parameter {label} is {type(value).__name__}, not a byte string")
+    if length is not None and len(value) != length:
+        raise fail(bad_length, f"parameter {label} is {len(value)} bytes, expected {length}")
+    return value
+
+
+def _curve(params: dict, alg: Algorithm) -> int:
+    crv = params.get(-1)
+    if crv is None:
+        raise fail(Code.COSE_KEY_CRV_MISSING, "crv (-1) missing")
+    if crv not in alg.curves:
+        known = crv in _EC_CURVES or crv in _OKP_LENGTHS
+        code = Code.COSE_KEY_CRV_ALG_MISMATCH if known else Code.COSE_KEY_CRV_UNSUPPORTED
+        raise fail(code, f"crv {crv!r} is not allowed with {alg.name}")
+    return crv
+
+
+def _load_ec2(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[int, PublicKey]:
+    crv = _curve(params, alg)
+    size = _EC_CURVES[crv][1]
+    x = _bytes_param(params, -2, Code.COSE_KEY_X_MISSING, size, Code.COSE_KEY_X_LENGTH_INVALID)
+    # A boolean y is point compression, which WebAuthn's EC2 keys do not use.
+    y = _bytes_param(params, -3, Code.COSE_KEY_Y_MISSING, size, Code.COSE_KEY_Y_LENGTH_INVALID)
+    try:
+        key = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE_INSTANCES[crv], b"\x04" + x + y)
+    except ValueError:
+        raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve") from None
+    return crv, key
+
+
+def _load_okp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[int, PublicKey]:
+    crv = _curve(params, alg)
+    x = _bytes_param(params, -2, Code.COSE_KEY_X_MISSING, _OKP_LENGTHS[crv], Code.COSE_KEY_X_LENGTH_INVALID)
+    try:
+        if crv == CRV_ED25519:
+            return crv, ed25519.Ed25519PublicKey.from_public_bytes(x)
+        return crv, ed448.Ed448PublicKey.from_public_bytes(x)
+    except (ValueError, UnsupportedAlgorithm):
+        raise fail(Code.COSE_KEY_POINT_INVALID, "OKP public key is invalid") from None
+
+
+def _load_rsa(params: dict, alg: Algorithm, min_rsa_bits: int) -> tuple[None, PublicKey]:
+    n_bytes = _bytes_param(params, -1, Code.COSE_KEY_N_MISSING, None, Code.COSE_KEY_N_INVALID)
+    e_bytes = _bytes_param(params, -2, Code.COSE_KEY_E_MISSING, None, Code.COSE_KEY_E_INVALID)
+    # RFC 8230 §4: "The octet sequence MUST utilize the minimum number of octets needed to represent the value."
+    if not n_bytes or n_bytes[0] == 0:
+        raise fail(Code.COSE_KEY_N_INVALID, "modulus is empty or has a leading zero octet")
+    if not e_bytes or e_bytes[0] == 0:
+        raise fail(Code.COSE_KEY_E_INVALID, "exponent is empty or has a leading zero octet")
+    n, e = int.from_bytes(n_bytes, "big"), int.from_bytes(e_bytes, "big")
+    if e < 3 or e % 2 == 0 or e >= n:
+        raise fail(Code.COSE_KEY_E_INVALID, f"exponent {e} is not an odd value in [3, n)")
+    if n.bit_length() < min_rsa_bits:
+        raise fail(Code.COSE_KEY_RSA_TOO_SMALL, f"{n.bit_length()}-bit modulus is below {min_rsa_bits}")
+    try:
+        return None, rsa.RSAPublicNumbers(e, n).public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        raise fail(Code.COSE_KEY_N_INVALID, "RSA public key is invalid") from None
+
+
+def _load_akp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[None, PublicKey]:
+    pub = _bytes_param(params, -1, Code.COSE_KEY_PUB_MISSING, alg.pub_length, Code.COSE_KEY_PUB_LENGTH_INVALID)
+    try:
+        return None, _MLDSA[alg.alg].from_public_bytes(pub)
+    except (ValueError, UnsupportedAlgorithm):
+        raise fail(Code.COSE_KEY_PUB_LENGTH_INVALID, "ML-DSA public key is invalid") from None
+
+
+_LOADERS = {KTY_EC2: _load_ec2, KTY_OKP: _load_okp, KTY_RSA: _load_rsa, KTY_AKP: _load_akp}
+
+_ECDSA = {h: ec.ECDSA(h()) for h in (hashes.SHA256, hashes.SHA384, hashes.SHA512)}
+
+
+def verify_signature(*, public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:
+    """Verify `signature` over `data` with `alg`; refuse key/alg disagreements and non-DER ECDSA signatures."""
+    if not isinstance(signature, bytes):
+        raise fail(Code.ATT_STMT_SIG_TYPE_INVALID, "sig is not a byte string")
+    try:
+        _VERIFIERS[alg.kty](public_key, alg, signature, data)
+    except InvalidSignature:
+        raise fail(Code.ATT_STMT_SIG_INVALID, f"{alg.name} signature does not verify") from None
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise fail(Code.ATT_STMT_SIG_MALFORMED, f"{alg.name} signature unusable: {exc}") from None
+
+
+def _verify_ecdsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != _CURVE_INSTANCES[
+        alg.curves[0]
+    ].name:
+        raise fail(Code.ATT_STMT_ALG_MISMATCH, f"{alg.name} does not fit the signing key")
+    # Signatures are DER (#sctn-signature-attestation-types); one value, one encoding: refuse BER, trailing bytes,
+    # extra INTEGERs and out-of-range r/s (attack_catalog D) before OpenSSL decides.
+    try:
+        r, s = decode_dss_signature(signature)
+    except ValueError:
+        raise fail(Code.ATT_STMT_SIG_MALFORMED, "ECDSA signature is not a DER SEQUENCE of two INTEGERs") from None
+    if r <= 0 or s <= 0 or encode_dss_signature(r, s) != signature:
+        raise fail(Code.ATT_STMT_SIG_MALFORMED, "ECDSA signature is not canonical DER")
+    public_key.verify(signature, data, _ECDSA.get(alg.hash) or ec.ECDSA(alg.hash()))
+
+
+def _verify_okp(public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:
+    expected = ed25519.Ed25519PublicKey if CRV_ED25519 in alg.curves else ed448.Ed448PublicKey
+    if not isinstance(public_key, expected) and not (
+        alg.alg == -8 and isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey))
+    ):
+        raise fail(Code.ATT_STMT_ALG_MISMATCH, f"{alg.name} does not fit the signing key")
+    public_key.verify(signature, data)
+
+
+def _verify_rsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise fail(Code.ATT_STMT_ALG_MISMATCH, f"{alg.name} does not fit the signing key")
+    if len(signature) != (public_key.key_size + 7) // 8:
+        raise fail(Code.ATT_STMT_SIG_MALFORMED, "RSA signature length differs from the modulus length")
+    hash_alg = alg.hash()
+    pad = padding.PSS(padding.MGF1(hash_alg), padding.PSS.DIGEST_LENGTH) if alg.pss else padding.PKCS1v15()
+    public_key.verify(signature, data, pad, hash_alg)
+
+
+def _verify_mldsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:
+    if not isinstance(public_key, _MLDSA[alg.alg]):
+        raise fail(Code.ATT_STMT_ALG_MISMATCH, f"{alg.name} does not fit the signing key")
+    public_key.verify(signature, data)
+
+
+_VERIFIERS = {KTY_EC2: _verify_ecdsa, KTY_OKP: _verify_okp, KTY_RSA: _verify_rsa, KTY_AKP: _verify_mldsa}

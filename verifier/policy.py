@@ -1,0 +1,97 @@
+"""Relying-party policy: every SHOULD-level or deployment-dependent decision, in one value object.
+
+The MUSTs of WebAuthn are not here: they are not negotiable. What is here is what the spec leaves to the RP
+(#sctn-registering-a-new-credential: "as determined by Relying Party policy") or what libraries disagree on.
+Three named presets: `strict` (the reference default), `fido-conformance` (what the FIDO Alliance tool
+expects a server to accept) and `permissive` (every SHOULD relaxed, for interop triage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .encoding import CborLimits
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    # --- client data ---
+    #: #dom-collectedclientdata-crossorigin: accept a credential created in a cross-origin iframe.
+    allow_cross_origin: bool = False
+    #: #dom-collectedclientdata-toporigin: top-level origins accepted when clientData carries topOrigin.
+    allowed_top_origins: tuple[str, ...] = ()
+    #: Duplicate keys in clientDataJSON: JSON parsers disagree on which one wins; strict refuses.
+    reject_duplicate_client_data_keys: bool = True
+    #: "strict": tokenBinding must be a dict with a valid status; "lenient": any non-dict value is ignored.
+    token_binding: str = "strict"
+    # --- authenticator data ---
+    require_user_verification: bool = False
+    # --- keys, algorithms and formats ---
+    min_rsa_bits: int = 2048
+    #: SHA-1 anywhere (RS1 credential/attestation alg, SHA-1 certificate signatures).
+    allow_sha1: bool = False
+    #: fido-u2f: the AAGUID of a U2F authenticator is all zeros (CTAP2 #u2f-authenticatorMakeCredential-interoperability).
+    u2f_require_zero_aaguid: bool = True
+    #: Formats accepted at all; None means every registered format.
+    allowed_formats: tuple[str, ...] | None = None
+    #: Attestation types accepted (none, self, basic, attca, anonca); None means all.
+    allowed_attestation_types: tuple[str, ...] | None = None
+    #: Refuse registrations whose attestation path does not chain to a configured anchor.
+    require_trusted_attestation: bool = False
+    # --- format-specific (used by tpm, android-key, android-safetynet; see their modules) ---
+    allow_test_tpm_vendors: bool = False
+    android_key_require_tee: bool = False
+    safetynet_require_cts_profile_match: bool = True
+    safetynet_max_age_ms: int = 60_000
+    # --- strict CBOR profile ---
+    cbor: CborLimits = field(default_factory=CborLimits)
+
+    @classmethod
+    def preset(cls, name: str) -> Policy:
+        try:
+            return PRESETS[name]
+        except KeyError:
+            raise ValueError(f"unknown policy preset {name!r}; known: {', '.join(sorted(PRESETS))}") from None
+
+    @classmethod
+    def from_json(cls, value: str | dict[str, Any] | None) -> Policy:
+        """A vector's `policy`: a preset name, or {"preset": name, <field>: value, ...} overrides."""
+        if value is None:
+            return PRESETS["strict"]
+        if isinstance(value, str):
+            return cls.preset(value)
+        overrides = dict(value)
+        base = cls.preset(overrides.pop("preset", "strict"))
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown policy field(s): {', '.join(sorted(unknown))}")
+        for key, val in list(overrides.items()):
+            if isinstance(val, list):
+                overrides[key] = tuple(val)
+            if key == "cbor" and isinstance(val, dict):
+                overrides[key] = replace(base.cbor, **val)
+        return replace(base, **overrides)
+
+
+PRESETS: dict[str, Policy] = {
+    "strict": Policy(),
+    "fido-conformance": Policy(
+        allow_sha1=True,
+        allow_test_tpm_vendors=True,
+        token_binding="lenient",
+        u2f_require_zero_aaguid=True,
+        require_trusted_attestation=True,
+    ),
+    "permissive": Policy(
+        allow_cross_origin=True,
+        token_binding="lenient",
+        allow_sha1=True,
+        u2f_require_zero_aaguid=False,
+        allow_test_tpm_vendors=True,
+        safetynet_require_cts_profile_match=False,
+        reject_duplicate_client_data_keys=False,
+        cbor=CborLimits(require_minimal=False),
+    ),
+}
