@@ -8,11 +8,11 @@ by at least one test.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Code(str, Enum):
+class Code(StrEnum):
     # --- configuration handed to the verifier by the caller (not attacker input) ---
     CONFIG_EXPECTED_CHALLENGE_INVALID = "config.expected_challenge.invalid"
     CONFIG_EXPECTED_ORIGIN_INVALID = "config.expected_origin.invalid"
