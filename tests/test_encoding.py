@@ -1,0 +1,104 @@
+"""Strict base64url and the CTAP2 CBOR profile: each malformation has its own code."""
+
+import cbor2
+import pytest
+
+from verifier.encoding import CborLimits, b64url_decode, b64url_encode, decode_cbor, decode_cbor_prefix
+from verifier.errors import Code, VerificationError
+
+TRAILING = Code.CBOR_ATTESTATION_OBJECT_TRAILING_BYTES
+
+
+def code_of(fn, *args, **kwargs) -> Code:
+    with pytest.raises(VerificationError) as info:
+        fn(*args, **kwargs)
+    return info.value.code
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00", b"\xff" * 7, bytes(range(256))])
+def test_base64url_round_trip(data):
+    assert b64url_decode(b64url_encode(data), field="x") == data
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["AQ==", "AQ=", "a+b/", "ab cd", "A", "AR", "AQID\n", 5, None, "é"],
+    ids=["padding", "half-padding", "std-alphabet", "space", "len-1-mod-4", "nonzero-pad-bits", "newline", "int",
+         "none", "non-ascii"],
+)
+def test_base64url_rejects_other_spellings(text):
+    assert code_of(b64url_decode, text, field="x") is Code.ENCODING_BASE64URL_INVALID
+
+
+def decode(data: bytes, **limits):
+    return decode_cbor(data, what="test", trailing_code=TRAILING, limits=CborLimits(**limits))
+
+
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        (cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": b"\x01"}), {"fmt": "none", "attStmt": {}, "authData": b"\x01"}),
+        (bytes.fromhex("a2 01 02 20 f5".replace(" ", "")), {1: 2, -1: True}),
+        (bytes.fromhex("83 f4 f5 f6"), [False, True, None]),
+        (bytes.fromhex("1b ffffffffffffffff".replace(" ", "")), 2**64 - 1),
+    ],
+)
+def test_decodes_well_formed_items(data, value):
+    assert decode(data) == value
+
+
+@pytest.mark.parametrize(
+    ("hexdata", "code"),
+    [
+        ("a0 00", TRAILING),
+        ("", Code.CBOR_ITEM_TRUNCATED),
+        ("43 0102", Code.CBOR_ITEM_TRUNCATED),
+        ("5b 7fffffffffffffff", Code.CBOR_ITEM_TRUNCATED),
+        ("9a ffffffff", Code.CBOR_ITEM_TRUNCATED),
+        ("9b ffffffffffffffff", Code.CBOR_ITEM_TRUNCATED),
+        ("19", Code.CBOR_ITEM_TRUNCATED),
+        ("bf 01 02 ff", Code.CBOR_ITEM_INDEFINITE_LENGTH),
+        ("5f 41 01 ff", Code.CBOR_ITEM_INDEFINITE_LENGTH),
+        ("ff", Code.CBOR_ITEM_INDEFINITE_LENGTH),
+        ("1c", Code.CBOR_ITEM_RESERVED),
+        ("c2 41 01", Code.CBOR_ITEM_TAG_FORBIDDEN),
+        ("d8 18 41 01", Code.CBOR_ITEM_TAG_FORBIDDEN),
+        ("f9 3c00", Code.CBOR_ITEM_FLOAT_FORBIDDEN),
+        ("fb 3ff0000000000000", Code.CBOR_ITEM_FLOAT_FORBIDDEN),
+        ("f7", Code.CBOR_ITEM_SIMPLE_FORBIDDEN),
+        ("f0", Code.CBOR_ITEM_SIMPLE_FORBIDDEN),
+        ("18 05", Code.CBOR_ITEM_NON_MINIMAL),
+        ("38 06", Code.CBOR_ITEM_NON_MINIMAL),
+        ("59 0001 00", Code.CBOR_ITEM_NON_MINIMAL),
+        ("a2 01 02 01 03", Code.CBOR_MAP_DUPLICATE_KEY),
+        ("a2 61 61 01 61 61 02", Code.CBOR_MAP_DUPLICATE_KEY),
+        ("a2 01 02 f5 03", Code.CBOR_MAP_KEY_TYPE_INVALID),
+        ("a1 41 01 02", Code.CBOR_MAP_KEY_TYPE_INVALID),
+        ("a1 82 01 02 01", Code.CBOR_MAP_KEY_TYPE_INVALID),
+        ("62 c328", Code.CBOR_TEXT_INVALID_UTF8),
+        ("81 81 81 81 81 81 01", Code.CBOR_ITEM_TOO_DEEP),
+    ],
+)
+def test_refuses_each_malformation_with_its_code(hexdata, code):
+    assert code_of(decode, bytes.fromhex(hexdata.replace(" ", ""))) is code
+
+
+def test_non_minimal_allowed_when_policy_relaxes_it():
+    assert decode(bytes.fromhex("1805"), require_minimal=False) == 5
+
+
+def test_unsorted_keys_refused_only_when_required():
+    data = bytes.fromhex("a2 02 00 01 00".replace(" ", ""))
+    assert decode(data) == {2: 0, 1: 0}
+    assert code_of(decode, data, require_sorted=True) is Code.CBOR_MAP_UNSORTED
+
+
+def test_size_limit():
+    assert code_of(decode, cbor2.dumps(b"x" * 100), max_size=50) is Code.CBOR_ITEM_TOO_LARGE
+
+
+def test_prefix_reports_the_wire_end_not_a_re_encoding():
+    # A key encoded with a non-minimal head is longer on the wire than its re-encoding: the end must be the wire one.
+    item = bytes.fromhex("a1 01 18 02".replace(" ", ""))
+    value, end = decode_cbor_prefix(item + b"junk", 0, what="k", limits=CborLimits(require_minimal=False))
+    assert value == {1: 2} and end == len(item)
