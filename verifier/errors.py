@@ -17,6 +17,8 @@ class Code(StrEnum):
     CONFIG_EXPECTED_CHALLENGE_INVALID = "config.expected_challenge.invalid"
     CONFIG_EXPECTED_ORIGIN_INVALID = "config.expected_origin.invalid"
     CONFIG_EXPECTED_RP_ID_INVALID = "config.expected_rp_id.invalid"
+    CONFIG_METADATA_TRUST_ROOT_INVALID = "config.metadata_trust_root.invalid"
+    CONFIG_METADATA_CRL_INVALID = "config.metadata_crl.invalid"
 
     # --- the credential JSON a browser posts ---
     CREDENTIAL_JSON_INVALID = "credential.json.invalid"
@@ -159,6 +161,21 @@ class Code(StrEnum):
     TRUST_CHAIN_INVALID = "trust.chain.invalid"
     TRUST_CHAIN_ROOT_INCLUDED = "trust.chain.root_included"
     TRUST_CHAIN_WEAK_SIGNATURE = "trust.chain.weak_signature"
+
+    # --- metadata (FIDO MDS3 BLOB and its entries) ---
+    METADATA_BLOB_MALFORMED = "metadata.blob.malformed"
+    METADATA_BLOB_SIGNATURE_INVALID = "metadata.blob.signature_invalid"
+    METADATA_BLOB_CHAIN_UNTRUSTED = "metadata.blob.chain_untrusted"
+    METADATA_BLOB_SIGNER_REVOKED = "metadata.blob.signer_revoked"
+    METADATA_BLOB_STALE = "metadata.blob.stale"
+    METADATA_ENTRY_UNKNOWN_AAGUID = "metadata.entry.unknown_aaguid"
+    METADATA_STATUS_REVOKED = "metadata.status.revoked"
+    METADATA_STATUS_ATTESTATION_KEY_COMPROMISE = "metadata.status.attestation_key_compromise"
+    METADATA_STATUS_USER_VERIFICATION_BYPASS = "metadata.status.user_verification_bypass"
+    METADATA_STATUS_USER_KEY_REMOTE_COMPROMISE = "metadata.status.user_key_remote_compromise"
+    METADATA_STATUS_USER_KEY_PHYSICAL_COMPROMISE = "metadata.status.user_key_physical_compromise"
+    METADATA_ATTESTATION_TYPE_NOT_LISTED = "metadata.attestation_type.not_listed"
+    METADATA_ALGORITHM_NOT_LISTED = "metadata.algorithm.not_listed"
 
     # --- the last-resort boundary: a bug in fidoconf, never an expected outcome ---
     INTERNAL_UNEXPECTED = "internal.unexpected.error"
