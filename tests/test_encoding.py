@@ -102,3 +102,9 @@ def test_prefix_reports_the_wire_end_not_a_re_encoding():
     item = bytes.fromhex("a1 01 18 02".replace(" ", ""))
     value, end = decode_cbor_prefix(item + b"junk", 0, what="k", limits=CborLimits(require_minimal=False))
     assert value == {1: 2} and end == len(item)
+
+
+def test_duplicates_found_across_spellings_when_non_minimal_is_allowed():
+    for hexdata in ("a2 05 00 18 05 00", "a2 61 61 00 78 01 61 00", "a2 20 00 38 00 00"):
+        data = bytes.fromhex(hexdata.replace(" ", ""))
+        assert code_of(decode, data, require_minimal=False) is Code.CBOR_MAP_DUPLICATE_KEY

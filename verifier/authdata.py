@@ -67,6 +67,8 @@ class AuthenticatorData:
     #: The COSE_Key bytes exactly as they appeared on the wire (never re-encoded).
     credential_public_key: bytes | None
     extensions: dict[Any, Any] | None
+    #: The key as decoded while measuring it, so the verifier does not decode the same bytes twice.
+    credential_public_key_params: Any = None
 
 
 def parse_authenticator_data(raw: bytes, *, limits: CborLimits = DEFAULT_LIMITS) -> AuthenticatorData:
@@ -77,9 +79,9 @@ def parse_authenticator_data(raw: bytes, *, limits: CborLimits = DEFAULT_LIMITS)
     if flags.bs and not flags.be:
         raise fail(Code.AUTH_DATA_FLAGS_BS_WITHOUT_BE, "backup state set on a credential that is not backup eligible")
     pos = 37
-    aaguid = credential_id = credential_public_key = None
+    aaguid = credential_id = credential_public_key = key_params = None
     if flags.at:
-        aaguid, credential_id, credential_public_key, pos = _attested_credential_data(raw, pos, limits)
+        aaguid, credential_id, credential_public_key, key_params, pos = _attested_credential_data(raw, pos, limits)
     extensions = None
     if flags.ed:
         extensions, pos = _extensions(raw, pos, limits)
@@ -95,10 +97,11 @@ def parse_authenticator_data(raw: bytes, *, limits: CborLimits = DEFAULT_LIMITS)
         credential_id=credential_id,
         credential_public_key=credential_public_key,
         extensions=extensions,
+        credential_public_key_params=key_params,
     )
 
 
-def _attested_credential_data(raw: bytes, pos: int, limits: CborLimits) -> tuple[bytes, bytes, bytes, int]:
+def _attested_credential_data(raw: bytes, pos: int, limits: CborLimits) -> tuple[bytes, bytes, bytes, Any, int]:
     if len(raw) < pos + 18:
         raise fail(Code.AUTH_DATA_ATTESTED_CREDENTIAL_DATA_TRUNCATED, "AT set but fewer than 18 bytes follow")
     aaguid = raw[pos : pos + 16]
@@ -115,8 +118,8 @@ def _attested_credential_data(raw: bytes, pos: int, limits: CborLimits) -> tuple
     if pos == len(raw):
         raise fail(Code.AUTH_DATA_CREDENTIAL_PUBLIC_KEY_MISSING, "no credential public key after the credential id")
     # The key's length is where its CBOR item ends on the wire.
-    _, end = decode_cbor_prefix(raw, pos, what="credentialPublicKey", limits=limits)
-    return aaguid, credential_id, raw[pos:end], end
+    params, end = decode_cbor_prefix(raw, pos, what="credentialPublicKey", limits=limits)
+    return aaguid, credential_id, raw[pos:end], params, end
 
 
 def _extensions(raw: bytes, pos: int, limits: CborLimits) -> tuple[dict[Any, Any], int]:

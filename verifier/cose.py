@@ -221,15 +221,23 @@ def _verify_ecdsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data:
         alg.curves[0]
     ].name:
         raise fail(Code.ATT_STMT_ALG_MISMATCH, f"{alg.name} does not fit the signing key")
-    # Signatures are DER (#sctn-signature-attestation-types); one value, one encoding: refuse BER, trailing bytes,
-    # extra INTEGERs and out-of-range r/s (attack_catalog D) before OpenSSL decides.
+    try:
+        public_key.verify(signature, data, _ECDSA.get(alg.hash) or ec.ECDSA(alg.hash()))
+    except InvalidSignature:
+        # Signatures are DER (#sctn-signature-attestation-types). OpenSSL already refuses BER, trailing bytes,
+        # extra INTEGERs and out-of-range r/s (attack_catalog D); classifying only on failure keeps the valid
+        # path at one verify while still telling "malformed" from "wrong" to the caller.
+        _classify_ecdsa_failure(signature)
+        raise
+
+
+def _classify_ecdsa_failure(signature: bytes) -> None:
     try:
         r, s = decode_dss_signature(signature)
     except ValueError:
         raise fail(Code.ATT_STMT_SIG_MALFORMED, "ECDSA signature is not a DER SEQUENCE of two INTEGERs") from None
     if r <= 0 or s <= 0 or encode_dss_signature(r, s) != signature:
         raise fail(Code.ATT_STMT_SIG_MALFORMED, "ECDSA signature is not canonical DER")
-    public_key.verify(signature, data, _ECDSA.get(alg.hash) or ec.ECDSA(alg.hash()))
 
 
 def _verify_okp(public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:

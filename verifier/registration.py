@@ -25,7 +25,7 @@ from .clientdata import (
     check_type,
     parse_client_data,
 )
-from .cose import CoseKey, parse_cose_key
+from .cose import CoseKey, cose_key_from_map
 from .encoding import b64url_decode, decode_cbor
 from .errors import Code, VerificationError, fail
 from .policy import PRESETS, Policy
@@ -154,7 +154,7 @@ def _verify(
     if auth_data.credential_id != raw_id:
         # #sctn-registering-a-new-credential: the credential's rawId is the credentialId in authData.
         raise fail(Code.CREDENTIAL_RAW_ID_MISMATCH, "rawId differs from the credentialId in authenticatorData")
-    key = parse_cose_key(auth_data.credential_public_key, min_rsa_bits=policy.min_rsa_bits, limits=policy.cbor)
+    key = cose_key_from_map(auth_data.credential_public_key_params, min_rsa_bits=policy.min_rsa_bits)
     # Step 20: "Verify that the "alg" parameter in the credential public key in authData matches the alg
     # attribute of one of the items in pkOptions.pubKeyCredParams."
     if expected_algorithms is not None and key.alg.alg not in expected_algorithms:
@@ -197,8 +197,10 @@ def _credential_fields(credential: Mapping[str, Any]) -> tuple[bytes, bytes, byt
     if "rawId" not in credential:
         raise fail(Code.CREDENTIAL_RAW_ID_MISSING, "credential.rawId missing")
     raw_id = b64url_decode(credential["rawId"], field="rawId")
-    # #dom-credential-id: id is the base64url encoding of rawId; with strict decoding equal bytes mean equal text.
-    if b64url_decode(credential["id"], field="id") != raw_id:
+    # #dom-credential-id: id is the base64url encoding of rawId. Strict base64url gives each byte string exactly
+    # one spelling, so comparing the texts is comparing the decoded values.
+    if credential["id"] != credential["rawId"]:
+        b64url_decode(credential["id"], field="id")
         raise fail(Code.CREDENTIAL_ID_MISMATCH, "credential.id is not the base64url of rawId")
     # Step 3 (#sctn-registering-a-new-credential): the credential's type is "public-key".
     if credential.get("type") != "public-key":
