@@ -130,6 +130,7 @@ class Code(StrEnum):
     ATT_STMT_ALG_MISSING = "att_stmt.alg.missing"
     ATT_STMT_ALG_TYPE_INVALID = "att_stmt.alg.type_invalid"
     ATT_STMT_ALG_UNSUPPORTED = "att_stmt.alg.unsupported"
+    ATT_STMT_ALG_SHA1_FORBIDDEN = "att_stmt.alg.sha1_forbidden"
     ATT_STMT_ALG_MISMATCH = "att_stmt.alg.mismatch"
     ATT_STMT_SIG_MISSING = "att_stmt.sig.missing"
     ATT_STMT_SIG_TYPE_INVALID = "att_stmt.sig.type_invalid"
@@ -176,6 +177,10 @@ class Code(StrEnum):
     METADATA_STATUS_USER_KEY_PHYSICAL_COMPROMISE = "metadata.status.user_key_physical_compromise"
     METADATA_ATTESTATION_TYPE_NOT_LISTED = "metadata.attestation_type.not_listed"
     METADATA_ALGORITHM_NOT_LISTED = "metadata.algorithm.not_listed"
+
+    # --- format-specific ---
+    ATT_CERT_NONCE_MISMATCH = "att_cert.nonce.mismatch"
+    SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE = "safetynet_response.cts_profile_match.false"
 
     # --- the last-resort boundary: a bug in fidoconf, never an expected outcome ---
     INTERNAL_UNEXPECTED = "internal.unexpected.error"

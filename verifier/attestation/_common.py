@@ -29,7 +29,7 @@ def statement_alg(att_stmt: dict, *, policy: Policy) -> Algorithm:
     if alg is None:
         raise fail(Code.ATT_STMT_ALG_UNSUPPORTED, f"attStmt.alg {value} is not a supported algorithm")
     if alg.alg == -65535 and not policy.allow_sha1:
-        raise fail(Code.ATT_STMT_ALG_UNSUPPORTED, "attStmt.alg RS1 (SHA-1) is refused by policy")
+        raise fail(Code.ATT_STMT_ALG_SHA1_FORBIDDEN, "attStmt.alg RS1 (SHA-1) is refused by policy")
     return alg
 
 
