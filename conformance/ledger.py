@@ -1,0 +1,98 @@
+"""vectors/ledger.json: every test ID ever issued, append-only.
+
+`python -m conformance.ledger sync` records the IDs of new recipes, hand-written cases and vectors (vectors get
+the next free number of their group: VEC-<FMT>-{P|F}NN); it never renumbers or deletes. An ID whose case
+disappeared is kept with `"retired": true`. tests/test_ledger.py fails on a reused, renamed or unrecorded ID.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .cases import ID_PATTERN, LEDGER, ROOT, all_recipe_files
+
+VECTOR_GROUPS = {
+    "none": "NONE",
+    "packed-self": "PSELF",
+    "packed-x5c": "PFULL",
+    "packed": "PACKED",
+    "fido-u2f": "U2F",
+    "tpm": "TPM",
+    "android-key": "AKEY",
+    "android-safetynet": "ASN",
+    "apple": "APPLE",
+    "compound": "COMP",
+}
+
+
+def read() -> dict[str, Any]:
+    if not LEDGER.exists():
+        return {"ids": {}}
+    return json.loads(LEDGER.read_text(encoding="utf-8"))
+
+
+def write(ledger: dict[str, Any]) -> None:
+    ledger["ids"] = dict(sorted(ledger["ids"].items()))
+    LEDGER.write_text(json.dumps(ledger, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def recipe_entries() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for path in all_recipe_files():
+        for recipe in json.loads(path.read_text(encoding="utf-8"))["recipes"]:
+            found[recipe["id"]] = {"title": recipe["title"], "fido_ref": recipe.get("fido_ref"), "source": path.name}
+    return found
+
+
+def vector_files() -> list[Path]:
+    return sorted(p for kind in ("real", "generated") for p in (ROOT / "vectors" / kind).glob("*/*.json"))
+
+
+def vector_key(path: Path) -> str:
+    return path.relative_to(ROOT / "vectors").as_posix()
+
+
+def sync(hand_written: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Record new IDs; return them. Existing entries are never changed."""
+    ledger = read()
+    ids: dict[str, dict[str, Any]] = ledger["ids"]
+    added = []
+    for case_id, entry in {**recipe_entries(), **(hand_written or {})}.items():
+        if case_id not in ids:
+            ids[case_id] = entry
+            added.append(case_id)
+    known_vectors = {e["vector"] for e in ids.values() if "vector" in e}
+    for path in vector_files():
+        key = vector_key(path)
+        if key in known_vectors:
+            continue
+        vector = json.loads(path.read_text(encoding="utf-8"))
+        group = VECTOR_GROUPS.get(path.parent.name, path.parent.name.upper().replace("-", ""))
+        kind = "P" if vector.get("expect") == "accept" else "F"
+        prefix = f"VEC{'R' if '/real/' in f'/{key}' else 'G'}-{group}-{kind}"
+        taken = {int(i[-2:]) for i in ids if i.startswith(prefix)}
+        number = next(n for n in range(1, 100) if n not in taken)
+        case_id = f"{prefix}{number:02d}"
+        assert ID_PATTERN.match(case_id), case_id
+        ids[case_id] = {"title": vector.get("id") or path.stem, "vector": key}
+        added.append(case_id)
+    write(ledger)
+    return added
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["sync"]:
+        print("usage: python -m conformance.ledger sync", file=sys.stderr)
+        return 2
+    from .suites import hand_written_cases
+
+    added = sync(hand_written_cases())
+    print(f"ledger: {len(added)} new ID(s)" + (": " + ", ".join(added) if added else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

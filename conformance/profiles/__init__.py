@@ -1,0 +1,87 @@
+"""Profiles: how one API flavour enrolls, hands out creation options, takes an attestation, reports status.
+
+A suite test speaks only this interface, so every flavour-independent case (Resp-1..Resp-8 analogues) runs
+against every flavour; a flavour's own behaviour (Nevis token lifecycle, SKFS service auth) has its own suite.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import SuiteConfig
+from ..targets import Target
+
+
+@dataclass
+class Ceremony:
+    """One registration in flight: the options the server issued and how to refer back to them."""
+
+    options: dict[str, Any]
+    challenge: bytes
+    rp_id: str
+    username: str
+    user_id: str | None
+    #: The flavour's binding of result to options (Nevis statusToken, fido2SessionId, SKFS txid ...).
+    handle: dict[str, Any] = field(default_factory=dict)
+    raw: Any = None
+
+
+@dataclass
+class Submission:
+    """What the server answered to an attestation: accepted or not, and why (when it says)."""
+
+    accepted: bool
+    code: str | None
+    message: str
+    http_status: int
+    body: Any
+
+
+class ProfileError(AssertionError):
+    """The server broke the flavour's protocol (unexpected status, missing field): a conformance failure."""
+
+
+def random_username(prefix: str = "fc") -> str:
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+class Profile:
+    name = "abstract"
+    schema_dir = ""
+
+    def __init__(self, config: SuiteConfig, target: Target) -> None:
+        self.config = config
+        self.target = target
+
+    def probe(self) -> None:
+        """Raise OSError-like exceptions when the target cannot be reached at all."""
+        raise NotImplementedError
+
+    def start_registration(
+        self,
+        *,
+        username: str | None = None,
+        display_name: str | None = None,
+        attestation: str | None = "direct",
+        authenticator_selection: dict[str, Any] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> Ceremony:
+        raise NotImplementedError
+
+    def finish_registration(self, ceremony: Ceremony, credential: dict[str, Any]) -> Submission:
+        raise NotImplementedError
+
+    def status(self, ceremony: Ceremony) -> str:
+        raise NotImplementedError
+
+
+def profile_for(config: SuiteConfig, target: Target) -> Profile:
+    from .nevis_cloud import NevisCloudProfile
+
+    profiles: dict[str, type[Profile]] = {"nevis-cloud": NevisCloudProfile}
+    try:
+        return profiles[config.profile](config, target)
+    except KeyError:
+        raise ProfileError(f"profile {config.profile!r} is not available yet") from None
