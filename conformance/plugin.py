@@ -27,7 +27,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fidoconf-target", default=None, help="'inprocess' (default) or the base URL of a live server")
     group.addoption("--fidoconf-profile", default=None, help="API flavour: nevis-cloud | fido-server | skfs")
     group.addoption("--fidoconf-config", default=None, help="JSON/TOML file: rp_id, origin, secrets, capabilities")
-    group.addoption("--strict", action="store_true", default=False, help="SHOULD-level findings fail (WARN → FAIL)")
+    # pytest owns `--strict`; `fidoconf run --strict` maps to this.
+    group.addoption(
+        "--fidoconf-strict", action="store_true", default=False, help="SHOULD-level findings fail (WARN → FAIL)"
+    )
     group.addoption("--fidoconf-report-dir", default=None, help="write reports under this directory")
 
 
@@ -39,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
             overrides={
                 "target": config.getoption("--fidoconf-target"),
                 "profile": config.getoption("--fidoconf-profile"),
-                "strict": True if config.getoption("--strict") else None,
+                "strict": True if config.getoption("--fidoconf-strict") else None,
             },
         )
     except suite_config.ConfigError as exc:
