@@ -1,0 +1,146 @@
+"""`fidoconf serve`: the reference relying party under uvicorn, on a real socket, with a SQLite database.
+
+Prints the base URL and where the access key comes from, then serves until interrupted. `--port 0` picks a
+free port; the printed URL is the one actually bound (the socket is bound before uvicorn starts, so the URL is
+reachable the moment it is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+
+from verifier.policy import PRESETS
+from verifier.rp import FLAVOURS, RPConfig, create_app
+from verifier.rp.config import load_or_create_secret
+from verifier.rp.tokens import TokenService
+
+ENV_ACCESS_KEY = "FIDOCONF_ACCESS_KEY"
+ENV_DATA_DIR = "FIDOCONF_DATA_DIR"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("serve", help="run the reference relying party (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to bind; 0 picks a free one (default 8000)")
+    p.add_argument(
+        "--data-dir", type=Path, help=f"keys and database (default: --db's folder, ${ENV_DATA_DIR}, ./.fidoconf)"
+    )
+    p.add_argument("--db", help="SQLite file (default DATA_DIR/rp.sqlite3; ':memory:' keeps nothing)")
+    p.add_argument("--rp-id", default="localhost", help="WebAuthn RP ID (default localhost)")
+    p.add_argument("--rp-name", default="fidoconf reference RP")
+    p.add_argument("--origin", action="append", default=[], help="accepted origin (repeatable)")
+    p.add_argument(
+        "--public-url", help="URL clients reach the server at (token iss, appLinkUri); default the bound URL"
+    )
+    p.add_argument(
+        "--access-key", help=f"Bearer access key (default ${ENV_ACCESS_KEY}, else generated once and stored)"
+    )
+    p.add_argument("--flavour", action="append", choices=sorted(FLAVOURS), help="API flavour(s) to mount")
+    p.add_argument("--policy", default="strict", choices=sorted(PRESETS), help="verifier policy preset")
+    p.add_argument("--trust-dir", action="append", default=[], help="PEM attestation trust anchors (repeatable)")
+    p.add_argument("--timeout-ms", type=int, default=120_000, help="registration timeout in ms (default 120000)")
+    p.add_argument("--authenticator-limit", type=int, default=10, help="authenticators per user; 0 = no limit")
+    p.add_argument("--max-body-bytes", type=int, default=256 * 1024)
+    p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        print(f"fidoconf serve: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = (args.public_url or f"http://{host}:{port}").rstrip("/") + "/"
+    try:
+        config, key_source = build_config(args, base_url=base_url, port=port)
+        app = create_app(config)
+    except (OSError, ValueError) as exc:
+        print(f"fidoconf serve: {exc}", file=sys.stderr)
+        sock.close()
+        return 2
+    print(f"fidoconf reference RP ({', '.join(config.flavours)}) listening on {base_url}", flush=True)
+    print(f"rp id: {config.rp_id}; origins: {', '.join(config.origins)}", flush=True)
+    print(f"database: {config.db_path}", flush=True)
+    print(f"access key: {key_source}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False))
+    server.run(sockets=[sock])
+    return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # A restart on the same port right after a crash must not wait for TIME_WAIT sockets to clear.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    if args.data_dir:
+        return args.data_dir
+    if args.db and args.db != ":memory:":
+        return Path(args.db).resolve().parent
+    return Path(os.environ.get(ENV_DATA_DIR) or ".fidoconf")
+
+
+def build_config(args: argparse.Namespace, *, base_url: str, port: int) -> tuple[RPConfig, str]:
+    """The RPConfig for these arguments, and a sentence saying where the access key comes from."""
+    data_dir = _data_dir(args)
+    token_hex, _ = load_or_create_secret(data_dir / "token-key", make=lambda: secrets.token_hex(32))
+    token_key = bytes.fromhex(token_hex)
+    db_path = args.db or str(data_dir / "rp.sqlite3")
+    if args.access_key:
+        access_key, source = args.access_key, "given by --access-key"
+    elif os.environ.get(ENV_ACCESS_KEY):
+        access_key, source = os.environ[ENV_ACCESS_KEY], f"given by ${ENV_ACCESS_KEY}"
+    else:
+        path = data_dir / "access-key"
+        # Like the Nevis console's keys, the generated key is a JWT (aud "api"), so introspection can show it.
+        tokens = TokenService(token_key, base_url, _utc_now)
+        access_key, created = load_or_create_secret(
+            path, make=lambda: tokens.issue("access", sub="fidoconf-api-client", ttl_s=None)
+        )
+        source = (
+            f"{'generated and stored in' if created else 'read from'} {path} (send it as 'Authorization: Bearer <key>')"
+        )
+    origins = tuple(args.origin) or (_default_origin(args.rp_id, port),)
+    config = RPConfig(
+        rp_id=args.rp_id,
+        rp_name=args.rp_name,
+        origins=origins,
+        access_keys=(access_key,),
+        token_key=token_key,
+        issuer=base_url,
+        data_dir=data_dir,
+        db_path=db_path,
+        flavours=tuple(args.flavour or ("nevis-cloud",)),
+        registration_timeout_ms=args.timeout_ms,
+        authenticator_limit=args.authenticator_limit or None,
+        max_body_bytes=args.max_body_bytes,
+        policy=args.policy,
+        trust_dirs=tuple(args.trust_dir),
+    )
+    return config, source
+
+
+def _default_origin(rp_id: str, port: int) -> str:
+    # A browser on this machine reaches a localhost RP over plain http; any other RP ID is served over https.
+    return f"http://localhost:{port}" if rp_id == "localhost" else f"https://{rp_id}"
+
+
+def _utc_now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)

@@ -1,0 +1,99 @@
+"""The reference RP as one Starlette app: every flavour's routes over one store, token service and verifier.
+
+`create_app` is what `fidoconf serve` runs under uvicorn and what the suite mounts in-process (httpx ASGI
+transport / starlette TestClient): the two differ only in transport.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from .. import verify_registration
+from ..policy import Policy
+from ..trust import TrustStore
+from . import ceremony, nevis_cloud
+from .config import RPConfig
+from .context import RPContext, VerifyFn
+from .http import ApiError, error_response
+from .store import SqliteStore, Store
+from .tokens import TokenService
+
+log = logging.getLogger("fidoconf.rp")
+
+#: Flavour name → its routes. An explicit table: a flavour is mounted only when the configuration names it.
+FLAVOURS: dict[str, Callable[[RPConfig], list[BaseRoute]]] = {
+    "nevis-cloud": lambda config: nevis_cloud.routes(),
+}
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    config: RPConfig,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    store: Store | None = None,
+    verify: VerifyFn | None = None,
+) -> Starlette:
+    """Build the RP. `verify` defaults to `verifier.verify_registration`; negative controls pass a broken one."""
+    unknown = [f for f in config.flavours if f not in FLAVOURS]
+    if unknown:
+        raise ValueError(f"unknown flavour(s) {unknown}; known: {sorted(FLAVOURS)}")
+    clock = clock or _system_clock
+    owns_store = store is None
+    store = store if store is not None else SqliteStore(config.db_path)
+    policy = Policy.preset(config.policy)
+    ctx = RPContext(
+        config=config,
+        store=store,
+        tokens=TokenService(config.token_key, config.base_url, clock),
+        clock=clock,
+        policy=policy,
+        trust=TrustStore.from_pem_paths(*config.trust_dirs) if config.trust_dirs else TrustStore.empty(),
+        verify=verify or verify_registration,
+        algorithms=ceremony.offered_algorithms(policy),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            store.close()
+
+    routes: list[BaseRoute] = []
+    for flavour in config.flavours:
+        routes.extend(FLAVOURS[flavour](config))
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.rp = ctx
+    return app
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # Routing's own 404 / 405 in the same envelope as every other REST error (405 keeps its Allow header).
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, exc.detail, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal error")

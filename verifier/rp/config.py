@@ -1,0 +1,85 @@
+"""Configuration of the reference relying party: one immutable value, built by `fidoconf serve` or by a test.
+
+Secrets (the token-signing key and the generated access key) live in the data directory so a restarted server
+keeps honouring the tokens and the access key it issued before; `load_or_create_secret` writes them once, 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Flavours the app knows how to mount; `verifier.rp.app` maps each name to its routes.
+DEFAULT_FLAVOURS: tuple[str, ...] = ("nevis-cloud",)
+
+
+@dataclass(frozen=True, slots=True)
+class RPConfig:
+    rp_id: str = "localhost"
+    rp_name: str = "fidoconf reference RP"
+    #: Origins accepted in clientDataJSON (#dom-collectedclientdata-origin).
+    origins: tuple[str, ...] = ("http://localhost:8000",)
+    #: Bearer keys accepted on the REST API; compared in constant time, never logged.
+    access_keys: tuple[str, ...] = ()
+    #: HS256 key for every JWT the RP issues (status, transaction, intent, dispatch, generated access key).
+    token_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    #: `iss` of issued tokens and the base of appLinkUri; the URL the server is reached at.
+    issuer: str = "http://localhost:8000/"
+    data_dir: Path | None = None
+    #: SQLite file; ":memory:" keeps everything in the process (tests).
+    db_path: str = ":memory:"
+    flavours: tuple[str, ...] = DEFAULT_FLAVOURS
+    #: PublicKeyCredentialCreationOptions.timeout, in ms; a pending transaction fails once it has passed.
+    registration_timeout_ms: int = 120_000
+    #: How long a status token stays usable after its transaction's deadline, so pollers can see `failed`.
+    status_token_grace_s: int = 300
+    transaction_token_ttl_s: int = 300
+    intent_token_ttl_s: int = 120
+    challenge_bytes: int = 32
+    #: "Allowed Authenticators per User" (Nevis default 10); None means no limit.
+    authenticator_limit: int | None = 10
+    max_body_bytes: int = 256 * 1024
+    #: A `verifier.policy.PRESETS` name.
+    policy: str = "strict"
+    #: PEM files or directories of attestation trust anchors.
+    trust_dirs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.rp_id:
+            raise ValueError("rp_id must not be empty")
+        if not self.origins:
+            raise ValueError("at least one origin is required")
+        if len(self.token_key) < 32:
+            raise ValueError("token_key must be at least 32 bytes (HS256)")
+        if self.challenge_bytes < 16:
+            # #sctn-cryptographic-challenges: "challenges SHOULD therefore be at least 16 bytes long".
+            raise ValueError("challenge_bytes must be at least 16")
+        if self.authenticator_limit is not None and self.authenticator_limit < 1:
+            raise ValueError("authenticator_limit must be at least 1 or None")
+
+    @property
+    def base_url(self) -> str:
+        return self.issuer if self.issuer.endswith("/") else self.issuer + "/"
+
+
+def load_or_create_secret(path: Path, *, make: Callable[[], str]) -> tuple[str, bool]:
+    """The secret stored at `path`, creating it with `make()` (mode 0600) if absent. Returns (value, created)."""
+    try:
+        return path.read_text(encoding="ascii").strip(), False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = make()
+    # O_EXCL: two servers started at once on one data dir must not end up with different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip(), False
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return value, True
