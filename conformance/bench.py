@@ -213,3 +213,39 @@ def table(rows: Sequence[Row]) -> str:
         lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
     notes = [f"- {row.label}: {name} could not verify: {err}" for row in rows for name, err in row.errors.items()]
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def build_workloads(n: int, *, seed: str = "bench") -> list[Workload]:
+    """Distinct ES256 credentials per format (own key, challenge and credential id each), from the virtual
+    authenticator, under one test PKI whose root the verifiers are given."""
+    import hashlib
+
+    from .authenticator.authenticator import make_credential
+    from .authenticator.ca import TestPKI
+
+    pki = TestPKI(seed=f"{seed}-pki")
+    trust = TrustStore.from_certificates(anchors=[pki.root])
+    rp_id, origin = "bench.example", "https://bench.example"
+    workloads = []
+    for variant, label in (
+        ("none", "none ES256"),
+        ("packed-self", "packed self ES256"),
+        ("packed-x5c", "packed x5c ES256"),
+        ("fido-u2f", "fido-u2f ES256"),
+    ):
+        cases = []
+        for i in range(n):
+            challenge = hashlib.sha256(f"{seed}/{variant}/{i}/challenge".encode()).digest()
+            bundle = make_credential(
+                rp_id=rp_id, origin=origin, challenge=challenge, fmt=variant, alg="ES256", seed=f"{seed}/{variant}/{i}",
+                pki=pki,
+            )
+            raw = None
+            if variant == "packed-self":
+                signed = bundle.auth_data + hashlib.sha256(bundle.client_data_json).digest()
+                raw = (bundle.credential_key.public_key(), bundle.att_stmt["sig"], signed)
+            cases.append(Case(bundle.credential, challenge, origin, rp_id, raw))
+        fmt = "packed" if variant.startswith("packed") else variant
+        root_pem = pki.root_pem().encode() if variant in ("packed-x5c", "fido-u2f") else None
+        workloads.append(Workload(label, cases, trust, root_pem, fmt))
+    return workloads

@@ -79,3 +79,22 @@ def test_refuses_each_defect(raw, code):
 def test_no_attested_data_is_parsed_for_assertions():
     ad = parse_authenticator_data(auth_data(flags=0x01))
     assert ad.credential_id is None and ad.credential_public_key is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        cbor2.dumps({1: 2, 3: -7, -1: 1, -2: bytes(range(32)), -3: bytes(range(32, 64))}),
+        cbor2.dumps({1: 1, 3: -8, -1: 6, -2: bytes(range(32))}),
+    ],
+    ids=["es256", "ed25519"],
+)
+def test_canonical_key_fast_path_equals_the_generic_scan(key):
+    from verifier.authdata import _canonical_key
+    from verifier.encoding import decode_cbor_prefix
+
+    raw = auth_data(key=key, tail=b"")
+    pos = 37 + 18 + 16
+    assert _canonical_key(raw, pos) == decode_cbor_prefix(raw, pos, what="k")
+    # A truncated template falls back to the generic path and its coded error.
+    assert _canonical_key(raw[:-1], pos) is None

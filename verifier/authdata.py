@@ -118,8 +118,25 @@ def _attested_credential_data(raw: bytes, pos: int, limits: CborLimits) -> tuple
     if pos == len(raw):
         raise fail(Code.AUTH_DATA_CREDENTIAL_PUBLIC_KEY_MISSING, "no credential public key after the credential id")
     # The key's length is where its CBOR item ends on the wire.
-    params, end = decode_cbor_prefix(raw, pos, what="credentialPublicKey", limits=limits)
+    found = _canonical_key(raw, pos)
+    params, end = found if found else decode_cbor_prefix(raw, pos, what="credentialPublicKey", limits=limits)
     return aaguid, credential_id, raw[pos:end], params, end
+
+
+#: The CTAP2-canonical encodings of the two key shapes nearly every authenticator emits (ES256 P-256 and EdDSA
+#: Ed25519). Bytes that match one exactly are bytes the strict scan accepts with exactly these parameters
+#: (tests/test_authdata.py checks that equivalence), so the scan is skipped; anything else takes the generic path.
+_ES256_HEAD = bytes.fromhex("a5010203262001215820")  # {1: 2, 3: -7, -1: 1, -2: h'<32>' ...
+_ES256_Y_HEAD = bytes.fromhex("225820")  # ... -3: h'<32>'}
+_ED25519_HEAD = bytes.fromhex("a4010103272006215820")  # {1: 1, 3: -8, -1: 6, -2: h'<32>'}
+
+
+def _canonical_key(raw: bytes, pos: int) -> tuple[dict[int, Any], int] | None:
+    if raw.startswith(_ES256_HEAD, pos) and raw.startswith(_ES256_Y_HEAD, pos + 42) and len(raw) >= pos + 77:
+        return {1: 2, 3: -7, -1: 1, -2: raw[pos + 10 : pos + 42], -3: raw[pos + 45 : pos + 77]}, pos + 77
+    if raw.startswith(_ED25519_HEAD, pos) and len(raw) >= pos + 42:
+        return {1: 1, 3: -8, -1: 6, -2: raw[pos + 10 : pos + 42]}, pos + 42
+    return None
 
 
 def _extensions(raw: bytes, pos: int, limits: CborLimits) -> tuple[dict[Any, Any], int]:

@@ -20,6 +20,22 @@ class ClientData:
     fields: dict[str, Any]
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        raise _DuplicateKey(sorted({k for k, _ in pairs if [p for p, _ in pairs].count(k) > 1}))
+    return fields
+
+
+# Built once: json.loads(..., object_pairs_hook=...) would build a new decoder on every call.
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_refuse_duplicates)
+_LENIENT_JSON = json.JSONDecoder()
+
+
 def parse_client_data(raw: bytes, *, policy: Policy) -> ClientData:
     # #sctn-registering-a-new-credential step 5: "Let JSONtext be the result of running UTF-8 decode on the
     # value of response.clientDataJSON." UTF-8 decode (WHATWG) removes a leading BOM, so a BOM is accepted.
@@ -29,25 +45,16 @@ def parse_client_data(raw: bytes, *, policy: Policy) -> ClientData:
         raise fail(Code.CLIENT_DATA_JSON_INVALID, "clientDataJSON is not UTF-8") from None
     if text.startswith(_BOM):
         text = text[1:]
-    duplicate: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for key, value in items:
-            if key in seen:
-                duplicate.append(key)
-            seen[key] = value
-        return seen
-
+    # Two parsers may read two different challenges from one text with duplicate keys; strict refuses it.
+    decoder = _STRICT_JSON if policy.reject_duplicate_client_data_keys else _LENIENT_JSON
     try:
-        fields = json.loads(text, object_pairs_hook=pairs)
+        fields = decoder.decode(text)
+    except _DuplicateKey as exc:
+        raise fail(Code.CLIENT_DATA_JSON_DUPLICATE_KEY, f"duplicate key(s) {exc}") from None
     except (ValueError, RecursionError) as exc:
         raise fail(Code.CLIENT_DATA_JSON_INVALID, f"clientDataJSON does not parse: {exc}") from None
     if not isinstance(fields, dict):
         raise fail(Code.CLIENT_DATA_JSON_INVALID, "clientDataJSON is not a JSON object")
-    if duplicate and policy.reject_duplicate_client_data_keys:
-        # Two parsers may read two different challenges from one text; the reference refuses the ambiguity.
-        raise fail(Code.CLIENT_DATA_JSON_DUPLICATE_KEY, f"duplicate key(s) {sorted(set(duplicate))}")
     return ClientData(raw=raw, fields=fields)
 
 

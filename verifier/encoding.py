@@ -20,11 +20,11 @@ from .errors import Code, fail
 _TO_URL = bytes.maketrans(b"+/", b"-_")
 #: base64url → base64 for binascii, with '+', '/' and '=' mapped to a byte binascii's strict mode refuses, so the
 #: standard alphabet and padding are errors rather than second spellings.
-_FROM_URL = str.maketrans({"-": "+", "_": "/", "+": "!", "/": "!", "=": "!"})
+_FROM_URL = bytes.maketrans(b"-_+/=", b"+/!!!")
 _SEXTET = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
 #: For a final group of 2 or 3 characters: the low bits of its last character that must be zero (RFC 4648 §3.5).
 _SPARE_BITS = (0, 0, 0x0F, 0x03)
-_PADDING = ("", "", "==", "=")
+_PADDING = (b"", b"", b"==", b"=")
 
 
 def b64url_encode(data: bytes) -> str:
@@ -43,8 +43,10 @@ def b64url_decode(value: object, *, field: str) -> bytes:
     try:
         if remainder and _SEXTET[value[-1]] & _SPARE_BITS[remainder]:
             raise fail(Code.ENCODING_BASE64URL_INVALID, f"{field} has non-zero spare bits", field=field)
-        return binascii.a2b_base64(value.translate(_FROM_URL) + _PADDING[remainder], strict_mode=True)
-    except (binascii.Error, ValueError, KeyError, IndexError):
+        # bytes.translate is one C pass (str.translate with a dict is a Python-level lookup per character).
+        raw = value.encode("ascii").translate(_FROM_URL)
+        return binascii.a2b_base64(raw + _PADDING[remainder], strict_mode=True)
+    except (binascii.Error, ValueError, KeyError, IndexError, UnicodeEncodeError):
         raise fail(Code.ENCODING_BASE64URL_INVALID, f"{field} is not unpadded base64url", field=field) from None
 
 
