@@ -52,6 +52,9 @@ def _registry() -> dict[str, Verify]:
         "packed": packed.verify,
         "fido-u2f": fido_u2f.verify,
     }
+    from . import android_key, tpm
+
+    registry.update({"tpm": tpm.verify, "android-key": android_key.verify})
     return registry
 
 

@@ -1,0 +1,104 @@
+"""A small strict DER reader for certificate extension values a format reads by hand (X.690 §8, §10).
+
+cryptography has no generic ASN.1 parser, so structures it does not know (android-key's KeyDescription) are
+walked here. DER only: definite minimal lengths, minimal tag numbers and INTEGERs, no trailing bytes.
+Callers turn `DerError` into their own coded error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNIVERSAL, CONTEXT = 0, 2
+INTEGER, OCTET_STRING, NULL, ENUMERATED, SEQUENCE, SET = 2, 4, 5, 10, 16, 17
+
+
+class DerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Tlv:
+    cls: int
+    constructed: bool
+    number: int
+    value: bytes
+
+    def is_universal(self, number: int, *, constructed: bool = False) -> bool:
+        return self.cls == UNIVERSAL and self.number == number and self.constructed == constructed
+
+
+def read_tlv(data: bytes, pos: int) -> tuple[Tlv, int]:
+    """One TLV at `pos` → (tlv, offset past it)."""
+    if pos >= len(data):
+        raise DerError("truncated before a tag")
+    first = data[pos]
+    pos += 1
+    number = first & 0x1F
+    if number == 0x1F:
+        # High-tag-number form (X.690 §8.1.2.4): base-128, no leading 0x80 octet, only for numbers >= 31.
+        number = 0
+        while True:
+            if pos >= len(data):
+                raise DerError("truncated inside a tag")
+            octet = data[pos]
+            pos += 1
+            if number == 0 and octet == 0x80:
+                raise DerError("non-minimal tag number")
+            number = (number << 7) | (octet & 0x7F)
+            if number > 0xFFFF:
+                raise DerError("tag number too large")
+            if not octet & 0x80:
+                break
+        if number < 0x1F:
+            raise DerError("tag number in long form below 31")
+    if pos >= len(data):
+        raise DerError("truncated before a length")
+    length = data[pos]
+    pos += 1
+    if length == 0x80:
+        raise DerError("indefinite length")
+    if length > 0x80:
+        count = length & 0x7F
+        # X.690 §10.1: DER lengths use the fewest octets; long form only for lengths >= 128.
+        if count > 4 or pos + count > len(data) or data[pos] == 0:
+            raise DerError("invalid long-form length")
+        length = int.from_bytes(data[pos : pos + count], "big")
+        pos += count
+        if length < 0x80:
+            raise DerError("non-minimal length")
+    end = pos + length
+    if end > len(data):
+        raise DerError("value runs past its container")
+    return Tlv(first >> 6, bool(first & 0x20), number, data[pos:end]), end
+
+
+def children(data: bytes) -> list[Tlv]:
+    """The TLVs that exactly fill `data` (a constructed value's content)."""
+    items, pos = [], 0
+    while pos < len(data):
+        tlv, pos = read_tlv(data, pos)
+        items.append(tlv)
+    return items
+
+
+def single(data: bytes, what: str) -> Tlv:
+    """`data` is exactly one TLV."""
+    tlv, end = read_tlv(data, 0)
+    if end != len(data):
+        raise DerError(f"{len(data) - end} byte(s) after the {what}")
+    return tlv
+
+
+def expect(tlv: Tlv, number: int, *, constructed: bool, what: str) -> bytes:
+    if not tlv.is_universal(number, constructed=constructed):
+        raise DerError(f"{what} has the wrong tag")
+    return tlv.value
+
+
+def integer(tlv: Tlv, what: str, number: int = INTEGER) -> int:
+    value = expect(tlv, number, constructed=False, what=what)
+    # X.690 §8.3.2: at least one octet; the first nine bits are never all zeros or all ones.
+    if not value or (len(value) > 1 and (value[0], value[1] & 0x80) in ((0, 0), (0xFF, 0x80))):
+        raise DerError(f"{what} is not a minimal INTEGER")
+    return int.from_bytes(value, "big", signed=True)

@@ -1,0 +1,144 @@
+"""TPM attestation certificate (AIK certificate) requirements: #sctn-tpm-cert-requirements.
+
+The requirements are all about extensions, so the AIK certificate's extension list must be DER that
+cryptography parses: a list it refuses (the FIDO tool's 2018 AIK certificates carry a certificatePolicies
+UserNotice with trailing bytes) is `att_cert.extensions.malformed` under every policy, since none of the
+requirements can then be said to hold (vectors/real/tpm/f2n-tpm-*.json).
+"""
+
+from __future__ import annotations
+
+import re
+
+from cryptography import x509
+
+from ..errors import Code, fail
+from ..policy import Policy
+
+#: TPM manufacturer IDs ("TPM Capabilities Vendor ID", CAP_VID) from the TCG TPM Vendor ID Registry,
+#: https://trustedcomputinggroup.org/resource/vendor-id-registry/ (Family 1.2 and 2.0, Version 1.02 Revision 1.00,
+#: plus the later Google and Huawei assignments). The AIK certificate names the TPM as "id:" + 8 hex digits.
+TCG_VENDOR_IDS: dict[str, str] = {
+    "414D4400": "AMD",
+    "41544D4C": "Atmel",
+    "4252434D": "Broadcom",
+    "4353434F": "Cisco",
+    "464C5953": "Flyslice Technologies",
+    "474F4F47": "Google",
+    "48504500": "HPE",
+    "48495349": "Huawei",
+    "49424D00": "IBM",
+    "49465800": "Infineon",
+    "494E5443": "Intel",
+    "4C454E00": "Lenovo",
+    "4D534654": "Microsoft",
+    "4E534D20": "National Semiconductor",
+    "4E545A00": "Nationz",
+    "4E544300": "Nuvoton Technology",
+    "51434F4D": "Qualcomm",
+    "524F4343": "Fuzhou Rockchip",
+    "534D5343": "SMSC",
+    "534D534E": "Samsung",
+    "534E5300": "Sinosun",
+    "53544D20": "ST Microelectronics",
+    "54584E00": "Texas Instruments",
+    "57454300": "Winbond",
+}
+#: The FIDO conformance tool's virtual TPM (research/conformance_catalog.md §2.10); never a real chip.
+FIDO_TEST_VENDOR_ID = "FFFFF1D0"
+
+#: tcg-kp-AIKCertificate: "joint-iso-itu-t(2) internationalorganizations(23) 133 tcg-kp(8) tcg-kp-AIKCertificate(3)".
+OID_TCG_KP_AIK_CERTIFICATE = x509.ObjectIdentifier("2.23.133.8.3")
+# TCG EK Credential Profile for TPM Family 2.0 §3.2.9: the subjectAltName directoryName attributes.
+SAN_ATTRIBUTES = (
+    ("tpm_manufacturer", x509.ObjectIdentifier("2.23.133.2.1")),
+    ("tpm_model", x509.ObjectIdentifier("2.23.133.2.2")),
+    ("tpm_version", x509.ObjectIdentifier("2.23.133.2.3")),
+)
+_MANUFACTURER_ID = re.compile(r"id:([0-9A-Fa-f]{8})")
+
+
+def check_aik_certificate(cert: x509.Certificate, *, policy: Policy) -> dict[str, str]:
+    """#sctn-tpm-cert-requirements, in the spec's order; returns the TPM identity the SAN names."""
+    # "Version MUST be set to 3."
+    if cert.version is not x509.Version.v3:
+        raise fail(Code.ATT_CERT_VERSION_INVALID, f"AIK certificate is {cert.version.name}, not v3")
+    # "Subject field MUST be set to empty."
+    if not _subject_is_empty(cert):
+        raise fail(Code.ATT_CERT_SUBJECT_NOT_EMPTY, "AIK certificate subject is not empty")
+    try:
+        extensions = cert.extensions
+    except (ValueError, x509.DuplicateExtension) as exc:
+        raise fail(Code.ATT_CERT_EXTENSIONS_MALFORMED, f"AIK certificate extensions are not DER: {exc}") from None
+    # "The Subject Alternative Name extension MUST be set as defined in [TPMv2-EK-Profile] section 3.2.9."
+    identity = tpm_identity(extensions)
+    check_manufacturer(identity, policy=policy)
+    # "The Extended Key Usage extension MUST contain the OID 2.23.133.8.3".
+    eku = _extension(extensions, x509.ExtendedKeyUsage)
+    if eku is None:
+        raise fail(Code.ATT_CERT_EKU_MISSING, "AIK certificate has no extended key usage extension")
+    if OID_TCG_KP_AIK_CERTIFICATE not in eku.value:
+        raise fail(Code.ATT_CERT_EKU_INVALID, "AIK certificate EKU lacks tcg-kp-AIKCertificate (2.23.133.8.3)")
+    # "The Basic Constraints extension MUST have the CA component set to false." Unlike packed, where an absent
+    # extension already means "not a CA", the TPM requirement names the extension among those the AIK
+    # certificate "MUST have".
+    basic = _extension(extensions, x509.BasicConstraints)
+    if basic is None:
+        raise fail(Code.ATT_CERT_BASIC_CONSTRAINTS_MISSING, "AIK certificate has no basic constraints extension")
+    if basic.value.ca:
+        raise fail(Code.ATT_CERT_BASIC_CONSTRAINTS_CA, "AIK certificate is a CA certificate")
+    return identity
+
+
+def _subject_is_empty(cert: x509.Certificate) -> bool:
+    try:
+        return len(cert.subject) == 0
+    except ValueError:  # a subject cryptography cannot read is certainly not the empty sequence
+        return False
+
+
+def _extension(extensions: x509.Extensions, kind: type) -> x509.Extension | None:
+    try:
+        return extensions.get_extension_for_class(kind)
+    except x509.ExtensionNotFound:
+        return None
+
+
+def tpm_identity(extensions: x509.Extensions) -> dict[str, str]:
+    """TPMv2-EK-Profile §3.2.9: one directoryName holding TPMManufacturer, TPMModel and TPMVersion, each once.
+
+    Real AIK certificates group the three attributes either as three RDNs or as one multi-valued RDN (Windows
+    Hello does the latter); both carry the same Name attributes, so both are accepted.
+    """
+    san = _extension(extensions, x509.SubjectAlternativeName)
+    if san is None:
+        raise fail(Code.ATT_CERT_SAN_MISSING, "AIK certificate has no subject alternative name")
+    # RFC 5280 §4.2.1.6: "If the subject field contains an empty sequence, then the issuing CA MUST include a
+    # subjectAltName extension that is marked as critical."
+    if not san.critical:
+        raise fail(Code.ATT_CERT_SAN_NOT_CRITICAL, "AIK certificate has an empty subject and a non-critical SAN")
+    names = san.value.get_values_for_type(x509.DirectoryName)
+    if len(names) != 1:
+        raise fail(Code.ATT_CERT_SAN_INVALID, f"AIK certificate SAN has {len(names)} directoryNames, expected 1")
+    identity: dict[str, str] = {}
+    for key, oid in SAN_ATTRIBUTES:
+        values = names[0].get_attributes_for_oid(oid)
+        if len(values) != 1 or not isinstance(values[0].value, str) or not values[0].value:
+            raise fail(Code.ATT_CERT_SAN_INVALID, f"AIK certificate SAN needs exactly one {oid.dotted_string} ({key})")
+        identity[key] = values[0].value
+    if not _MANUFACTURER_ID.fullmatch(identity["tpm_manufacturer"]):
+        raise fail(Code.ATT_CERT_SAN_INVALID, f"TPMManufacturer {identity['tpm_manufacturer']!r} is not id:<8 hex>")
+    return identity
+
+
+def check_manufacturer(identity: dict[str, str], *, policy: Policy) -> None:
+    """The TPM vendor must be one the TCG registered; the FIDO test vendor only when policy says so."""
+    vendor_id = identity["tpm_manufacturer"][3:].upper()
+    if vendor_id == FIDO_TEST_VENDOR_ID:
+        if not policy.allow_test_tpm_vendors:
+            raise fail(Code.TPM_MANUFACTURER_TEST_VENDOR_REFUSED, "TPM vendor id:FFFFF1D0 is the FIDO test vendor")
+        identity["tpm_vendor"] = "FIDO Alliance conformance test vendor"
+    elif vendor_id in TCG_VENDOR_IDS:
+        identity["tpm_vendor"] = TCG_VENDOR_IDS[vendor_id]
+    elif policy.tpm_require_known_manufacturer:
+        raise fail(Code.TPM_MANUFACTURER_UNKNOWN, f"TPM manufacturer id:{vendor_id} is not in the TCG registry")
