@@ -41,11 +41,15 @@ class Policy:
     require_trusted_attestation: bool = False
     # --- format-specific (used by tpm, android-key, android-safetynet; see their modules) ---
     allow_test_tpm_vendors: bool = False
-    #: tpm: the AIK certificate's TPMManufacturer must be in the TCG vendor ID registry (verifier/attestation/tpm_aik.py).
-    tpm_require_known_manufacturer: bool = True
     android_key_require_tee: bool = False
     safetynet_require_cts_profile_match: bool = True
     safetynet_max_age_ms: int = 60_000
+    # --- metadata (FIDO MDS3; consulted only when verify_registration is given a MetadataStore) ---
+    #: An authenticator without a metadata entry: "allow" assesses its path with the TrustStore alone (most passkey
+    #: providers are not in MDS); "refuse" fails with metadata.entry.unknown_aaguid (what the FIDO tool expects).
+    metadata_unknown_aaguid: str = "allow"
+    #: Days a BLOB stays usable after its nextUpdate date; None turns the freshness check off.
+    metadata_next_update_grace_days: int | None = 0
     # --- strict CBOR profile ---
     cbor: CborLimits = field(default_factory=CborLimits)
 
@@ -85,6 +89,7 @@ PRESETS: dict[str, Policy] = {
         token_binding="lenient",
         u2f_require_zero_aaguid=True,
         require_trusted_attestation=True,
+        metadata_unknown_aaguid="refuse",
     ),
     "permissive": Policy(
         allow_cross_origin=True,
@@ -92,7 +97,6 @@ PRESETS: dict[str, Policy] = {
         allow_sha1=True,
         u2f_require_zero_aaguid=False,
         allow_test_tpm_vendors=True,
-        tpm_require_known_manufacturer=False,
         safetynet_require_cts_profile_match=False,
         reject_duplicate_client_data_keys=False,
         cbor=CborLimits(require_minimal=False),

@@ -28,6 +28,7 @@ from .clientdata import (
 from .cose import CoseKey, cose_key_from_map
 from .encoding import b64url_decode, decode_cbor
 from .errors import Code, VerificationError, fail
+from .metadata import MetadataStore, apply_metadata
 from .policy import PRESETS, Policy
 from .trust import TrustStore, validate_chain
 
@@ -95,6 +96,7 @@ def verify_registration(
     policy: Policy = PRESETS["strict"],
     trust: TrustStore | None = None,
     clock: Callable[[], datetime] = _utc_now,
+    metadata: MetadataStore | None = None,
 ) -> RegistrationResult:
     """Verify a registration credential (the JSON a browser posts) against what the RP issued."""
     try:
@@ -107,6 +109,7 @@ def verify_registration(
             policy=policy,
             trust=trust if trust is not None else TrustStore.empty(),
             clock=clock,
+            metadata=metadata,
         )
     except VerificationError:
         raise
@@ -131,6 +134,7 @@ def _verify(
     policy: Policy,
     trust: TrustStore,
     clock: Callable[[], datetime],
+    metadata: MetadataStore | None,
 ) -> RegistrationResult:
     if not isinstance(expected_challenge, bytes) or not expected_challenge:
         raise fail(Code.CONFIG_EXPECTED_CHALLENGE_INVALID, "expected_challenge must be non-empty bytes")
@@ -164,6 +168,18 @@ def _verify(
 
     # Steps 22-23: fmt selects the statement verification procedure.
     statement = _verify_statement(fmt, att_stmt, auth_data, client_data_hash, key, policy=policy, clock=clock)
+    if metadata is not None:
+        # Step 24: trust anchors "from a trusted source or from policy"; the FIDO MDS entry also refuses.
+        decision = apply_metadata(
+            statement,
+            aaguid=auth_data.aaguid,
+            credential_key=key,
+            metadata=metadata,
+            policy=policy,
+            trust=trust,
+            clock=clock,
+        )
+        statement, trust = decision.statement, decision.trust
     trusted, trust_code, trust_reason = _assess_trust(statement, auth_data, policy=policy, trust=trust, clock=clock)
     return RegistrationResult(
         credential_id=raw_id,
