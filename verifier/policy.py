@@ -41,6 +41,8 @@ class Policy:
     require_trusted_attestation: bool = False
     # --- format-specific (used by tpm, android-key, android-safetynet; see their modules) ---
     allow_test_tpm_vendors: bool = False
+    #: tpm: the AIK certificate's TPMManufacturer must be in the TCG vendor ID registry (verifier/attestation/tpm_aik.py).
+    tpm_require_known_manufacturer: bool = True
     android_key_require_tee: bool = False
     safetynet_require_cts_profile_match: bool = True
     safetynet_max_age_ms: int = 60_000
@@ -97,6 +99,7 @@ PRESETS: dict[str, Policy] = {
         allow_sha1=True,
         u2f_require_zero_aaguid=False,
         allow_test_tpm_vendors=True,
+        tpm_require_known_manufacturer=False,
         safetynet_require_cts_profile_match=False,
         reject_duplicate_client_data_keys=False,
         cbor=CborLimits(require_minimal=False),
