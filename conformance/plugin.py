@@ -15,11 +15,10 @@ import pytest
 
 from . import config as suite_config
 from .cases import Case
-from .report import ReportWriter, verdict_for
+from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
 
 _CONFIG_KEY = pytest.StashKey[suite_config.SuiteConfig]()
 _WRITER_KEY = pytest.StashKey[ReportWriter]()
-_EXCHANGES_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,11 +103,17 @@ def fidoconf_env(fidoconf_config: suite_config.SuiteConfig):
 
 
 @pytest.fixture
-def fidoconf(fidoconf_env, request: pytest.FixtureRequest):
-    """Per-case view of the environment; its exchanges are attached to the case's report."""
+def fidoconf(fidoconf_env):
+    """Per-case view of the environment; the exchanges it makes are attached to the case's report."""
     fidoconf_env.target.take_exchanges()
-    yield fidoconf_env
-    request.node.stash[_EXCHANGES_KEY] = [e.to_json() for e in fidoconf_env.target.take_exchanges()]
+    return fidoconf_env
+
+
+def _take_exchanges(item: pytest.Item) -> list[dict[str, Any]]:
+    env = getattr(item, "funcargs", {}).get("fidoconf")
+    if env is None:
+        return []
+    return [e.to_json() for e in env.target.take_exchanges()]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -125,12 +130,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # green while the finding is visible in every report.
         report.outcome = "skipped"
         report.wasxfail = f"WARN (SHOULD): {found.id}"
-    exchanges = item.stash.get(_EXCHANGES_KEY, [])
+    exchanges = _take_exchanges(item)
     report.user_properties.append(("fidoconf_case", json.dumps(found.to_json())))
     report.user_properties.append(("fidoconf_verdict", verdict))
-    report.user_properties.append(("fidoconf_exchanges", json.dumps(exchanges)))
-    if exchanges:
-        report.sections.append(("fidoconf HTTP exchanges", json.dumps(exchanges, indent=2)[:20000]))
+    # Exchanges travel as a report section: it reaches the HTML report's row details and, under xdist, the
+    # controller's report writer, without swelling junit.xml's properties.
+    report.sections.append((EXCHANGES_SECTION, json.dumps(exchanges, indent=1)))
 
 
 def pytest_html_results_table_header(cells: list[str]) -> None:

@@ -16,6 +16,7 @@ from .cases import Case
 from .config import SuiteConfig
 
 VERDICTS = ("PASS", "FAIL", "WARN", "SKIP", "INFO")
+EXCHANGES_SECTION = "fidoconf HTTP exchanges"
 ROOT = Path(__file__).resolve().parent.parent
 INDEX_SCHEMA = ROOT / "schemas" / "report" / "index.schema.json"
 CASE_SCHEMA = ROOT / "schemas" / "report" / "case.schema.json"
@@ -76,7 +77,7 @@ class ReportWriter:
             **entry,
             "requirement": found["requirement"],
             "detail": failure[-8000:],
-            "exchanges": json.loads(props.get("fidoconf_exchanges", "[]")),
+            "exchanges": next((json.loads(text) for name, text in report.sections if name == EXCHANGES_SECTION), []),
         }
         (self.directory / "cases" / f"{found['id']}.json").write_text(json.dumps(detail, indent=2) + "\n")
 

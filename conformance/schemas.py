@@ -26,8 +26,12 @@ def errors_of(flavour: str, name: str, value) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in found.iter_errors(value)]
 
 
+class SchemaViolation(AssertionError):
+    """A message that does not match its flavour's schema: a conformance failure of the case that saw it."""
+
+
 def check_response(target, flavour: str, name: str, response) -> None:
-    """Validate a response body; the errors are kept on the last exchange and fail the case at its end."""
+    """Validate a response body against schemas/api/<flavour>/<name>.json; record and raise on violation."""
     try:
         body = response.json()
     except ValueError:
@@ -35,3 +39,6 @@ def check_response(target, flavour: str, name: str, response) -> None:
     problems = errors_of(flavour, name, body)
     if target.exchanges:
         target.exchanges[-1].schema_errors.extend(f"{name}: {p}" for p in problems)
+    if problems:
+        raise SchemaViolation(f"{response.request.method} {response.request.url.path} answered a body that violates "
+                              f"schemas/api/{flavour}/{name}.json: " + "; ".join(problems[:5]))

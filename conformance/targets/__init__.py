@@ -97,7 +97,12 @@ def live_target(url: str, *, timeout_s: float) -> Target:
 
 
 def inprocess_target(app: Any, *, base_url: str = "http://localhost:8000") -> Target:
-    from starlette.testclient import TestClient
+    import warnings
+
+    with warnings.catch_warnings():
+        # Starlette's TestClient still is the synchronous httpx.Client over an ASGI app; its httpx2 notice is noise.
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
 
     # raise_server_exceptions=False: a crashing route must look to the suite exactly as a 500 would over HTTP.
     client = TestClient(app, base_url=base_url, raise_server_exceptions=False)
