@@ -44,3 +44,89 @@ def schema_errors(flavour: str, name: str, value: Any) -> list[str]:
 def assert_valid(flavour: str, name: str, value: Any) -> None:
     problems = schema_errors(flavour, name, value)
     assert not problems, f"{flavour}/{name}: {problems}"
+
+
+class NevisApi:
+    """The Nevis flavour over any httpx-compatible client (TestClient in-process, httpx.Client live).
+
+    Every response is checked against its schema: error bodies against error-response, 200 bodies against the
+    endpoint's response schema."""
+
+    flavour = "nevis-cloud"
+
+    def __init__(self, client: Any, access_key: str) -> None:
+        self.client = client
+        self.access_key = access_key
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_key}"}
+
+    def call(self, method: str, path: str, schema: str | None = None, **kwargs: Any) -> Any:
+        response = self.client.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            assert_valid(self.flavour, "error-response", response.json())
+        elif response.status_code == 200 and schema is not None:
+            assert_valid(self.flavour, schema, response.json())
+        return response
+
+    def enroll(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> Any:
+        assert_valid(self.flavour, "enroll-request", body)
+        return self.call("POST", "/api/v1/users/enroll", "enroll-response", json=body, headers=headers or self.bearer)
+
+    def enroll_fido2(self, username: str, **fido2_options: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"username": username, "channel": "fido2", "displayName": f"{username} display"}
+        if fido2_options:
+            body["fido2Options"] = fido2_options
+        response = self.enroll(body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def attest(self, credential: dict[str, Any], status_token: str, **envelope: Any) -> dict[str, Any]:
+        body = {**credential, "statusToken": status_token, **envelope}
+        response = self.call("POST", "/_app/attestation/result", "attestation-result-response", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def redeem(self, dispatch_token: str) -> dict[str, Any]:
+        body = {"dispatchToken": dispatch_token}
+        response = self.call("POST", "/_app/dispatch/redeem", "dispatch-redeem-response", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def status(self, status_token: str) -> dict[str, Any]:
+        response = self.call("POST", "/api/v1/status", "status-response", json={"statusToken": status_token})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def introspect(self, token: str) -> dict[str, Any]:
+        response = self.call(
+            "POST", "/api/v1/introspect", "introspect-response", data={"token": token}, headers=self.bearer
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def user(self, user_id: str) -> Any:
+        return self.call("GET", f"/api/v1/users/{user_id}", "user-response", headers=self.bearer)
+
+
+def dispatch_token_of(app_link_uri: str) -> str:
+    """The dispatch token inside an appLinkUri (`...open?dispatchTokenResponse=<base64url JSON>`)."""
+    import base64
+    from urllib.parse import parse_qs, urlsplit
+
+    encoded = parse_qs(urlsplit(app_link_uri).query)["dispatchTokenResponse"][0]
+    payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    return payload["dispatchToken"]
+
+
+def asgi_client(app: Any) -> Any:
+    """starlette's TestClient over `app` (an httpx.Client on the ASGI transport; use it as a context manager)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # starlette 1.x nudges TestClient users towards httpx2; the project pins httpx, which still works.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+
+        return TestClient(app)

@@ -1,0 +1,152 @@
+"""No input makes the reference RP answer 500: random JSON, random bytes, random media types, on every route.
+
+REST answers must be < 500 with a schema-valid error envelope; ceremony answers must be 200 with a code other
+than `internal.unexpected.error` (the catch-all a bug would land in).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verifier.errors import Code
+from verifier.rp import RPConfig, create_app
+from verifier.rp.testing import asgi_client, assert_valid
+
+KEY = "fuzz-access-key"
+UUID = "6f1d3c55-2b8e-4f0e-9a53-5f3f3b6a9d11"
+ROUTES = [
+    ("POST", "/api/v1/users/enroll"),
+    ("POST", "/api/v1/status"),
+    ("POST", "/api/v1/introspect"),
+    ("POST", "/api/v1/intent"),
+    ("GET", f"/api/v1/users/{UUID}"),
+    ("DELETE", f"/api/v1/users/{UUID}"),
+    ("PATCH", f"/api/v1/authenticators/{UUID}"),
+    ("DELETE", f"/api/v1/authenticators/{UUID}"),
+    ("POST", "/_app/attestation/result"),
+    ("POST", "/_app/dispatch/redeem"),
+    ("GET", "/ping"),
+]
+CEREMONY = {"/_app/attestation/result", "/_app/dispatch/redeem"}
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+#: Objects that look like the real requests, so the fuzz gets past "not an object" into the field checks.
+field_names = st.sampled_from(
+    ["username", "userId", "channel", "displayName", "fido2Options", "statusToken", "dispatchToken", "token",
+     "operation", "channels", "name", "id", "rawId", "type", "response", "userFriendlyName", "userAgent"]
+)  # fmt: skip
+plausible = st.dictionaries(field_names, json_values, max_size=6)
+media_types = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/cbor",
+        "multipart/form-data",
+    ]
+)
+auth_headers = st.sampled_from([None, f"Bearer {KEY}", "Bearer wrong", "Basic a2V5", "Bearer", ""])
+
+
+@pytest.fixture(scope="module")
+def client():
+    config = RPConfig(rp_id="rp.example", origins=("https://rp.example",), access_keys=(KEY,), max_body_bytes=4096)
+    with asgi_client(create_app(config)) as c:
+        yield c
+
+
+def _check(response, path: str) -> None:
+    assert response.status_code < 500, (path, response.status_code, response.text[:300])
+    if path in CEREMONY and response.status_code == 200:
+        body = response.json()
+        assert body["status"] == "failed" and body["errorCode"] != Code.INTERNAL_UNEXPECTED.value, body
+    elif response.status_code >= 400:
+        assert_valid("nevis-cloud", "error-response", response.json())
+
+
+def _send(client, method: str, path: str, content: bytes, media_type: str | None, auth: str | None):
+    headers = {}
+    if media_type is not None:
+        headers["content-type"] = media_type
+    if auth is not None:
+        headers["authorization"] = auth
+    return client.request(method, path, content=content, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+@FUZZ
+@given(body=json_values | plausible, media_type=media_types, auth=auth_headers)
+def test_random_json_never_500(client, method, path, body, media_type, auth):
+    content = json.dumps(body).encode()
+    _check(_send(client, method, path, content, media_type, auth), path)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+@FUZZ
+@given(content=st.binary(max_size=5000), media_type=media_types, auth=auth_headers)
+def test_random_bytes_never_500(client, method, path, content, media_type, auth):
+    _check(_send(client, method, path, content, media_type, auth), path)
+
+
+@FUZZ
+@given(
+    path=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789/_-.%", max_size=40),
+    method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+)
+def test_random_paths_never_500(client, path, method):
+    response = client.request(method, "/" + path)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert_valid("nevis-cloud", "error-response", response.json())
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(client):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    headers = {"content-type": "application/json", "authorization": f"Bearer {KEY}"}
+    config_limit = 4096
+    assert len(deep) > config_limit  # the body limit answers first ...
+    assert client.post("/api/v1/users/enroll", content=deep, headers=headers).status_code == 413
+    shallow_but_deep = b"[" * 2000 + b"]" * 2000  # ... and within the limit the parser's recursion is caught
+    assert client.post("/api/v1/users/enroll", content=shallow_but_deep, headers=headers).status_code == 400
+    answer = client.post("/_app/attestation/result", content=shallow_but_deep).json()
+    assert answer["errorCode"] == Code.REQUEST_BODY_INVALID.value
+
+
+@FUZZ
+@given(
+    field=st.sampled_from(["id", "rawId", "type", "response", "clientDataJSON", "attestationObject", "transports"]),
+    value=json_values,
+)
+def test_random_credential_members_under_a_live_status_token(client, field, value):
+    """Past the token checks, into the verifier: every refusal is coded, none is the internal catch-all."""
+    from conformance.authenticator.authenticator import make_credential
+    from verifier.encoding import b64url_decode
+
+    headers = {"authorization": f"Bearer {KEY}"}
+    enrolled = client.post(
+        "/api/v1/users/enroll", json={"username": "fuzz", "channel": "fido2", "displayName": "F"}, headers=headers
+    ).json()
+    options = enrolled["enrollment"]["credentialCreationOptions"]
+    cred = make_credential(
+        rp_id="rp.example", origin="https://rp.example", challenge=b64url_decode(options["challenge"], field="c"),
+        fmt="packed-self", alg="ES256", seed="fuzz",
+    ).credential  # fmt: skip
+    target = cred["response"] if field in ("clientDataJSON", "attestationObject", "transports") else cred
+    target[field] = value
+    response = client.post(
+        "/_app/attestation/result", json={**cred, "statusToken": enrolled["enrollment"]["statusToken"]}
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert_valid("nevis-cloud", "attestation-result-response", answer)
+    assert answer["errorCode"] != Code.INTERNAL_UNEXPECTED.value, answer

@@ -1,0 +1,100 @@
+"""TokenService: HS256 JWTs with a kind and audience, time from the injected clock, every refusal coded."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from verifier.errors import Code, VerificationError
+from verifier.rp.testing import ManualClock
+from verifier.rp.tokens import AUDIENCE, MAX_TOKEN_LENGTH, TokenService
+
+KEY = b"k" * 32
+ISSUER = "https://rp.example/"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def tokens(clock) -> TokenService:
+    return TokenService(KEY, ISSUER, clock)
+
+
+def code_of(tokens: TokenService, token: object, kinds=("status",)) -> Code:
+    with pytest.raises(VerificationError) as refused:
+        tokens.decode(token, kinds=kinds)
+    return refused.value.code
+
+
+@pytest.mark.parametrize("kind", sorted(AUDIENCE))
+def test_every_kind_round_trips_with_its_claims(tokens, kind):
+    token = tokens.issue(kind, sub="user-1", ttl_s=60, txn="tx-1")
+    claims = tokens.decode(token, kinds=(kind,))
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    assert claims["kind"] == kind and claims["aud"] == AUDIENCE[kind] and claims["iss"] == ISSUER
+    assert claims["sub"] == "user-1" and claims["txn"] == "tx-1" and claims["exp"] == claims["iat"] + 60
+    assert len(claims["jti"]) == 32
+
+
+def test_fixed_iat_and_jti_reproduce_the_same_token(tokens):
+    one = tokens.issue("transaction", sub="u", ttl_s=300, txn="t", iat=1_700_000_000, jti="j")
+    two = tokens.issue("transaction", sub="u", ttl_s=300, txn="t", iat=1_700_000_000, jti="j")
+    assert one == two
+
+
+def test_expiry_follows_the_injected_clock(tokens, clock):
+    token = tokens.issue("status", sub="u", ttl_s=10)
+    clock.advance(seconds=9)
+    assert tokens.decode(token, kinds=("status",))["sub"] == "u"
+    clock.advance(seconds=1)  # RFC 7519: not accepted "on or after" exp
+    assert code_of(tokens, token) is Code.TOKEN_JWT_EXPIRED
+
+
+def test_access_keys_never_expire(tokens, clock):
+    token = tokens.issue("access", sub="client", ttl_s=None)
+    clock.advance(days=3650)
+    assert "exp" not in tokens.decode(token, kinds=("access",))
+
+
+def test_missing_and_malformed(tokens):
+    assert code_of(tokens, None) is Code.TOKEN_VALUE_MISSING
+    assert code_of(tokens, "") is Code.TOKEN_VALUE_MISSING
+    assert code_of(tokens, 12) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, "a.b.c") is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, "x" * (MAX_TOKEN_LENGTH + 1)) is Code.TOKEN_JWT_INVALID
+
+
+def test_tampering_and_foreign_keys(tokens):
+    token = tokens.issue("status", sub="u", ttl_s=60)
+    header, payload, signature = token.split(".")
+    assert (
+        code_of(tokens, f"{header}.{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}")
+        is Code.TOKEN_JWT_INVALID
+    )
+    other = TokenService(b"o" * 32, ISSUER, tokens.clock).issue("status", sub="u", ttl_s=60)
+    assert code_of(tokens, other) is Code.TOKEN_JWT_INVALID
+    other_issuer = TokenService(KEY, "https://elsewhere/", tokens.clock).issue("status", sub="u", ttl_s=60)
+    assert code_of(tokens, other_issuer) is Code.TOKEN_JWT_INVALID
+
+
+def test_alg_none_and_other_algorithms_are_refused(tokens, clock):
+    claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j", "kind": "status"}
+    assert code_of(tokens, jwt.encode(claims, None, algorithm="none")) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, jwt.encode(claims, KEY * 2, algorithm="HS512")) is Code.TOKEN_JWT_INVALID
+
+
+def test_kind_and_audience_must_agree(tokens):
+    forged = {"iss": ISSUER, "aud": "api", "sub": "u", "iat": 1, "jti": "j", "kind": "status"}
+    assert code_of(tokens, jwt.encode(forged, KEY, algorithm="HS256")) is Code.TOKEN_JWT_INVALID
+    missing_kind = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j"}
+    assert code_of(tokens, jwt.encode(missing_kind, KEY, algorithm="HS256")) is Code.TOKEN_JWT_INVALID
+    transaction = tokens.issue("transaction", sub="u", ttl_s=60)
+    assert code_of(tokens, transaction, kinds=("status",)) is Code.TOKEN_KIND_MISMATCH
+
+
+def test_non_numeric_exp_is_invalid(tokens):
+    claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j", "kind": "status", "exp": "soon"}
+    assert code_of(tokens, jwt.encode(claims, KEY, algorithm="HS256")) is Code.TOKEN_JWT_INVALID
