@@ -45,7 +45,16 @@ class Policy:
     tpm_require_known_manufacturer: bool = True
     android_key_require_tee: bool = False
     safetynet_require_cts_profile_match: bool = True
-    safetynet_max_age_ms: int = 60_000
+    #: android-safetynet: the payload's basicIntegrity must be true (a rooted or emulated device fails it).
+    safetynet_require_basic_integrity: bool = True
+    #: android-safetynet: how old timestampMs may be relative to the clock; None turns the age check off.
+    safetynet_max_age_ms: int | None = 60_000
+    #: android-safetynet: how far timestampMs may lie ahead of the clock (Google's clock versus ours).
+    safetynet_clock_skew_ms: int = 1_000
+    #: compound: every sub-statement must verify. False: failed ones are dropped if a non-none one verifies.
+    compound_require_all: bool = True
+    #: compound: at most this many sub-statements (each costs a signature and a chain; the CDDL sets no maximum).
+    compound_max_statements: int = 8
     # --- metadata (FIDO MDS3; consulted only when verify_registration is given a MetadataStore) ---
     #: An authenticator without a metadata entry: "allow" assesses its path with the TrustStore alone (most passkey
     #: providers are not in MDS); "refuse" fails with metadata.entry.unknown_aaguid (what the FIDO tool expects).
@@ -101,6 +110,9 @@ PRESETS: dict[str, Policy] = {
         allow_test_tpm_vendors=True,
         tpm_require_known_manufacturer=False,
         safetynet_require_cts_profile_match=False,
+        safetynet_require_basic_integrity=False,
+        safetynet_max_age_ms=None,
+        compound_require_all=False,
         reject_duplicate_client_data_keys=False,
         cbor=CborLimits(require_minimal=False),
     ),

@@ -255,7 +255,8 @@ def _attestation_object(data: bytes, *, policy: Policy) -> tuple[str, dict, Auth
         raise fail(Code.ATTESTATION_OBJECT_FMT_TYPE_INVALID, "fmt is not a text string")
     if "attStmt" not in obj:
         raise fail(Code.ATTESTATION_OBJECT_ATT_STMT_MISSING, "attStmt missing")
-    if not isinstance(obj["attStmt"], dict):
+    # Every format's attStmt is a map, except compound's (#sctn-compound-attestation: "[2* nonCompoundAttStmt]").
+    if not isinstance(obj["attStmt"], dict) and not (obj["fmt"] == "compound" and isinstance(obj["attStmt"], list)):
         raise fail(Code.ATTESTATION_OBJECT_ATT_STMT_TYPE_INVALID, "attStmt is not a map")
     if "authData" not in obj:
         raise fail(Code.ATTESTATION_OBJECT_AUTH_DATA_MISSING, "authData missing")
@@ -317,6 +318,12 @@ def _assess_trust(
     clock: Callable[[], datetime],
 ) -> tuple[bool, Code | None, str]:
     # Step 25: "Assess the attestation trustworthiness using the outputs of the verification procedure".
+    # Compound: every verified element's trust path is assessed; the registration is trusted only if all are.
+    for part in statement.parts:
+        if part.trust_path and part.trust_path != statement.trust_path:
+            verdict_of_part = _assess_trust(part, auth_data, policy=policy, trust=trust, clock=clock)
+            if not verdict_of_part[0]:
+                return verdict_of_part
     # None and self attestation have no path: they are never "trusted", and that is not a failure.
     if not statement.trust_path:
         return False, None, f"{statement.attestation_type} attestation carries no trust path"

@@ -38,6 +38,8 @@ class StatementResult:
     trust_path: tuple[x509.Certificate, ...] = ()
     #: Format-specific facts worth reporting (TPM manufacturer, SafetyNet timestamp, ...).
     info: Mapping[str, Any] = field(default_factory=dict)
+    #: compound: each verified element's own result, so every element's trust path can be assessed.
+    parts: tuple[StatementResult, ...] = ()
 
 
 Verify = Callable[[dict, AttestationContext], StatementResult]
@@ -55,6 +57,9 @@ def _registry() -> dict[str, Verify]:
     from . import android_key, tpm
 
     registry.update({"tpm": tpm.verify, "android-key": android_key.verify})
+    from . import android_safetynet, apple, compound
+
+    registry.update({"android-safetynet": android_safetynet.verify, "apple": apple.verify, "compound": compound.verify})
     return registry
 
 
