@@ -1,0 +1,5 @@
+"""`python -m conformance.authenticator.formats_safetynet_apple_compound --out DIR`."""
+
+from . import main
+
+raise SystemExit(main())

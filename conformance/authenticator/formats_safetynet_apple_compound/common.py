@@ -1,0 +1,193 @@
+"""What the three formats' builders share: client data and authenticatorData, leaf certificates, cases, edits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from .. import cbor
+from ..authenticator import FLAG_AT, FLAG_UP, FLAG_UV, AuthDataParts, b64url
+from ..ca import LEAF_VALIDITY, TestPKI, aaguid_for
+from ..keys import SigningKey, derive_key
+
+RP_ID = "fidoconf.example"
+ORIGIN = "https://fidoconf.example"
+PRESETS = ("strict", "fido-conformance", "permissive")
+
+#: An edit takes the value a stage produced and the credential's parts, and returns the value to use instead.
+Edit = Callable[[Any, "Parts"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What every statement of one credential is computed from."""
+
+    pki: TestPKI
+    seed: str
+    credential_key: SigningKey
+    auth_data: bytes
+    client_data_hash: bytes
+
+    @property
+    def nonce(self) -> bytes:
+        """SHA-256(authenticatorData || clientDataHash): SafetyNet's attToBeSigned, Apple's nonce."""
+        return hashlib.sha256(self.auth_data + self.client_data_hash).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    fmt: str
+    #: The one mutation, in words; None for a valid credential.
+    defect: str | None
+    #: Stage name → edit; each builder documents its stages.
+    edits: dict[str, Any] = field(default_factory=dict)
+    #: Preset → expected code, None meaning accept.
+    outcomes: dict[str, str | None] = field(default_factory=dict)
+    note: str = ""
+
+
+def case_maker(fmt: str, prefix: str) -> Callable[..., Case]:
+    """`make(name, defect, edits, outcome, note)`: outcome is a code (or None) for every preset, or a dict."""
+
+    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> Case:
+        outcomes = outcome if isinstance(outcome, dict) else dict.fromkeys(PRESETS, outcome)
+        return Case(f"{prefix}-{name}", fmt, defect, edits, outcomes, note)
+
+    return make
+
+
+def policy_dependent(code: str, *, accepted_by: tuple[str, ...] = ("permissive",)) -> dict[str, str | None]:
+    return {preset: None if preset in accepted_by else code for preset in PRESETS}
+
+
+# --- client data, authenticatorData, credential JSON ---------------------------------------------------------
+
+
+def make_parts(case_id: str, *, fmt: str, pki: TestPKI, alg: str = "ES256") -> tuple[Parts, dict[str, Any]]:
+    """Client data and authenticatorData for one case: the parts, and what the credential JSON needs."""
+    seed = f"fidoconf/{fmt}/{case_id}"
+    challenge = hashlib.sha256(f"{seed}/challenge".encode()).digest()
+    client_data = {"type": "webauthn.create", "challenge": b64url(challenge), "origin": ORIGIN, "crossOrigin": False}
+    client_data_json = json.dumps(client_data, separators=(",", ":")).encode()
+    key = derive_key(alg, f"fidoconf/{fmt}/credential")
+    credential_id = hashlib.sha256(f"{seed}/credential-id".encode()).digest()
+    auth_data = AuthDataParts(
+        rp_id_hash=hashlib.sha256(RP_ID.encode()).digest(),
+        flags=FLAG_UP | FLAG_UV | FLAG_AT,
+        sign_count=0,
+        aaguid=aaguid_for(fmt, alg),
+        credential_id=credential_id,
+        credential_public_key=cbor.encode(key.cose_key()),
+    ).encode()
+    parts = Parts(pki, seed, key, auth_data, hashlib.sha256(client_data_json).digest())
+    return parts, {"challenge": challenge, "client_data_json": client_data_json, "credential_id": credential_id}
+
+
+def credential(skeleton: dict[str, Any], fmt: str, att_stmt: Any, auth_data: bytes) -> dict[str, Any]:
+    """RegistrationResponseJSON around a canonical attestation object {fmt, attStmt, authData}."""
+    attestation_object = cbor.encode({"fmt": fmt, "attStmt": att_stmt, "authData": auth_data})
+    credential_id = b64url(skeleton["credential_id"])
+    return {
+        "id": credential_id,
+        "rawId": credential_id,
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": b64url(skeleton["client_data_json"]),
+            "attestationObject": b64url(attestation_object),
+            "transports": ["internal"],
+        },
+        "clientExtensionResults": {},
+    }
+
+
+# --- leaf certificates under the test PKI -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeafSpec:
+    """One leaf certificate: subject CN (plus other RDNs), SAN dNSNames (None: no SAN), extensions, issuer."""
+
+    cn: str
+    san: tuple[str, ...] | None = None
+    extensions: tuple[tuple[x509.ExtensionType, bool], ...] = ()
+    subject_extra: tuple[tuple[x509.ObjectIdentifier, str], ...] = ()
+    #: "intermediate" (the test PKI's) or "self" (signed with the leaf's own key).
+    issuer: str = "intermediate"
+
+
+def serial(label: str) -> int:
+    return int.from_bytes(hashlib.sha256(label.encode()).digest()[:8], "big") >> 1
+
+
+def to_der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def issue_leaf(parts: Parts, signing_key: SigningKey | None, public_key: Any, spec: LeafSpec) -> x509.Certificate:
+    """A v3 end-entity certificate (CA false) for `public_key`; `signing_key` signs it when spec.issuer is self."""
+    rdns = [x509.NameAttribute(oid, value) for oid, value in spec.subject_extra]
+    subject = x509.Name([*rdns, x509.NameAttribute(NameOID.COMMON_NAME, spec.cn)])
+    if spec.issuer == "self":
+        issuer_name, signer = subject, signing_key.private
+    else:
+        issuer_cert, signer = parts.pki.issuer(spec.issuer)
+        issuer_name = issuer_cert.subject
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(public_key)
+        .serial_number(serial(f"{parts.seed}/leaf"))
+        .not_valid_before(LEAF_VALIDITY[0])
+        .not_valid_after(LEAF_VALIDITY[1])
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    )
+    if spec.san is not None:
+        names = [x509.DNSName(name) for name in spec.san]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    for extension, critical in spec.extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    if isinstance(signer, ec.EllipticCurvePrivateKey):
+        return builder.sign(signer, hashes.SHA256(), ecdsa_deterministic=True)
+    return builder.sign(signer, hashes.SHA256())  # RSA PKCS#1 v1.5 is deterministic
+
+
+def intermediate_der(parts: Parts) -> bytes:
+    return to_der(parts.pki.issuer("intermediate")[0])
+
+
+# --- edits ----------------------------------------------------------------------------------------------------
+
+#: The value of a member to remove, in `changed(...)`.
+DROP = object()
+
+
+def changed(**changes: Any) -> Edit:
+    """An edit of a dict (JWS header or payload, attStmt): set members, or remove those given as DROP."""
+
+    def edit(value: dict, _parts: Parts) -> dict:
+        merged = {**value, **changes}
+        return {k: v for k, v in merged.items() if v is not DROP}
+
+    return edit
+
+
+def leaf_changed(**changes: Any) -> Edit:
+    """An edit of a LeafSpec."""
+    names = {f.name for f in fields(LeafSpec)}
+    assert set(changes) <= names, set(changes) - names
+    return lambda spec, _parts: replace(spec, **changes)
+
+
+def apply(edits: dict[str, Any], stage: str, value: Any, parts: Parts) -> Any:
+    edit = edits.get(stage)
+    return value if edit is None else edit(value, parts)

@@ -1,0 +1,188 @@
+"""android-safetynet (#sctn-android-safetynet-attestation): recorded responses, then one generated defect per check.
+
+Generated credentials come from conformance/authenticator/formats_safetynet_apple_compound: a JWS under a test
+attest.android.com certificate, re-signed after each single mutation, verified at the generator's verify_at with
+the test root trusted. Each negative asserts its exact code under every policy preset.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import replace
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from conformance import vectors
+from conformance.authenticator import ca
+from conformance.authenticator.formats_safetynet_apple_compound import build_case, safetynet
+from conformance.authenticator.formats_safetynet_apple_compound.common import DROP, Case, changed
+from verifier import Code, Policy, TrustStore, VerificationError, verify_registration
+from verifier.attestation.android_safetynet import expected_nonce, parse_jws
+from verifier.clock import fixed_clock
+from verifier.encoding import b64url_decode
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDED = sorted((ROOT / "vectors" / "real" / "android-safetynet").glob("*.json"))
+
+
+@cache
+def pki() -> ca.TestPKI:
+    return ca.TestPKI()
+
+
+@cache
+def trust() -> TrustStore:
+    return TrustStore.from_pem_paths(ROOT / "vectors" / "trust").with_anchors(pki().root)
+
+
+def _verify(vector: dict, *, policy: Policy, clock=None):
+    return verify_registration(
+        vector["credential"],
+        expected_challenge=b64url_decode(vector["challenge_b64url"], field="challenge"),
+        expected_origin=vector["origin"],
+        expected_rp_id=vector["rp_id"],
+        policy=policy,
+        trust=trust(),
+        clock=clock or fixed_clock(vector["verify_at"]),
+    )
+
+
+def _code(vector: dict, *, policy: Policy, clock=None) -> str | None:
+    try:
+        _verify(vector, policy=policy, clock=clock)
+    except VerificationError as exc:
+        return exc.code.value
+    return None
+
+
+# --- recorded vectors -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expectation"),
+    [
+        pytest.param(path, expectation, id=f"{path.stem}[{expectation.policy_name}]")
+        for path in RECORDED
+        for expectation in vectors.expectations(vectors.load(path))
+    ],
+)
+def test_recorded_vector(path, expectation):
+    outcome = vectors.run(vectors.load(path), policy=expectation.policy, trust=trust())
+    expected_code = expectation.expected_code if expectation.expect == "reject" else None
+    assert (outcome.result, outcome.code) == (expectation.expect, expected_code), outcome.message
+
+
+def test_recorded_response_is_basic_attestation_trusted_to_globalsign():
+    result = _verify(vectors.load(ROOT / "vectors/real/android-safetynet/pyw-safetynet.json"), policy=Policy())
+    assert (result.fmt, result.attestation_type, result.trusted) == ("android-safetynet", "basic", True)
+    assert result.trust_path[0].subject.rfc4514_string() == "CN=attest.android.com"
+    assert result.statement_info["cts_profile_match"] is True
+    assert result.statement_info["timestamp"] == "2021-09-03T21:07:20.057000+00:00"
+
+
+# --- generated: one defect each -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "preset"),
+    [pytest.param(case, preset, id=f"{case.id}[{preset}]") for case in safetynet.CASES for preset in case.outcomes],
+)
+def test_generated_case(case, preset):
+    assert _code(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset]
+
+
+def test_valid_credential_reports_basic_attestation_with_the_jws_chain():
+    result = _verify(build_case(safetynet.CASES[0], pki=pki()), policy=Policy())
+    assert (result.attestation_type, result.trusted, len(result.trust_path)) == ("basic", True, 2)
+    assert result.statement_info["jws_alg"] == "RS256"
+
+
+def test_every_check_has_a_generated_defect():
+    codes = {code for case in safetynet.CASES for code in case.outcomes.values() if code}
+    safetynet_codes = {c.value for c in Code if c.value.startswith(("safetynet.", "safetynet_response."))}
+    assert safetynet_codes <= codes
+    assert Code.ATT_CERT_HOSTNAME_MISMATCH.value in codes
+
+
+# --- timestamp window boundaries (Policy.safetynet_max_age_ms, safetynet_clock_skew_ms) -----------------------
+
+
+def _at_offset(offset_ms: int) -> dict:
+    """A valid credential whose timestampMs is verify_at + offset_ms."""
+    issued = int(fixed_clock(ca.VERIFY_AT)().timestamp() * 1000) + offset_ms
+    case = Case(f"safetynet-timestamp-{offset_ms}", "android-safetynet", None, {"payload": changed(timestampMs=issued)})
+    return build_case(case, pki=pki())
+
+
+@pytest.mark.parametrize(
+    ("offset_ms", "expected"),
+    [
+        (-60_000, None),
+        (-60_001, Code.SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED.value),
+        (1_000, None),
+        (1_001, Code.SAFETYNET_RESPONSE_TIMESTAMP_FUTURE.value),
+    ],
+)
+def test_strict_timestamp_window_edges(offset_ms, expected):
+    assert _code(_at_offset(offset_ms), policy=Policy()) == expected
+
+
+def test_age_limit_off_still_refuses_the_future():
+    policy = replace(Policy(), safetynet_max_age_ms=None)
+    assert _code(_at_offset(-10 * 365 * 86_400_000), policy=policy) is None
+    assert _code(_at_offset(5_000), policy=policy) == Code.SAFETYNET_RESPONSE_TIMESTAMP_FUTURE.value
+
+
+def test_the_clock_is_the_injected_one():
+    vector = build_case(safetynet.CASES[0], pki=pki())
+    late = fixed_clock(ca.VERIFY_AT)() + timedelta(minutes=5)
+    assert _code(vector, policy=Policy(), clock=lambda: late) == Code.SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED.value
+
+
+def test_timestamp_beyond_safe_integers_is_invalid_not_a_crash():
+    case = Case("safetynet-timestamp-huge", "android-safetynet", None, {"payload": changed(timestampMs=2**64)})
+    assert _code(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_TIMESTAMP_INVALID.value
+
+
+def test_boolean_cts_verdict_must_be_true_not_truthy():
+    case = Case("safetynet-cts-one", "android-safetynet", None, {"payload": changed(ctsProfileMatch=1)})
+    assert _code(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE.value
+
+
+def test_nonce_is_padded_standard_base64_of_sha256():
+    auth_data, client_data_hash = b"\x01" * 37, b"\x02" * 32
+    digest = hashlib.sha256(auth_data + client_data_hash).digest()
+    assert expected_nonce(auth_data, client_data_hash) == base64.b64encode(digest).decode()
+    assert expected_nonce(auth_data, client_data_hash).endswith("=")
+
+
+@pytest.mark.parametrize(
+    ("response", "code"),
+    [
+        (b"\xff.a.b", Code.SAFETYNET_RESPONSE_JWS_MALFORMED),
+        (b"e30.e30.", Code.SAFETYNET_RESPONSE_JWS_MALFORMED),
+        (b"e30.e30.AA", Code.SAFETYNET_RESPONSE_ALG_UNSUPPORTED),
+        (
+            base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=") + b".WzFd.AA",
+            Code.SAFETYNET_RESPONSE_JWS_MALFORMED,
+        ),
+        (
+            base64.urlsafe_b64encode(b'{"alg":"RS256","n":NaN}').rstrip(b"=") + b".e30.AA",
+            Code.SAFETYNET_RESPONSE_JWS_MALFORMED,
+        ),
+        (base64.urlsafe_b64encode(b"[" * 100_000).rstrip(b"=") + b".e30.AA", Code.SAFETYNET_RESPONSE_JWS_MALFORMED),
+    ],
+    ids=["not-ascii", "empty-signature", "no-alg", "payload-array", "nan", "deep-json"],
+)
+def test_jws_parse_boundary(response, code):
+    with pytest.raises(VerificationError) as raised:
+        parse_jws(response)
+    assert raised.value.code is code
+
+
+def test_dropping_a_member_is_how_missing_is_made():
+    assert changed(a=DROP)({"a": 1, "b": 2}, None) == {"b": 2}
