@@ -35,6 +35,8 @@ class Case:
     #: Recipe fields (absent for hand-written tests).
     base: dict[str, Any] = field(default_factory=dict)
     mutation: str | None = None
+    #: Edits the catalogue has no mutation for (JSON values of the wrong type, client data or attStmt fields).
+    edits: tuple[dict[str, Any], ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
     expect: str | None = None
     expected_code: str | None = None
@@ -65,7 +67,10 @@ def case(**fields: Any) -> pytest.MarkDecorator:
 
 def load_recipes(area: str) -> list[Case]:
     data = json.loads((RECIPES_DIR / f"{area}.json").read_text(encoding="utf-8"))
-    return [Case(**{**recipe, "requires": tuple(recipe.get("requires", ()))}) for recipe in data["recipes"]]
+    return [
+        Case(**{**recipe, "requires": tuple(recipe.get("requires") or ()), "edits": tuple(recipe.get("edits") or ())})
+        for recipe in data["recipes"]
+    ]
 
 
 def all_recipe_files() -> Iterator[Path]:

@@ -30,7 +30,7 @@ TRUST_MODELS: tuple[tuple[str, str], ...] = (
 
 ALG_NAMES = {
     -7: "ES256", -35: "ES384", -36: "ES512", -47: "ES256K", -9: "ESP256", -51: "ESP384", -52: "ESP512",
-    -8: "EdDSA", -19: "Ed25519", -53: "Ed448", -257: "RS256", -258: "RS384", -259: "RS512", -65535: "RS1",
+    -8: "EdDSA-Ed25519", -19: "Ed25519", -53: "Ed448", -257: "RS256", -258: "RS384", -259: "RS512", -65535: "RS1",
     -37: "PS256", -38: "PS384", -39: "PS512", -48: "ML-DSA-44", -49: "ML-DSA-65", -50: "ML-DSA-87",
 }
 
@@ -104,6 +104,7 @@ class Environment:
         alg: str | int = "ES256",
         mutation: str | Mutation | None = None,
         origin: str | None = None,
+        seed: str | None = None,
         **options: Any,
     ) -> CredentialBundle:
         """A fresh credential for the server's own challenge; `mutation` leaves exactly one defect."""
@@ -115,7 +116,7 @@ class Environment:
             challenge=ceremony.challenge,
             fmt=variant,
             alg=ALG_NAMES.get(alg, alg) if isinstance(alg, int) else alg,
-            seed=f"suite/{secrets.token_hex(12)}",
+            seed=seed or f"suite/{secrets.token_hex(12)}",
             mutation=mutation,
             pki=self.pki,
             **options,
