@@ -72,15 +72,23 @@ def sync(hand_written: dict[str, dict[str, Any]] | None = None) -> list[str]:
         vector = json.loads(path.read_text(encoding="utf-8"))
         group = VECTOR_GROUPS.get(path.parent.name, path.parent.name.upper().replace("-", ""))
         kind = "P" if vector.get("expect") == "accept" else "F"
-        prefix = f"VEC{'R' if '/real/' in f'/{key}' else 'G'}-{group}-{kind}"
-        taken = {int(i[-2:]) for i in ids if i.startswith(prefix)}
-        number = next(n for n in range(1, 100) if n not in taken)
-        case_id = f"{prefix}{number:02d}"
+        case_id = _next_vector_id(ids, f"VEC{'R' if '/real/' in f'/{key}' else 'G'}", group, kind)
         assert ID_PATTERN.match(case_id), case_id
         ids[case_id] = {"title": vector.get("id") or path.stem, "vector": key}
         added.append(case_id)
     write(ledger)
     return added
+
+
+def _next_vector_id(ids: dict[str, Any], area: str, group: str, kind: str) -> str:
+    """The next free ID of a group; a group of 99 continues as GROUP2, GROUP3, ... (IDs have two digits)."""
+    for suffix in ("", *map(str, range(2, 100))):
+        prefix = f"{area}-{group}{suffix}-{kind}"
+        taken = {int(i[-2:]) for i in ids if i.startswith(prefix)}
+        free = [n for n in range(1, 100) if n not in taken]
+        if free:
+            return f"{prefix}{free[0]:02d}"
+    raise ValueError(f"no free ID left for {area}-{group}")
 
 
 def main(argv: list[str]) -> int:

@@ -38,7 +38,7 @@ def seeds() -> list[dict]:
 
 @lru_cache(maxsize=1)
 def trust() -> TrustStore:
-    return TrustStore.from_pem_paths(VECTORS / "trust")
+    return TrustStore.from_pem_paths(VECTORS / "trust", VECTORS / "generated" / "trust")
 
 
 def run(vector: dict, policy: Policy) -> None:

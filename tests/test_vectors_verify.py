@@ -32,7 +32,7 @@ def _cases():
 
 @lru_cache(maxsize=1)
 def trust() -> TrustStore:
-    return TrustStore.from_pem_paths(VECTORS / "trust")
+    return TrustStore.from_pem_paths(VECTORS / "trust", VECTORS / "generated" / "trust")
 
 
 def _fmt(vector: dict) -> object:

@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography import x509
 
-from .attestation import REGISTRY, AttestationContext, StatementResult
+from .attestation import REGISTRY, AttestationContext, StatementResult, Verify
 from .authdata import AuthenticatorData, Flags, parse_authenticator_data
 from .clientdata import (
     check_challenge,
@@ -97,8 +97,13 @@ def verify_registration(
     trust: TrustStore | None = None,
     clock: Callable[[], datetime] = _utc_now,
     metadata: MetadataStore | None = None,
+    formats: Mapping[str, Verify] | None = None,
 ) -> RegistrationResult:
-    """Verify a registration credential (the JSON a browser posts) against what the RP issued."""
+    """Verify a registration credential (the JSON a browser posts) against what the RP issued.
+
+    `formats` replaces the attestation format registry (default `verifier.attestation.REGISTRY`); the suite's
+    negative controls use it to build deliberately broken verifiers.
+    """
     try:
         return _verify(
             credential,
@@ -110,6 +115,7 @@ def verify_registration(
             trust=trust if trust is not None else TrustStore.empty(),
             clock=clock,
             metadata=metadata,
+            formats=REGISTRY if formats is None else formats,
         )
     except VerificationError:
         raise
@@ -135,6 +141,7 @@ def _verify(
     trust: TrustStore,
     clock: Callable[[], datetime],
     metadata: MetadataStore | None,
+    formats: Mapping[str, Verify],
 ) -> RegistrationResult:
     if not isinstance(expected_challenge, bytes) or not expected_challenge:
         raise fail(Code.CONFIG_EXPECTED_CHALLENGE_INVALID, "expected_challenge must be non-empty bytes")
@@ -167,7 +174,9 @@ def _verify(
         raise fail(Code.COSE_KEY_ALG_NOT_ALLOWED, "RS1 (SHA-1) credential keys are refused by policy")
 
     # Steps 22-23: fmt selects the statement verification procedure.
-    statement = _verify_statement(fmt, att_stmt, auth_data, client_data_hash, key, policy=policy, clock=clock)
+    statement = _verify_statement(
+        fmt, att_stmt, auth_data, client_data_hash, key, policy=policy, clock=clock, formats=formats
+    )
     if metadata is not None:
         # Step 24: trust anchors "from a trusted source or from policy"; the FIDO MDS entry also refuses.
         decision = apply_metadata(
@@ -290,10 +299,11 @@ def _verify_statement(
     *,
     policy: Policy,
     clock: Callable[[], datetime],
+    formats: Mapping[str, Verify],
 ) -> StatementResult:
     # Step 22: "Determine the attestation statement format by performing a USASCII case-sensitive match on fmt
     # against the set of supported WebAuthn Attestation Statement Format Identifier values."
-    verify = REGISTRY.get(fmt)
+    verify = formats.get(fmt)
     if verify is None:
         raise fail(Code.ATTESTATION_FMT_UNSUPPORTED, f"attestation format {fmt!r} is not supported")
     if policy.allowed_formats is not None and fmt not in policy.allowed_formats:
