@@ -409,7 +409,9 @@ def test_trust_store_is_an_immutable_value(pki):
 
 def test_recorded_trust_directory_loads():
     trust = TrustStore.from_pem_paths(trust_dir())
-    assert len(trust.anchors) == 20 and len(trust.intermediates) == 1
+    files = sorted(trust_dir().rglob("*.pem"))
+    helpers = [f for f in files if "intermediates" in f.parts]
+    assert (len(trust.anchors), len(trust.intermediates)) == (len(files) - len(helpers), len(helpers)) != (0, 0)
 
 
 # --- clock ---------------------------------------------------------------------------------------------------------
