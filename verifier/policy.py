@@ -39,6 +39,9 @@ class Policy:
     allowed_attestation_types: tuple[str, ...] | None = None
     #: Refuse registrations whose attestation path does not chain to a configured anchor.
     require_trusted_attestation: bool = False
+    #: A root inside x5c (Feitian packed, every Android Keystore chain) is dropped, never used as an anchor;
+    #: False refuses it with trust.chain.root_included, as the FIDO tool does (Resp-5 F-10).
+    allow_root_in_x5c: bool = True
     # --- format-specific (used by tpm, android-key, android-safetynet; see their modules) ---
     allow_test_tpm_vendors: bool = False
     #: tpm: the AIK certificate's TPMManufacturer must be in the TCG vendor ID registry (verifier/attestation/tpm_aik.py).
@@ -100,6 +103,7 @@ PRESETS: dict[str, Policy] = {
         token_binding="lenient",
         u2f_require_zero_aaguid=True,
         require_trusted_attestation=True,
+        allow_root_in_x5c=False,
         metadata_unknown_aaguid="refuse",
     ),
     "permissive": Policy(
