@@ -83,4 +83,6 @@ def params(cases: list[Case]) -> list[Any]:
 
 
 def load_ledger() -> dict[str, dict[str, Any]]:
+    if not LEDGER.exists():
+        return {}
     return json.loads(LEDGER.read_text(encoding="utf-8"))["ids"]

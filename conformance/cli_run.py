@@ -25,6 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--strict", action="store_true", help="SHOULD-level findings fail the run (WARN → FAIL)")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (pytest-xdist), or 0")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    parser.add_argument("--control", default=None, help="in-process only: run against a deliberately broken RP variant")
     return parser
 
 
@@ -39,6 +40,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
             argv += [flag, value]
     if args.strict:
         argv.append("--fidoconf-strict")
+    if args.control:
+        argv += ["--fidoconf-control", args.control]
     if str(args.workers) not in ("0", "1"):
         argv += ["-n", str(args.workers)]
     return argv

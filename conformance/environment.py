@@ -39,10 +39,33 @@ class TargetUnreachable(Exception):
     pass
 
 
-def reference_app(config: SuiteConfig, *, trust_dir: Path, access_key: str, verify: Any = None, db_path: str = ":memory:"):
-    """The reference RP as the suite mounts it in-process (negative controls pass a broken `verify`)."""
+class _RecordingStore:
+    """The RP's store, noting every challenge it issues (what a control that checks 'issued by us' consults)."""
+
+    def __init__(self, inner: Any, issued: set[bytes]) -> None:
+        self._inner, self._issued = inner, issued
+
+    def start_transaction(self, transaction: Any, **kwargs: Any) -> None:
+        self._inner.start_transaction(transaction, **kwargs)
+        self._issued.add(transaction.challenge)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def reference_app(
+    config: SuiteConfig, *, trust_dir: Path, access_key: str, control: str | None = None, db_path: str = ":memory:"
+):
+    """The reference RP as the suite mounts it in-process; `control` names a deliberately broken variant."""
     from verifier.rp.app import create_app
     from verifier.rp.config import RPConfig
+    from verifier.rp.store import SqliteStore
+
+    from .controls import CONTROLS
+
+    issued: set[bytes] = set()
+    store = _RecordingStore(SqliteStore(db_path), issued)
+    verify = CONTROLS[control](issued) if control else None
 
     rp_config = RPConfig(
         rp_id=config.rp_id,
@@ -53,7 +76,7 @@ def reference_app(config: SuiteConfig, *, trust_dir: Path, access_key: str, veri
         trust_dirs=(str(trust_dir),),
         **config.extra.get("rp", {}),
     )
-    return create_app(rp_config, verify=verify)
+    return create_app(rp_config, verify=verify, store=store)
 
 
 @dataclass
@@ -67,7 +90,7 @@ class Environment:
     base_verdicts: dict[tuple, Submission] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: SuiteConfig, *, verify: Any = None) -> Environment:
+    def create(cls, config: SuiteConfig) -> Environment:
         pki_seed = config.extra.get("pki_seed") or f"fidoconf-run-{secrets.token_hex(8)}"
         pki = TestPKI(seed=pki_seed)
         tempdir = None
@@ -76,7 +99,9 @@ class Environment:
             export_trust(tempdir.name, pki=pki, authenticators=list(TRUST_MODELS))
             access_key = config.access_key or secrets.token_urlsafe(32)
             config = replace(config, access_key=access_key)
-            app = reference_app(config, trust_dir=Path(tempdir.name), access_key=access_key, verify=verify)
+            app = reference_app(
+                config, trust_dir=Path(tempdir.name), access_key=access_key, control=config.extra.get("control")
+            )
             target = inprocess_target(app, base_url=config.origin)
         else:
             target = live_target(config.target, timeout_s=config.timeout_s)

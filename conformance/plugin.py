@@ -9,6 +9,7 @@ JSON; junit.xml and report.html through pytest's own writers).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fidoconf-strict", action="store_true", default=False, help="SHOULD-level findings fail (WARN → FAIL)"
     )
     group.addoption("--fidoconf-report-dir", default=None, help="write reports under this directory")
+    group.addoption("--fidoconf-control", default=None, help="in-process: a deliberately broken reference RP variant")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,6 +48,13 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except suite_config.ConfigError as exc:
         raise pytest.UsageError(f"fidoconf: {exc}") from None
+    control = config.getoption("--fidoconf-control")
+    if control:
+        from .controls import CONTROLS
+
+        if control not in CONTROLS or not loaded.inprocess:
+            raise pytest.UsageError(f"fidoconf: --fidoconf-control takes one of {sorted(CONTROLS)}, in-process only")
+        loaded = replace(loaded, extra={**loaded.extra, "control": control})
     config.stash[_CONFIG_KEY] = loaded
     report_dir = config.getoption("--fidoconf-report-dir")
     if report_dir and not hasattr(config, "workerinput"):

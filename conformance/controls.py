@@ -1,0 +1,146 @@
+"""Negative controls: deliberately broken variants of the reference RP.
+
+Each one removes one check the way real servers get it wrong. Running the suite against a control must fail
+exactly the case IDs listed for it in vectors/controls.json, and no other: that is how the suite proves its
+tests can fail (tests/test_controls.py). Select one with `fidoconf run --control NAME` (in-process only).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from verifier import Code, VerificationError, verify_registration
+from verifier.attestation import REGISTRY, AttestationContext, StatementResult, Verify
+from verifier.certs import load_x5c
+from verifier.encoding import b64url_decode, b64url_encode
+
+CONTROLS_FILE = Path(__file__).resolve().parent.parent / "vectors" / "controls.json"
+_SIGNATURE_CODES = (Code.ATT_STMT_SIG_INVALID, Code.ATT_STMT_SIG_MALFORMED)
+
+
+def _client_data(credential: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(b64url_decode(credential["response"]["clientDataJSON"], field="clientDataJSON"))
+    except (VerificationError, ValueError, KeyError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def no_challenge_check(issued: set[bytes]) -> Callable[..., Any]:
+    """Trusts whatever challenge the client data carries (the bug: comparing nothing, or comparing to itself)."""
+
+    def verify(credential, *, expected_challenge, **kwargs):
+        try:
+            claimed = b64url_decode(_client_data(credential).get("challenge"), field="challenge")
+        except VerificationError:
+            claimed = expected_challenge
+        return verify_registration(credential, expected_challenge=claimed or expected_challenge, **kwargs)
+
+    return verify
+
+
+def no_origin_check(issued: set[bytes]) -> Callable[..., Any]:
+    """Accepts any origin the client data names."""
+
+    def verify(credential, *, expected_origin, **kwargs):
+        claimed = _client_data(credential).get("origin")
+        origins = [claimed] if isinstance(claimed, str) and claimed else expected_origin
+        return verify_registration(credential, expected_origin=origins, **kwargs)
+
+    return verify
+
+
+def _signature_blind(verify: Verify) -> Verify:
+    def blind(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
+        try:
+            return verify(att_stmt, ctx)
+        except VerificationError as exc:
+            if exc.code not in _SIGNATURE_CODES:
+                raise
+            chain = load_x5c(att_stmt["x5c"]) if "x5c" in att_stmt else ()
+            return StatementResult(attestation_type="basic" if chain else "self", trust_path=chain)
+
+    return blind
+
+
+def no_signature_check(issued: set[bytes]) -> Callable[..., Any]:
+    """Parses the statement but never lets a bad attestation signature fail the registration."""
+    formats = {fmt: _signature_blind(v) for fmt, v in REGISTRY.items()}
+
+    def verify(credential, **kwargs):
+        return verify_registration(credential, formats=formats, **kwargs)
+
+    return verify
+
+
+def _path_blind(verify: Verify) -> Verify:
+    def blind(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
+        result = verify(att_stmt, ctx)
+        return StatementResult(attestation_type=result.attestation_type, info=result.info)
+
+    return blind
+
+
+def no_chain_validation(issued: set[bytes]) -> Callable[..., Any]:
+    """Verifies the statement's signature but never validates its certificate path (dates, CA flags, roots)."""
+    formats = {fmt: _path_blind(v) for fmt, v in REGISTRY.items()}
+
+    def verify(credential, **kwargs):
+        return verify_registration(credential, formats=formats, **kwargs)
+
+    return verify
+
+
+def accepts_trailing_cbor(issued: set[bytes]) -> Callable[..., Any]:
+    """Decodes the first CBOR item of attestationObject and ignores what follows (py_webauthn's Appendix A row 2)."""
+
+    def verify(credential, **kwargs):
+        try:
+            return verify_registration(credential, **kwargs)
+        except VerificationError as exc:
+            if exc.code is not Code.CBOR_ATTESTATION_OBJECT_TRAILING_BYTES:
+                raise
+        data = b64url_decode(credential["response"]["attestationObject"], field="attestationObject")
+        stream = io.BytesIO(data)
+        cbor2.CBORDecoder(stream).decode()
+        trimmed = copy.deepcopy(dict(credential))
+        trimmed["response"] = {**trimmed["response"], "attestationObject": b64url_encode(data[: stream.tell()])}
+        return verify_registration(trimmed, **kwargs)
+
+    return verify
+
+
+def unbound_status_token(issued: set[bytes]) -> Callable[..., Any]:
+    """Checks that the challenge is one the RP issued, but not that it is this statusToken's transaction's."""
+
+    def verify(credential, *, expected_challenge, **kwargs):
+        try:
+            claimed = b64url_decode(_client_data(credential).get("challenge"), field="challenge")
+        except VerificationError:
+            claimed = None
+        challenge = claimed if claimed in issued else expected_challenge
+        return verify_registration(credential, expected_challenge=challenge, **kwargs)
+
+    return verify
+
+
+CONTROLS: dict[str, Callable[[set[bytes]], Callable[..., Any]]] = {
+    "no-challenge-check": no_challenge_check,
+    "no-origin-check": no_origin_check,
+    "no-signature-check": no_signature_check,
+    "no-chain-validation": no_chain_validation,
+    "accepts-trailing-cbor": accepts_trailing_cbor,
+    "unbound-status-token": unbound_status_token,
+}
+
+
+def expected_failures() -> dict[str, dict[str, Any]]:
+    """vectors/controls.json: for each control, the IDs it must fail and why."""
+    return json.loads(CONTROLS_FILE.read_text(encoding="utf-8"))["controls"]
