@@ -274,7 +274,8 @@ def is_signed_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(child.signature, child.tbs_certificate_bytes, params, child.signature_hash_algorithm)
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, params)
+            # cryptography gives no parameters for ecdsa-with-SHA1; the hash is all ECDSA needs.
+            key.verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(child.signature_hash_algorithm))
         else:
             return False
     except Exception:  # every way of not verifying means the same: not issued by this certificate
