@@ -251,6 +251,21 @@ class Code(StrEnum):
     ANDROID_KEY_PURPOSE_MISSING = "android_key.purpose.missing"
     ANDROID_KEY_PURPOSE_INVALID = "android_key.purpose.invalid"
 
+    # --- reference relying party: request, tokens and ceremony state (verifier/rp) ---
+    REQUEST_BODY_INVALID = "request.body.invalid"
+    REQUEST_BODY_TOO_LARGE = "request.body.too_large"
+    TOKEN_VALUE_MISSING = "token.value.missing"
+    TOKEN_JWT_INVALID = "token.jwt.invalid"
+    TOKEN_JWT_EXPIRED = "token.jwt.expired"
+    TOKEN_KIND_MISMATCH = "token.kind.mismatch"
+    TOKEN_JTI_CONSUMED = "token.jti.consumed"
+    TRANSACTION_ID_UNKNOWN = "transaction.id.unknown"
+    TRANSACTION_STATUS_NOT_PENDING = "transaction.status.not_pending"
+    TRANSACTION_TIMEOUT_EXPIRED = "transaction.timeout.expired"
+    TRANSACTION_DISPATCH_NOT_REDEEMED = "transaction.dispatch.not_redeemed"
+    CREDENTIAL_ID_ALREADY_REGISTERED = "credential.id.already_registered"
+    USER_AUTHENTICATORS_LIMIT_REACHED = "user.authenticators.limit_reached"
+
     # --- the last-resort boundary: a bug in fidoconf, never an expected outcome ---
     INTERNAL_UNEXPECTED = "internal.unexpected.error"
 
