@@ -388,6 +388,17 @@ def test_authenticator_limit_holds_for_concurrent_enrollments(make_api):
         ({"username": "u", "channel": "carrier-pigeon"}, 400),
         ({"username": "u", "channel": "sms"}, 422),
         ({"username": "u", "channel": "fido2", "displayName": "n", "fido2Options": {"attestation": "all"}}, 400),
+        ({"username": "u", "channel": "fido2", "displayName": "n", "fido2Options": {"attestation": ["direct"]}}, 400),
+        (
+            {
+                "username": "u",
+                "channel": "fido2",
+                "displayName": "n",
+                "fido2Options": {"authenticatorSelection": {"userVerification": {"required": 1}}},
+            },
+            400,
+        ),  # fmt: skip
+        ({"username": "u", "channel": "fido2", "displayName": "n", "fido2Options": []}, 400),
         ({"userId": "not-a-uuid"}, 400),
         ({"userId": UUID}, 404),
     ],

@@ -48,6 +48,11 @@ def _bad(message: str) -> ApiError:
     return ApiError(400, message)
 
 
+def _one_of(value: object, allowed: frozenset[str]) -> bool:
+    # `in` on a set hashes the value first: a JSON list or object would raise TypeError, not fail the check.
+    return isinstance(value, str) and value in allowed
+
+
 def username_of(body: dict[str, Any]) -> str | None:
     value = body.get("username")
     if value is None:
@@ -103,7 +108,7 @@ def _fido2_options(value: object) -> tuple[dict[str, Any], str]:
     if not isinstance(value, dict):
         raise _bad("fido2Options must be an object")
     attestation = value.get("attestation", "direct")
-    if attestation not in ATTESTATION:
+    if not _one_of(attestation, ATTESTATION):
         raise _bad("fido2Options.attestation must be none, indirect, direct or enterprise")
     return _authenticator_selection(value.get("authenticatorSelection")), attestation
 
@@ -122,7 +127,7 @@ def _authenticator_selection(value: object) -> dict[str, Any]:
     selection: dict[str, Any] = {}
     for name, allowed in checks:
         if name in value:
-            if value[name] not in allowed:
+            if not _one_of(value[name], allowed):
                 raise _bad(f"authenticatorSelection.{name} must be one of {', '.join(sorted(allowed))}")
             selection[name] = value[name]
     if "requireResidentKey" in value:

@@ -6,6 +6,7 @@ Used by fidoconf's own tests (tests/test_rp_*.py); nothing here is used when the
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,37 @@ def assert_valid(flavour: str, name: str, value: Any) -> None:
     assert not problems, f"{flavour}/{name}: {problems}"
 
 
+#: (method, path pattern) → the schema of its 200 JSON body.
+RESPONSE_SCHEMAS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (method, re.compile(pattern), schema)
+    for method, pattern, schema in (
+        ("POST", r"/api/v1/users/enroll", "enroll-response"),
+        ("POST", r"/api/v1/status", "status-response"),
+        ("POST", r"/api/v1/introspect", "introspect-response"),
+        ("POST", r"/api/v1/intent", "intent-response"),
+        ("GET", r"/api/v1/users/[^/]+", "user-response"),
+        ("PATCH", r"/api/v1/authenticators/[^/]+", "authenticator-response"),
+        ("POST", r"/_app/attestation/result", "attestation-result-response"),
+        ("POST", r"/_app/dispatch/redeem", "dispatch-redeem-response"),
+    )
+)
+
+
+def response_schema(method: str, path: str) -> str | None:
+    for known_method, pattern, schema in RESPONSE_SCHEMAS:
+        if method == known_method and pattern.fullmatch(path):
+            return schema
+    return None
+
+
+def check_response(method: str, path: str, response: Any) -> None:
+    """Error bodies against error-response; a 200 JSON body against its endpoint's schema."""
+    if response.status_code >= 400:
+        assert_valid("nevis-cloud", "error-response", response.json())
+    elif response.status_code == 200 and (schema := response_schema(method, path)) is not None:
+        assert_valid("nevis-cloud", schema, response.json())
+
+
 class NevisApi:
     """The Nevis flavour over any httpx-compatible client (TestClient in-process, httpx.Client live).
 
@@ -64,10 +96,9 @@ class NevisApi:
 
     def call(self, method: str, path: str, schema: str | None = None, **kwargs: Any) -> Any:
         response = self.client.request(method, path, **kwargs)
-        if response.status_code >= 400:
-            assert_valid(self.flavour, "error-response", response.json())
-        elif response.status_code == 200 and schema is not None:
-            assert_valid(self.flavour, schema, response.json())
+        check_response(method, path, response)
+        if schema is not None and response.status_code == 200:
+            assert response_schema(method, path) == schema, (method, path, schema)
         return response
 
     def enroll(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> Any:
