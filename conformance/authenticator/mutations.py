@@ -1,0 +1,91 @@
+"""The defect catalogue: named mutations of a valid credential, each with the code a verifier must answer.
+
+A `Mutation` edits one or more build stages (`hooks`, keyed by `authenticator.STAGES`). Stages before
+`signature` are signed over afterwards, so only the named defect remains; `resigned` says whether that is the
+case (a corrupted signature or bytes after the attestation object are, by design, not re-signed).
+`expected_code` is a fidoconf code string (`verifier.errors.Code` values, written as strings because this
+package must not import the verifier it tests); None means a verifier must accept.
+
+The entries live in the `catalog_*` modules, grouped as attack_catalog.md Appendix B groups them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .authenticator import SIGNED_STAGES, STAGES, Hook
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    name: str
+    group: str
+    description: str
+    #: The requirement sentence the defect breaks (WebAuthn L3 / CTAP2 / RFC), quoted or closely paraphrased.
+    requirement: str
+    #: Spec anchor of that requirement (#sctn-..., never a section number).
+    anchor: str
+    hooks: Mapping[str, Hook]
+    expected_code: str | None
+    #: (format variant, algorithm) the generator instantiates the defect on.
+    base: tuple[str, str] = ("none", "ES256")
+    #: Format variants the defect is meaningful for (the live suite may apply it to any of them).
+    formats: tuple[str, ...] = ("none", "packed-self", "packed-x5c", "fido-u2f")
+    #: Algorithms it applies to; None means any.
+    algs: tuple[str, ...] | None = None
+    #: Verifier policy under which `expected_code` holds: a preset name or {"preset": ..., field: value}.
+    policy: str | dict[str, Any] | None = None
+    #: The outcome under other presets: {"strict": {"expect": "accept"}, ...}.
+    outcomes: dict[str, dict[str, Any]] | None = None
+    #: What the RP allowed (pubKeyCredParams algs); None means the base credential's alg.
+    pub_key_cred_params: tuple[int, ...] | None = None
+    #: A challenge the defect needs (e.g. one whose base64url uses '-' and '_').
+    challenge: bytes | None = None
+    #: make_credential options (user_verified, backup_eligible, ...).
+    options: Mapping[str, Any] = field(default_factory=dict)
+    #: Explicitly not re-signed although the hook runs before signing (e.g. signing with the wrong key).
+    not_resigned: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = set(self.hooks) - set(STAGES)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown stage(s) {sorted(unknown)}")
+
+    @property
+    def expect(self) -> str:
+        return "accept" if self.expected_code is None else "reject"
+
+    @property
+    def stage(self) -> str:
+        return ",".join(s for s in STAGES if s in self.hooks)
+
+    @property
+    def resigned(self) -> bool:
+        """True when every edit happened before signing, so the signature covers the defect."""
+        return not self.not_resigned and all(s in SIGNED_STAGES for s in self.hooks)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "group": self.group,
+            "stage": self.stage,
+            "description": self.description,
+            "requirement": self.requirement,
+            "spec_anchor": self.anchor,
+            "resigned": self.resigned,
+        }
+
+
+def registry() -> dict[str, Mutation]:
+    """Every mutation by name; names are unique and stable (they become vector file names and test IDs)."""
+    from . import catalog_authdata, catalog_cbor, catalog_client, catalog_cose, catalog_packed, catalog_statements
+
+    found: dict[str, Mutation] = {}
+    for module in (catalog_cbor, catalog_authdata, catalog_cose, catalog_statements, catalog_packed, catalog_client):
+        for mutation in module.MUTATIONS:
+            if mutation.name in found:
+                raise ValueError(f"duplicate mutation name {mutation.name!r}")
+            found[mutation.name] = mutation
+    return found
