@@ -256,3 +256,23 @@ def _unfilter(kind: int, line: bytearray, previous: bytes, *, bpp: int) -> None:
 
 if os.name != "posix":  # SIGKILL and the selector on a pipe are POSIX
     pytestmark = pytest.mark.skip(reason="needs POSIX signals")
+
+
+def test_cli_without_a_command_prints_help_and_exits_2(capsys):
+    from conformance.cli import main
+
+    assert main([]) == 2
+    assert "serve" in capsys.readouterr().err
+
+
+def test_serve_exits_2_when_the_port_is_taken(tmp_path, capsys):
+    import socket
+
+    from conformance.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--db", str(tmp_path / "rp.sqlite3")]) == 2
+    assert f"cannot bind 127.0.0.1:{port}" in capsys.readouterr().err
