@@ -1,0 +1,154 @@
+"""android-key attestation (#sctn-android-key-attestation): every check, one defect at a time, and the
+KeyDescription DER parser failing closed.
+
+The credentials are built at test time (conformance/authenticator/formats_tpm_android), valid except for the
+one defect each case names, re-signed; each must get exactly its verdict and code under every policy it names.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import cbor2
+import pytest
+from cryptography import x509
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import vectors
+from conformance.authenticator.ca import TestPKI
+from conformance.authenticator.formats_tpm_android import (
+    android_key,
+    android_key_cases,
+    bench_credentials,
+    build_case,
+    files,
+)
+from conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
+from verifier import Policy, TrustStore, VerificationError, verify_registration
+from verifier.attestation.android_asn1 import KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, parse_key_description
+from verifier.certs import find_extension
+from verifier.errors import Code
+
+from .conftest import VECTORS
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    return TestPKI()
+
+
+@pytest.fixture(scope="module")
+def trust(pki: TestPKI, tmp_path_factory) -> TrustStore:
+    root = tmp_path_factory.mktemp("android-key-trust") / "root.pem"
+    root.write_text(pki.root_pem(), encoding="ascii")
+    return TrustStore.from_pem_paths(root)
+
+
+@pytest.mark.parametrize("case", android_key_cases.CASES, ids=lambda c: c.id)
+def test_case_gets_its_verdict_under_every_named_policy(case, pki, trust):
+    vector = build_case(case, pki=pki)
+    for expectation in vectors.expectations(vector):
+        outcome = vectors.run(vector, policy=expectation.policy, trust=trust)
+        got = (outcome.result, outcome.code)
+        want = (expectation.expect, expectation.expected_code if expectation.expect == "reject" else None)
+        assert got == want, f"[{expectation.policy_name}] {outcome.message}"
+
+
+def test_every_check_has_a_case():
+    expected = {code for case in android_key_cases.CASES for code in case.outcomes.values() if code}
+    expected |= {case.custom_expect for case in android_key_cases.CASES if case.custom_expect}
+    wanted = {c.value for c in Code if c.value.startswith("android_key.")} | {
+        Code.ATT_CERT_KEY_DESCRIPTION_MISSING.value,
+        Code.ATT_CERT_KEY_DESCRIPTION_MALFORMED.value,
+        Code.ATT_CERT_PUBLIC_KEY_MISMATCH.value,
+    }
+    assert wanted - expected == set()
+
+
+def test_committed_vectors_are_what_the_generator_writes():
+    generated = {rel: text for rel, text in files().items() if rel.startswith("android-key/")}
+    on_disk = {
+        f"android-key/{p.name}": p.read_text(encoding="utf-8")
+        for p in (VECTORS / "generated" / "android-key").glob("android-key-*.json")
+    }
+    assert on_disk == generated
+
+
+def test_bench_credentials_are_distinct_and_accepted(pki, trust):
+    made = bench_credentials("android-key", 3, pki=pki)
+    assert len({c["rawId"] for c, _ in made}) == 3
+    assert len({c["response"]["attestationObject"] for c, _ in made}) == 3
+    for credential, challenge in made:
+        result = verify_registration(
+            credential,
+            expected_challenge=challenge,
+            expected_origin=ORIGIN,
+            expected_rp_id=RP_ID,
+            policy=Policy.preset("permissive"),
+            trust=trust,
+        )
+        assert (result.fmt, result.attestation_type, result.trusted) == ("android-key", "basic", True)
+
+
+# --- KeyDescription parser -------------------------------------------------------------------------------------
+
+
+def _recorded_key_description(name: str) -> bytes:
+    vector = vectors.load(VECTORS / "real" / "android-key" / name)
+    raw = vector["credential"]["response"]["attestationObject"]
+    statement = cbor2.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["attStmt"]
+    extension = find_extension(x509.load_der_x509_certificate(statement["x5c"][0]), "1.3.6.1.4.1.11129.2.1.17")
+    assert extension is not None
+    return extension.value
+
+
+def test_recorded_keystore_description_parses():
+    """A real Android keystore KeyDescription (webauthn-rs test_google_android_key): high tags [600]..[705]."""
+    description = parse_key_description(_recorded_key_description("wrs-android-key-webauthn-org.json"))
+    assert (description.attestation_version, description.keymaster_security_level) == (2, 1)
+    assert description.tee_enforced.purpose == frozenset({KM_PURPOSE_SIGN})
+    assert description.tee_enforced.origin == KM_ORIGIN_GENERATED
+    assert {400, 401, 402, 701, 709} <= description.software_enforced.tags
+
+
+def test_every_prefix_of_a_key_description_is_malformed():
+    encoded = android_key.key_description(challenge=bytes(32))
+    assert parse_key_description(encoded).attestation_challenge == bytes(32)
+    for end in range(len(encoded)):
+        with pytest.raises(VerificationError) as info:
+            parse_key_description(encoded[:end])
+        assert info.value.code is Code.ATT_CERT_KEY_DESCRIPTION_MALFORMED
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [b"\x9f\x80\x01", b"\xbf\x1e", b"\xbf\x84\x80\x80\x80\x00"],
+    ids=["non-minimal-tag", "long-form-below-31", "tag-too-large"],
+)
+def test_bad_high_tag_numbers_are_malformed(tag):
+    bad_list = b"\x30" + bytes([len(tag) + 4]) + tag + b"\x03\x02\x01\x00"
+    encoded = android_key.key_description(challenge=bytes(32))
+    fields = android_key.der.children(encoded)
+    fields[7] = bad_list
+    with pytest.raises(VerificationError) as info:
+        parse_key_description(android_key.der.tlv(0x30, b"".join(fields)))
+    assert info.value.code is Code.ATT_CERT_KEY_DESCRIPTION_MALFORMED
+
+
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_are_a_description_or_a_coded_refusal(data):
+    try:
+        parse_key_description(data)
+    except VerificationError as exc:
+        assert exc.code is Code.ATT_CERT_KEY_DESCRIPTION_MALFORMED
+
+
+@given(st.integers(min_value=0, max_value=400), st.integers(min_value=0, max_value=255))
+def test_single_byte_corruptions_never_escape_as_builtin_errors(position, value):
+    encoded = bytearray(android_key.key_description(challenge=bytes(32)))
+    encoded[position % len(encoded)] = value
+    try:
+        parse_key_description(bytes(encoded))
+    except VerificationError as exc:
+        assert exc.code is Code.ATT_CERT_KEY_DESCRIPTION_MALFORMED
