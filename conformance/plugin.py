@@ -35,6 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fidoconf-control", default=None, help="in-process: a deliberately broken reference RP variant")
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their output paths
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fidoconf(case): a fidoconf conformance case with its stable ID")
     try:

@@ -1,0 +1,36 @@
+"""Every registration row of the FIDO conformance tool (Req-1, Resp-1..Resp-8) maps to fidoconf case IDs, or to
+a written reason why the suite cannot test it on a target (vectors/fido_mapping.json)."""
+
+from __future__ import annotations
+
+import json
+
+from conformance.cases import ROOT, load_ledger
+
+ROWS = {
+    "Req-1": ["P-1", "P-2", "P-3", "P-4"],
+    "Resp-1": ["P-1"] + [f"F-{i}" for i in range(1, 16)],
+    "Resp-2": [f"F-{i}" for i in range(1, 18)],
+    "Resp-3": ["P-1"] + [f"F-{i}" for i in range(1, 20)],
+    "Resp-4": [f"P-{i}" for i in range(1, 13)],
+    "Resp-5": [f"P-{i}" for i in range(1, 6)] + [f"F-{i}" for i in range(1, 15)],
+    "Resp-6": ["P-1", "F-1", "F-2", "F-3"],
+    "Resp-7": ["P-1", "P-2", "F-1"],
+    "Resp-8": ["P-1", "F-1", "F-2"],
+}
+
+
+def mapping() -> dict:
+    return json.loads((ROOT / "vectors" / "fido_mapping.json").read_text())["rows"]
+
+
+def test_every_row_has_ids_or_a_reason():
+    rows = mapping()
+    expected = {f"{suite} {row}" for suite, names in ROWS.items() for row in names}
+    assert set(rows) == expected
+    assert [k for k, v in rows.items() if not v["ids"] and not v.get("note")] == []
+
+
+def test_mapped_ids_exist():
+    ledger = load_ledger()
+    assert sorted({i for v in mapping().values() for i in v["ids"]} - set(ledger)) == []

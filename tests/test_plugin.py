@@ -1,0 +1,77 @@
+"""The pytest plugin, exercised with pytester: options, header, verdicts, capability skips, reports, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .conftest import ROOT
+
+pytest_plugins = ["pytester"]
+
+SUITE = '''
+from conformance.cases import case
+
+@case(id="DEMO-A-P01", title="must pass", requirement="r", anchor="#a")
+def test_pass(fidoconf):
+    assert fidoconf.profile.start_registration().challenge
+
+@case(id="DEMO-A-F01", title="should-level finding", requirement="r", anchor="#a", severity="SHOULD")
+def test_should(fidoconf):
+    assert False, "expected x, got y"
+
+@case(id="DEMO-A-F02", title="needs a capability", requirement="r", anchor="#a", requires=("no-such-capability",))
+def test_capability(fidoconf):
+    raise AssertionError("must not run")
+'''
+
+
+def _index(pytester) -> dict:
+    found = list(pytester.path.glob("out/*/index.json"))
+    assert len(found) == 1, found
+    return json.loads(found[0].read_text())
+
+
+def test_verdicts_reports_and_header(pytester):
+    pytester.makepyfile(test_demo=SUITE)
+    result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=1, xfailed=1)
+    result.stdout.fnmatch_lines(["*fidoconf: target=inprocess profile=nevis-cloud strict=False*"])
+    index = _index(pytester)
+    verdicts = {k: v["verdict"] for k, v in index["cases"].items()}
+    assert verdicts == {"DEMO-A-P01": "PASS", "DEMO-A-F01": "WARN", "DEMO-A-F02": "SKIP"}
+    schema = json.loads((ROOT / "schemas" / "report" / "index.schema.json").read_text())
+    assert list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(index)) == []
+    case_file = json.loads(next(pytester.path.glob("out/*/cases/DEMO-A-P01.json")).read_text())
+    assert case_file["exchanges"][0]["path"] == "/api/v1/users/enroll"
+    assert next(pytester.path.glob("out/*/junit.xml")).exists()
+    assert next(pytester.path.glob("out/*/report.html")).exists()
+
+
+def test_strict_turns_warn_into_fail(pytester):
+    pytester.makepyfile(test_demo=SUITE)
+    result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "--fidoconf-strict", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=1, failed=1)
+    assert _index(pytester)["cases"]["DEMO-A-F01"]["verdict"] == "FAIL"
+
+
+def test_unreachable_target_exits_2_once(pytester):
+    pytester.makepyfile(test_demo=SUITE)
+    result = pytester.runpytest_subprocess("--fidoconf-target", "http://127.0.0.1:9", "-p", "no:cacheprovider")
+    assert result.ret == 2
+    assert result.stdout.str().count("target unreachable") == 1
+
+
+def test_bad_options_are_usage_errors(pytester):
+    pytester.makepyfile(test_demo=SUITE)
+    assert pytester.runpytest_subprocess("--fidoconf-profile", "nope").ret == pytest.ExitCode.USAGE_ERROR
+    assert pytester.runpytest_subprocess("--fidoconf-target", "ftp://x").ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_inert_without_cases(pytester):
+    pytester.makepyfile(test_plain="def test_x():\n    assert 1\n")
+    result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out")
+    result.assert_outcomes(passed=1)
+    assert not list(pytester.path.glob("out/*/index.json"))
