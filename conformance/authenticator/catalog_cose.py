@@ -41,6 +41,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         extra_hooks={"auth_data": _junk(6)},
     ),
     _cose_bytes(
+        "cose-single-float-param-with-junk",
+        "an extra parameter -100 holding a single-precision float, then 4 junk bytes (cbor2 re-encodes it as a double)",
+        lambda d: _insert_before_end(d, cbor.encode(-100) + cbor.single_float(1.5)),
+        "cbor.item.float_forbidden",
+        extra_hooks={"auth_data": _junk(4)},
+    ),
+    _cose_bytes(
         "cose-indefinite-map",
         "the COSE key as an indefinite-length map",
         lambda d: b"\xbf" + d[1:] + b"\xff",
@@ -85,6 +92,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         "a key with boolean label true (collides with 1 in Python)",
         func(lambda c: Pairs.of(_canonical_items(c) + [(True, 3)])),
         "cbor.map.key_type_invalid",
+    ),
+    _cose_bytes(
+        "cose-float-label",
+        "a second alg under the float label 3.0 ({3: -7, 3.0: -257}: equal keys in Python)",
+        lambda d: _insert_before_end(d, cbor.half_float(3.0) + cbor.encode(-257)),
+        # Both a float and a non-int/text key: "no floats anywhere" is the broader rule, so it is the one named.
+        "cbor.item.float_forbidden",
     ),
     _cose(
         "cose-text-labels",

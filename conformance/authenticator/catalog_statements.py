@@ -145,6 +145,12 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
     ),
     _sig(
+        "sig-ecdsa-s-above-n",
+        "s + n in place of s: congruent, but outside [1, n-1]",
+        _ecdsa(lambda r, s: der.ecdsa_signature(r, s + _N256)),
+        "att_stmt.sig.invalid",
+    ),
+    _sig(
         "valid-sig-ecdsa-high-s",
         "s replaced by n - s: the other valid signature (WebAuthn does not require low-S)",
         _ecdsa(lambda r, s: der.ecdsa_signature(r, _N256 - s)),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import formats_safetynet_apple_compound
+from . import formats_safetynet_apple_compound, formats_tpm_android
 from .authenticator import FMT, FORMAT_VARIANTS, b64url, make_credential
 from .ca import VERIFY_AT, TestPKI, aaguid_for, export_trust
 from .keys import ALGS
@@ -124,6 +124,7 @@ def files(*, pki: TestPKI | None = None) -> dict[str, str]:
     for case in cases():
         out[f"{case.variant}/{case.id}.json"] = render(vector(case, pki=pki))
     out.update(formats_safetynet_apple_compound.files(pki=pki))
+    out.update(formats_tpm_android.files(pki=pki))
     out.update(_trust_files(pki))
     return out
 
