@@ -1,0 +1,130 @@
+"""The suite tests itself, end to end through the `fidoconf` CLI.
+
+- Against the embedded reference RP: no FAIL, at least 250 cases, reports valid against their schemas.
+- Against `fidoconf serve` over real HTTP (uvicorn, SQLite file): the same verdict for every target case ID.
+- Against each deliberately broken RP variant: exactly the findings (FAIL or WARN) vectors/controls.json lists.
+
+VECR/VECG cases check the verifier on recorded vectors and never touch the target, so the live and control runs
+leave them out (-k "not test_vector").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from conformance.controls import CONTROLS, expected_failures
+
+from .conftest import ROOT
+
+FIDOCONF = [sys.executable, "-m", "conformance.cli"]
+TARGET_ONLY = ["-k", "not test_vector"]
+
+
+def run_suite(report_dir: Path, *extra: str) -> tuple[int, dict, str]:
+    done = subprocess.run(
+        [*FIDOCONF, "run", "-n", "2", "--report-dir", str(report_dir), *extra],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+    )
+    indexes = sorted(report_dir.glob("*/index.json"))
+    assert indexes, f"no report written:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.returncode, json.loads(indexes[-1].read_text()), done.stdout
+
+
+def verdicts(index: dict) -> dict[str, str]:
+    return {case_id: entry["verdict"] for case_id, entry in index["cases"].items()}
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    return run_suite(tmp_path_factory.mktemp("reference"))
+
+
+def test_reference_rp_passes_every_must(reference_run):
+    code, index, stdout = reference_run
+    failed = sorted(k for k, v in verdicts(index).items() if v == "FAIL")
+    assert (code, failed) == (0, []), stdout[-3000:]
+    assert len(index["cases"]) >= 250
+    schema = json.loads((ROOT / "schemas" / "report" / "index.schema.json").read_text())
+    assert list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(index)) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("live")
+    trust = workdir / "trust"
+    seed = f"selftest-{secrets.token_hex(8)}"
+    subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
+    port, key = _free_port(), secrets.token_urlsafe(24)
+    origin = f"http://localhost:{port}"
+    server = subprocess.Popen(
+        [*FIDOCONF, "serve", "--port", str(port), "--db", str(workdir / "rp.sqlite3"), "--origin", origin,
+         "--access-key", key, "--trust-dir", str(trust), "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/ping", headers={"Authorization": f"Bearer {key}"}).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"fidoconf serve did not come up: {server.stdout.read()[-2000:]}")
+    config = workdir / "target.json"
+    config.write_text(json.dumps({"target": url, "profile": "nevis-cloud", "rp_id": "localhost", "origin": origin,
+                                  "access_key": key, "pki_seed": seed}))
+    yield config
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_live_http_run_gives_the_same_verdicts(reference_run, live_server, tmp_path):
+    _, reference, _ = reference_run
+    code, live, stdout = run_suite(tmp_path, "--config", str(live_server), *TARGET_ONLY)
+    expected = {k: v for k, v in verdicts(reference).items() if not k.startswith("VEC")}
+    assert verdicts(live) == expected, stdout[-3000:]
+    assert code == 0
+
+
+def findings(index: dict) -> list[str]:
+    return sorted(k for k, v in verdicts(index).items() if v in ("FAIL", "WARN"))
+
+
+@pytest.mark.parametrize("control", sorted(CONTROLS))
+def test_negative_control_fails_exactly_its_cases(control, tmp_path):
+    expected = expected_failures()[control]
+    code, index, stdout = run_suite(tmp_path, "--control", control, *TARGET_ONLY)
+    assert findings(index) == sorted(expected["ids"]), f"{control}: {expected['why']}\n{stdout[-2000:]}"
+    assert code == 1
+
+
+def test_every_control_is_documented():
+    assert set(expected_failures()) == set(CONTROLS)
+    assert all(entry["why"] and entry["ids"] for entry in expected_failures().values())
+
+
+if os.environ.get("FIDOCONF_SKIP_SELFTEST"):
+    pytestmark = pytest.mark.skip(reason="FIDOCONF_SKIP_SELFTEST is set")
