@@ -7,8 +7,7 @@ credentialId(L) | credentialPublicKey (one CBOR item, length known only by parsi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .encoding import DEFAULT_LIMITS, CborLimits, decode_cbor_prefix
 from .errors import Code, fail
@@ -24,40 +23,47 @@ FLAG_ED = 0x80
 MAX_CREDENTIAL_ID_LENGTH = 1023
 
 
-@dataclass(frozen=True, slots=True)
-class Flags:
-    value: int
+class Flags(int):
+    """The flags byte. An int subclass: immutable, and as cheap to make as the byte it wraps."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> int:
+        return int(self)
 
     @property
     def up(self) -> bool:
-        return bool(self.value & FLAG_UP)
+        return bool(self & FLAG_UP)
 
     @property
     def uv(self) -> bool:
-        return bool(self.value & FLAG_UV)
+        return bool(self & FLAG_UV)
 
     @property
     def be(self) -> bool:
-        return bool(self.value & FLAG_BE)
+        return bool(self & FLAG_BE)
 
     @property
     def bs(self) -> bool:
-        return bool(self.value & FLAG_BS)
+        return bool(self & FLAG_BS)
 
     @property
     def at(self) -> bool:
-        return bool(self.value & FLAG_AT)
+        return bool(self & FLAG_AT)
 
     @property
     def ed(self) -> bool:
-        return bool(self.value & FLAG_ED)
+        return bool(self & FLAG_ED)
 
     def to_json(self) -> dict[str, bool]:
         return {"up": self.up, "uv": self.uv, "be": self.be, "bs": self.bs, "at": self.at, "ed": self.ed}
 
 
-@dataclass(frozen=True, slots=True)
-class AuthenticatorData:
+class AuthenticatorData(NamedTuple):
+    """Parsed authenticatorData. A NamedTuple: immutable and built on every verification, where a frozen
+    dataclass's per-field object.__setattr__ cost more than the parsing it records."""
+
     raw: bytes
     rp_id_hash: bytes
     flags: Flags

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .encoding import b64url_encode
 from .errors import Code, fail
@@ -14,8 +13,7 @@ from .policy import Policy
 _BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
-class ClientData:
+class ClientData(NamedTuple):
     raw: bytes
     fields: dict[str, Any]
 

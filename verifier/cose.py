@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -84,8 +84,7 @@ _ALLOWED_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CoseKey:
+class CoseKey(NamedTuple):
     alg: Algorithm
     kty: int
     crv: int | None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -219,7 +219,7 @@ def apply_metadata(
     attestation_type = check_attestation_type(found, statement.attestation_type)
     check_algorithm(found, credential_key)
     info = {**statement.info, "metadata": {"description": found.description, "anchors": len(found.anchors)}}
-    statement = replace(statement, attestation_type=attestation_type, info=info)
+    statement = statement._replace(attestation_type=attestation_type, info=info)
     if not found.anchors:
         return MetadataDecision(statement, trust, found)
     # trust.py: "When anchors_by_aaguid has entries for an AAGUID, only those anchors are used for it". A U2F

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -45,8 +45,10 @@ _CHAIN_DEFECTS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RegistrationResult:
+class RegistrationResult(NamedTuple):
+    """What a verified registration established. Immutable (a NamedTuple: made on every verification, where a
+    frozen dataclass spent more time in per-field setattr than the signature check around it)."""
+
     credential_id: bytes
     #: The COSE_Key exactly as it appeared in authenticatorData: store these bytes, never a re-encoding.
     credential_public_key: bytes
@@ -61,9 +63,9 @@ class RegistrationResult:
     trust_code: Code | None
     trust_reason: str
     extensions: Mapping[Any, Any] | None
-    client_extension_results: Mapping[str, Any] = field(default_factory=dict)
+    client_extension_results: Mapping[str, Any] = MappingProxyType({})
     transports: tuple[str, ...] = ()
-    statement_info: Mapping[str, Any] = field(default_factory=dict)
+    statement_info: Mapping[str, Any] = MappingProxyType({})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,7 +217,7 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 def _credential_fields(credential: Mapping[str, Any]) -> tuple[bytes, bytes, bytes, Mapping[str, Any]]:
-    if not isinstance(credential, Mapping):
+    if not isinstance(credential, dict) and not isinstance(credential, Mapping):
         raise fail(Code.CREDENTIAL_JSON_INVALID, "credential is not a JSON object")
     if "id" not in credential:
         raise fail(Code.CREDENTIAL_ID_MISSING, "credential.id missing")
@@ -231,7 +233,7 @@ def _credential_fields(credential: Mapping[str, Any]) -> tuple[bytes, bytes, byt
     if credential.get("type") != "public-key":
         raise fail(Code.CREDENTIAL_TYPE_INVALID, f"credential.type is {credential.get('type')!r}")
     response = credential.get("response")
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict) and not isinstance(response, Mapping):
         raise fail(Code.CREDENTIAL_RESPONSE_MISSING, "credential.response missing or not an object")
     if "clientDataJSON" not in response:
         raise fail(Code.CREDENTIAL_CLIENT_DATA_JSON_MISSING, "response.clientDataJSON missing")

@@ -9,9 +9,9 @@ attestation statement".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -22,8 +22,7 @@ from ..policy import Policy
 ATTESTATION_TYPES = ("none", "self", "basic", "attca", "anonca")
 
 
-@dataclass(frozen=True, slots=True)
-class AttestationContext:
+class AttestationContext(NamedTuple):
     auth_data: AuthenticatorData
     client_data_hash: bytes
     credential_key: CoseKey
@@ -31,13 +30,12 @@ class AttestationContext:
     clock: Callable[[], datetime]
 
 
-@dataclass(frozen=True, slots=True)
-class StatementResult:
+class StatementResult(NamedTuple):
     attestation_type: str
     #: x5c order: attestation certificate first.
     trust_path: tuple[x509.Certificate, ...] = ()
     #: Format-specific facts worth reporting (TPM manufacturer, SafetyNet timestamp, ...).
-    info: Mapping[str, Any] = field(default_factory=dict)
+    info: Mapping[str, Any] = MappingProxyType({})
     #: compound: each verified element's own result, so every element's trust path can be assessed.
     parts: tuple[StatementResult, ...] = ()
 
