@@ -8,11 +8,12 @@ one defect each case names, re-signed; each must get exactly its verdict and cod
 from __future__ import annotations
 
 import base64
+import json
 
 import cbor2
 import pytest
 from cryptography import x509
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance import vectors
@@ -152,3 +153,55 @@ def test_single_byte_corruptions_never_escape_as_builtin_errors(position, value)
         parse_key_description(bytes(encoded))
     except VerificationError as exc:
         assert exc.code is Code.ATT_CERT_KEY_DESCRIPTION_MALFORMED
+
+
+# --- no builtin exception escapes ------------------------------------------------------------------------------
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.binary(max_size=40) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@pytest.fixture(scope="module")
+def valid_android_key(pki):
+    vector = build_case(android_key_cases.CASES[0], pki=pki)
+    raw = vector["credential"]["response"]["attestationObject"]
+    return vector, cbor2.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+
+
+def _verify_with_statement(vector: dict, attestation_object: dict, statement: dict) -> None:
+    """Accepted, or refused with a code; never a builtin exception (internal.unexpected.error)."""
+    credential = json.loads(json.dumps(vector["credential"]))
+    encoded = cbor2.dumps({**attestation_object, "attStmt": statement}, canonical=True)
+    credential["response"]["attestationObject"] = base64.urlsafe_b64encode(encoded).rstrip(b"=").decode()
+    try:
+        verify_registration(
+            credential,
+            expected_challenge=base64.urlsafe_b64decode(vector["challenge_b64url"] + "=="),
+            expected_origin=vector["origin"],
+            expected_rp_id=vector["rp_id"],
+            policy=Policy.preset("permissive"),
+            clock=vectors.clock_for(vector),
+        )
+    except VerificationError as exc:
+        assert exc.code is not Code.INTERNAL_UNEXPECTED, exc.message
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(["alg", "sig", "x5c"]), value=_VALUES)
+def test_any_field_value_never_escapes_as_a_builtin_error(valid_android_key, field, value):
+    vector, attestation_object = valid_android_key
+    _verify_with_statement(vector, attestation_object, {**attestation_object["attStmt"], field: value})
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0, max_value=2000), flip=st.integers(min_value=1, max_value=255))
+def test_corrupted_keystore_certificate_never_escapes_as_a_builtin_error(valid_android_key, position, flip):
+    vector, attestation_object = valid_android_key
+    statement = dict(attestation_object["attStmt"])
+    leaf = bytearray(statement["x5c"][0])
+    leaf[position % len(leaf)] ^= flip
+    statement["x5c"] = [bytes(leaf), *statement["x5c"][1:]]
+    _verify_with_statement(vector, attestation_object, statement)

@@ -263,3 +263,50 @@ def test_bench_credentials_are_distinct_and_accepted(pki, trust):
             trust=trust,
         )
         assert (result.fmt, result.attestation_type, result.trusted) == ("tpm", "attca", True)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.binary(max_size=40) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _outcome_with_statement(vector: dict, attestation_object: dict, statement: dict) -> Code | None:
+    credential = json.loads(json.dumps(vector["credential"]))
+    encoded = cbor2.dumps({**attestation_object, "attStmt": statement}, canonical=True)
+    credential["response"]["attestationObject"] = b64url_encode(encoded)
+    try:
+        verify_registration(
+            credential,
+            expected_challenge=b64url_decode(vector["challenge_b64url"], field="challenge"),
+            expected_origin=vector["origin"],
+            expected_rp_id=vector["rp_id"],
+            policy=Policy.preset("permissive"),
+            clock=vectors.clock_for(vector),
+        )
+    except VerificationError as exc:
+        return exc.code
+    return None
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(["ver", "alg", "x5c", "sig", "certInfo", "pubArea"]), value=_VALUES)
+def test_any_field_value_is_refused_with_a_code(valid_tpm, field, value):
+    vector, attestation_object = valid_tpm
+    statement = {**attestation_object["attStmt"], field: value}
+    if statement == attestation_object["attStmt"]:
+        return
+    assert _outcome_with_statement(vector, attestation_object, statement) not in (None, Code.INTERNAL_UNEXPECTED)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0, max_value=2000), flip=st.integers(min_value=1, max_value=255))
+def test_corrupted_aik_certificate_never_escapes_as_a_builtin_error(valid_tpm, position, flip):
+    """Accepted untrusted (a flipped signature byte, no anchors given) or refused with a code, never a crash."""
+    vector, attestation_object = valid_tpm
+    statement = dict(attestation_object["attStmt"])
+    aik = bytearray(statement["x5c"][0])
+    aik[position % len(aik)] ^= flip
+    statement["x5c"] = [bytes(aik), *statement["x5c"][1:]]
+    assert _outcome_with_statement(vector, attestation_object, statement) is not Code.INTERNAL_UNEXPECTED
