@@ -13,8 +13,8 @@ from typing import Any
 
 PROFILES = ("nevis-cloud", "fido-server", "skfs")
 
-#: What the embedded reference RP declares: everything the suite can test.
-REFERENCE_CAPABILITIES = frozenset(
+#: Capabilities every flavour of the embedded reference RP declares.
+_REFERENCE_COMMON = frozenset(
     {
         "error-codes",  # failures carry fidoconf's verifier code (errorCode), so negative tests check the reason
         "trusts-suite-ca",  # the server trusts `fidoconf trust export` anchors, so packed x5c / u2f bases verify
@@ -24,12 +24,17 @@ REFERENCE_CAPABILITIES = frozenset(
         "fmt:tpm",
         "fmt:android-key",
         "alg:optional",  # accepts the optional algorithms (PS*, RS384/512, ES384/512, Ed448, ML-DSA, ES256K)
-        "nevis:intent",
-        "nevis:management",
-        "nevis:app-channel",
         "user-verification",
     }
 )
+
+#: What the embedded reference RP declares, per flavour: everything the suite can test there. A live target
+#: declares its own in the config file (`capabilities = [...]`); these are only the in-process defaults.
+REFERENCE_CAPABILITIES: dict[str, frozenset[str]] = {
+    "nevis-cloud": _REFERENCE_COMMON | {"nevis:intent", "nevis:management", "nevis:app-channel"},
+    "fido-server": _REFERENCE_COMMON | {"raw-id-required", "options:extensions"},
+    "skfs": _REFERENCE_COMMON,
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,8 @@ class SuiteConfig:
     access_key: str | None = None
     #: fido-server: path prefix ("" for the FIDO tool's API, "/nevisfido/fido2" for nevisFIDO).
     prefix: str = ""
-    capabilities: frozenset[str] = REFERENCE_CAPABILITIES
+    #: None means the reference RP's own set for the profile (REFERENCE_CAPABILITIES).
+    capabilities: frozenset[str] | None = None
     strict: bool = False
     timeout_s: float = 15.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -51,7 +57,8 @@ class SuiteConfig:
         return self.target == "inprocess"
 
     def has(self, capability: str) -> bool:
-        return capability in self.capabilities
+        declared = self.capabilities if self.capabilities is not None else REFERENCE_CAPABILITIES[self.profile]
+        return capability in declared
 
 
 _ENV = {
