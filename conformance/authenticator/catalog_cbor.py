@@ -286,6 +286,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the attestation object is zero bytes",
         lambda d: b"",
         "cbor.attestation_object.empty",
+        vector_file=False,  # test_vector_files requires every credential member to decode to bytes
     ),
     # --- attestation object members (A10, E9) ---
     _pairs(

@@ -67,6 +67,10 @@ def _std_padded(b64url_value: str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def _pad_to_need_padding(client_data_json: bytes, _build) -> bytes:
+    return client_data_json + b" " if len(client_data_json) % 3 == 0 else client_data_json
+
+
 def _json_text(fields: list[tuple[str, object]]) -> bytes:
     return ("{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in fields) + "}").encode()
 
@@ -283,18 +287,21 @@ MUTATIONS: tuple[Mutation, ...] = (
         "encoding.base64url.invalid",
         requirement="Base64url Encoding ... with all trailing '=' characters omitted",
         anchor="#base64url-encoding",
+        vector_file=False,
     ),
     _cred(
         "credential-id-missing",
         "no id member",
         lambda c, b: {k: v for k, v in c.items() if k != "id"},
         "credential.id.missing",
+        vector_file=False,
     ),
     _cred(
         "credential-raw-id-missing",
         "no rawId member",
         lambda c, b: {k: v for k, v in c.items() if k != "rawId"},
         "credential.raw_id.missing",
+        vector_file=False,
     ),
     _cred(
         "credential-type-wrong",
@@ -309,26 +316,33 @@ MUTATIONS: tuple[Mutation, ...] = (
         "no response member",
         lambda c, b: {k: v for k, v in c.items() if k != "response"},
         "credential.response.missing",
+        vector_file=False,
     ),
     _cred(
         "credential-client-data-missing",
         "response without clientDataJSON",
         _response(clientDataJSON=DROP),
         "credential.client_data_json.missing",
+        vector_file=False,
     ),
     _cred(
         "credential-attestation-object-missing",
         "response without attestationObject",
         _response(attestationObject=DROP),
         "credential.attestation_object.missing",
+        vector_file=False,
     ),
-    _cred(
+    Mutation(
         "credential-client-data-std-base64",
+        "credential",
         "clientDataJSON in padded standard base64",
-        _response(clientDataJSON=_std_padded),
+        "Base64url Encoding ... with all trailing '=' characters omitted",
+        "#base64url-encoding",
+        # A JSON text whose length is a multiple of 3 has no padding, and may have no '+' or '/': one trailing
+        # JSON space (signed over) makes the padded spelling always differ from the base64url one.
+        {"client_data_json": _pad_to_need_padding, "credential": _response(clientDataJSON=_std_padded)},
         "encoding.base64url.invalid",
-        requirement="Base64url Encoding ... with all trailing '=' characters omitted",
-        anchor="#base64url-encoding",
+        vector_file=False,
     ),
     _cred(
         "credential-transports-string",
@@ -336,6 +350,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         _response(transports="usb"),
         "credential.transports.invalid",
         anchor="#dom-authenticatorattestationresponse-gettransports",
+        vector_file=False,
     ),
     _cred("valid-credential-no-transports", "response without transports (optional)", _response(transports=DROP), None),
     _cred(

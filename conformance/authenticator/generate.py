@@ -1,7 +1,9 @@
 """`python -m conformance.authenticator.generate [--out vectors/generated] [--check]`: deterministic vectors.
 
 One JSON file per case in <out>/<format variant>/<case id>.json, shaped like the recorded vectors in
-vectors/real (plus `id`, `defect`, `provenance: fidoconf-generated`), and the trust material in <out>/trust/.
+vectors/real (schemas/vectors/registration-vector.schema.json: plus `id`, `defect` = the mutation's name,
+`provenance: fidoconf-generated`, `info` with the mutation's stage, requirement and anchor), and the test root
+in <out>/trust/root.pem.
 Valid cases: every format variant x every algorithm it supports. Defect cases: every catalogue mutation on its
 base. Seeds, challenges and `verify_at` are fixed and JSON is written with sorted keys, so a run reproduces
 the committed files byte for byte; `--check` regenerates in memory and exits 1 if any file differs.
@@ -13,7 +15,6 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 from . import formats_safetynet_apple_compound, formats_tpm_android
 from .authenticator import FMT, FORMAT_VARIANTS, b64url, make_credential
-from .ca import VERIFY_AT, TestPKI, aaguid_for, export_trust
+from .ca import VERIFY_AT, TestPKI, aaguid_for
 from .keys import ALGS
 from .mutations import Mutation, registry
 
@@ -48,6 +49,8 @@ def supported_algs(variant: str) -> tuple[str, ...]:
 def cases() -> list[Case]:
     found = [Case(f"valid-{v}-{a.lower()}", v, a) for v in FORMAT_VARIANTS for a in supported_algs(v)]
     for mutation in registry().values():
+        if not mutation.vector_file:
+            continue
         variant, alg_name = mutation.base
         found.append(Case(mutation.name, variant, alg_name, mutation))
     return found
@@ -87,16 +90,20 @@ def vector(case: Case, *, pki: TestPKI) -> dict[str, Any]:
         "verify_at": VERIFY_AT,
         "pub_key_cred_params": list(mutation.pub_key_cred_params or (alg,)) if mutation else [alg],
         "credential": bundle.credential,
-        "authenticator": {
-            "alg": case.alg_name,
-            "cose_alg": alg,
-            "aaguid": aaguid_for(case.variant, case.alg_name).hex(),
+        # For readers (schema: never an input to verification): the authenticator model and the defect's details.
+        "info": {
+            "authenticator": {
+                "alg": case.alg_name,
+                "cose_alg": alg,
+                "aaguid": aaguid_for(case.variant, case.alg_name).hex(),
+            },
+            "mutation": mutation.describe() if mutation else None,
         },
     }
     if mutation is None:
         record.update(expect="accept", defect=None, reason=f"valid {case.variant} registration with {case.alg_name}")
     else:
-        record.update(expect=mutation.expect, defect=mutation.describe(), reason=mutation.description)
+        record.update(expect=mutation.expect, defect=mutation.name, reason=mutation.description)
         if mutation.expected_code is not None:
             record["expected_code"] = mutation.expected_code
         if mutation.policy is not None:
@@ -130,10 +137,9 @@ def files(*, pki: TestPKI | None = None) -> dict[str, str]:
 
 
 def _trust_files(pki: TestPKI) -> dict[str, str]:
-    authenticators = [(v, a) for v in ("packed-self", "packed-x5c", "fido-u2f") for a in supported_algs(v)]
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = export_trust(tmp, pki=pki, authenticators=authenticators)
-        return {f"trust/{p.name}": p.read_text(encoding="utf-8") for p in paths}
+    # Only the anchor: every *.json under vectors/generated is a vector. Metadata statements for the same test
+    # authenticators come from `fidoconf trust export DIR` (ca.export_trust).
+    return {"trust/root.pem": pki.root_pem()}
 
 
 def write(out_dir: Path, generated: dict[str, str]) -> None:

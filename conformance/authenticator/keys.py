@@ -3,8 +3,8 @@
 Determinism is what makes generated vectors byte-identical across runs:
 - EC private scalars come from HKDF-SHA256(seed); ECDSA signs per RFC 6979 (`deterministic_signing=True`).
 - Ed25519 / Ed448 private keys are HKDF output; EdDSA signatures are deterministic by definition.
-- RSA primes are searched from a SHAKE-256 stream of the seed with Miller-Rabin (bases from the same stream),
-  so no key fixtures are shipped. PKCS#1 v1.5 is deterministic; PSS (RFC 8017 §9.1.1 EMSA-PSS) is encoded here
+- RSA primes are searched from a SHAKE-256 stream of the seed (sieve, then Miller-Rabin with witnesses from a
+  second stream), so no key fixtures are shipped. PKCS#1 v1.5 is deterministic; PSS (RFC 8017 §9.1.1 EMSA-PSS) is encoded here
   with a salt derived from the seed and the message, then signed with the raw RSA private operation.
 - ML-DSA keys come from a 32-byte seed (as `MLDSA44PrivateKey.from_seed_bytes`) and sign with FIPS 204's
   deterministic variant (`mldsa.py`); each signature is verified with cryptography before it is returned.
@@ -14,6 +14,7 @@ These keys are test keys: the seeds are public, in this repository.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -166,7 +167,19 @@ def derive_key(alg_name: str, seed: str, *, rsa_bits: int = 2048) -> SigningKey:
 
 # --- RSA from a seed ---
 
-_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
+def _small_primes(limit: int) -> list[int]:
+    sieve = bytearray([1]) * limit
+    sieve[:2] = b"\x00\x00"
+    for i in range(2, int(limit**0.5) + 1):
+        if sieve[i]:
+            sieve[i * i :: i] = bytes(len(range(i * i, limit, i)))
+    return [i for i in range(3, limit) if sieve[i]]
+
+
+#: The product of the odd primes below 10000: one gcd rules out most composites before any modular exponentiation.
+_SIEVE_PRODUCT = math.prod(_small_primes(10_000))
+#: Miller-Rabin rounds for a candidate that survived the sieve (FIPS 186-5 Table B.1 asks for fewer at 1024 bits).
+_MR_ROUNDS = 8
 
 
 class _Stream:
@@ -179,14 +192,14 @@ class _Stream:
         return int.from_bytes(hashlib.shake_256(self.key + self.counter.to_bytes(8, "big")).digest(nbytes), "big")
 
 
-def _is_probable_prime(n: int, stream: _Stream, rounds: int = 40) -> bool:
-    if any(n % p == 0 for p in _SMALL_PRIMES):
-        return n in _SMALL_PRIMES
+def _is_probable_prime(n: int, witnesses: _Stream) -> bool:
+    if math.gcd(n, _SIEVE_PRODUCT) != 1:
+        return False
     d, s = n - 1, 0
     while d % 2 == 0:
         d, s = d // 2, s + 1
-    for _ in range(rounds):
-        a = stream.take((n.bit_length() + 7) // 8) % (n - 3) + 2
+    for _ in range(_MR_ROUNDS):
+        a = witnesses.take((n.bit_length() + 7) // 8) % (n - 3) + 2
         x = pow(a, d, n)
         if x in (1, n - 1):
             continue
@@ -199,21 +212,22 @@ def _is_probable_prime(n: int, stream: _Stream, rounds: int = 40) -> bool:
     return True
 
 
-def _prime(stream: _Stream, bits: int, e: int) -> int:
+def _prime(candidates: _Stream, witnesses: _Stream, bits: int, e: int) -> int:
     while True:
         # Top two bits set so p*q has exactly 2*bits bits; odd.
-        candidate = stream.take(bits // 8) | (3 << (bits - 2)) | 1
-        if (candidate - 1) % e and _is_probable_prime(candidate, stream):
+        candidate = candidates.take(bits // 8) | (3 << (bits - 2)) | 1
+        if (candidate - 1) % e and _is_probable_prime(candidate, witnesses):
             return candidate
 
 
 def _rsa_key(key_seed: bytes, bits: int) -> rsa.RSAPrivateKey:
     e = 65537
-    stream = _Stream(key_seed)
-    p = _prime(stream, bits // 2, e)
-    q = _prime(stream, bits // 2, e)
+    # Candidates and Miller-Rabin witnesses come from separate streams, so neither depends on the other's use.
+    candidates, witnesses = _Stream(key_seed + b"/candidates"), _Stream(key_seed + b"/witnesses")
+    p = _prime(candidates, witnesses, bits // 2, e)
+    q = _prime(candidates, witnesses, bits // 2, e)
     while q == p:
-        q = _prime(stream, bits // 2, e)
+        q = _prime(candidates, witnesses, bits // 2, e)
     p, q = max(p, q), min(p, q)
     d = pow(e, -1, (p - 1) * (q - 1))
     numbers = rsa.RSAPrivateNumbers(
@@ -225,7 +239,8 @@ def _rsa_key(key_seed: bytes, bits: int) -> rsa.RSAPrivateKey:
         iqmp=rsa.rsa_crt_iqmp(p, q),
         public_numbers=rsa.RSAPublicNumbers(e, p * q),
     )
-    return numbers.private_key()
+    # The numbers were computed above from two probable primes; cryptography's own key checks add nothing here.
+    return numbers.private_key(unsafe_skip_rsa_key_validation=True)
 
 
 def _mgf1(seed: bytes, length: int, hash_alg: hashes.HashAlgorithm) -> bytes:

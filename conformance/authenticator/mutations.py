@@ -47,6 +47,9 @@ class Mutation:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: Explicitly not re-signed although the hook runs before signing (e.g. signing with the wrong key).
     not_resigned: bool = False
+    #: False: the defect breaks the credential JSON envelope the vector schema requires (a missing member, a
+    #: padded id), so generate.py writes no file for it; the live suite and the tests still use it.
+    vector_file: bool = True
 
     def __post_init__(self) -> None:
         unknown = set(self.hooks) - set(STAGES)
