@@ -81,8 +81,9 @@ def decode_cbor_prefix(data: bytes, start: int, *, what: str, limits: CborLimits
     end = _scan(data, start, what, limits)
     try:
         value = cbor2.loads(data[start:end])
-    except Exception as exc:  # the scan should have caught every malformation; this is the boundary's last line
-        raise fail(Code.CBOR_ATTESTATION_OBJECT_MALFORMED, f"{what}: {exc}", where=what) from None
+    except Exception as exc:
+        # The scan admits only what cbor2 decodes; reaching this line is a fidoconf bug, reported as one.
+        raise fail(Code.INTERNAL_UNEXPECTED, f"{what}: scanned clean but cbor2 refused it: {exc}", where=what) from None
     return value, end
 
 

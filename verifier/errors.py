@@ -36,7 +36,6 @@ class Code(StrEnum):
     ENCODING_BASE64URL_INVALID = "encoding.base64url.invalid"
 
     # --- strict CBOR (CTAP2 canonical profile) ---
-    CBOR_ATTESTATION_OBJECT_MALFORMED = "cbor.attestation_object.malformed"
     CBOR_ATTESTATION_OBJECT_TRAILING_BYTES = "cbor.attestation_object.trailing_bytes"
     CBOR_ATTESTATION_OBJECT_TOO_LARGE = "cbor.attestation_object.too_large"
     CBOR_ATTESTATION_OBJECT_EMPTY = "cbor.attestation_object.empty"
@@ -178,41 +177,6 @@ class Code(StrEnum):
     METADATA_ATTESTATION_TYPE_NOT_LISTED = "metadata.attestation_type.not_listed"
     METADATA_ALGORITHM_NOT_LISTED = "metadata.algorithm.not_listed"
 
-    # --- format-specific ---
-    ATT_CERT_NONCE_MISMATCH = "att_cert.nonce.mismatch"
-    SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE = "safetynet_response.cts_profile_match.false"
-
-    # --- android-safetynet ---
-    SAFETYNET_VER_MISSING = "safetynet.ver.missing"
-    SAFETYNET_VER_INVALID = "safetynet.ver.invalid"
-    SAFETYNET_RESPONSE_MISSING = "safetynet.response.missing"
-    SAFETYNET_RESPONSE_TYPE_INVALID = "safetynet.response.type_invalid"
-    SAFETYNET_RESPONSE_JWS_MALFORMED = "safetynet_response.jws.malformed"
-    SAFETYNET_RESPONSE_ALG_UNSUPPORTED = "safetynet_response.alg.unsupported"
-    SAFETYNET_RESPONSE_ALG_KEY_MISMATCH = "safetynet_response.alg.key_mismatch"
-    SAFETYNET_RESPONSE_CRIT_UNSUPPORTED = "safetynet_response.crit.unsupported"
-    SAFETYNET_RESPONSE_X5C_MISSING = "safetynet_response.x5c.missing"
-    SAFETYNET_RESPONSE_X5C_INVALID = "safetynet_response.x5c.invalid"
-    SAFETYNET_RESPONSE_SIGNATURE_INVALID = "safetynet_response.signature.invalid"
-    SAFETYNET_RESPONSE_NONCE_MISSING = "safetynet_response.nonce.missing"
-    SAFETYNET_RESPONSE_NONCE_MISMATCH = "safetynet_response.nonce.mismatch"
-    SAFETYNET_RESPONSE_BASIC_INTEGRITY_FALSE = "safetynet_response.basic_integrity.false"
-    SAFETYNET_RESPONSE_TIMESTAMP_INVALID = "safetynet_response.timestamp.invalid"
-    SAFETYNET_RESPONSE_TIMESTAMP_FUTURE = "safetynet_response.timestamp.future"
-    SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED = "safetynet_response.timestamp.expired"
-    ATT_CERT_HOSTNAME_MISMATCH = "att_cert.hostname.mismatch"
-
-    # --- apple ---
-    ATT_CERT_NONCE_MISSING = "att_cert.nonce.missing"
-    ATT_CERT_NONCE_MALFORMED = "att_cert.nonce.malformed"
-
-    # --- compound ---
-    ATT_STMT_COMPOUND_TOO_FEW = "att_stmt.compound.too_few"
-    ATT_STMT_COMPOUND_TOO_MANY = "att_stmt.compound.too_many"
-    ATT_STMT_COMPOUND_ENTRY_MALFORMED = "att_stmt.compound.entry_malformed"
-    ATT_STMT_COMPOUND_NESTED = "att_stmt.compound.nested"
-    ATT_STMT_COMPOUND_ALL_NONE = "att_stmt.compound.all_none"
-
     # --- tpm ---
     TPM_VER_MISSING = "tpm.ver.missing"
     TPM_VER_UNSUPPORTED = "tpm.ver.unsupported"
@@ -250,6 +214,41 @@ class Code(StrEnum):
     ANDROID_KEY_ORIGIN_INVALID = "android_key.origin.invalid"
     ANDROID_KEY_PURPOSE_MISSING = "android_key.purpose.missing"
     ANDROID_KEY_PURPOSE_INVALID = "android_key.purpose.invalid"
+
+    # --- format-specific ---
+    ATT_CERT_NONCE_MISMATCH = "att_cert.nonce.mismatch"
+    SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE = "safetynet_response.cts_profile_match.false"
+
+    # --- android-safetynet ---
+    SAFETYNET_VER_MISSING = "safetynet.ver.missing"
+    SAFETYNET_VER_INVALID = "safetynet.ver.invalid"
+    SAFETYNET_RESPONSE_MISSING = "safetynet.response.missing"
+    SAFETYNET_RESPONSE_TYPE_INVALID = "safetynet.response.type_invalid"
+    SAFETYNET_RESPONSE_JWS_MALFORMED = "safetynet_response.jws.malformed"
+    SAFETYNET_RESPONSE_ALG_UNSUPPORTED = "safetynet_response.alg.unsupported"
+    SAFETYNET_RESPONSE_ALG_KEY_MISMATCH = "safetynet_response.alg.key_mismatch"
+    SAFETYNET_RESPONSE_CRIT_UNSUPPORTED = "safetynet_response.crit.unsupported"
+    SAFETYNET_RESPONSE_X5C_MISSING = "safetynet_response.x5c.missing"
+    SAFETYNET_RESPONSE_X5C_INVALID = "safetynet_response.x5c.invalid"
+    SAFETYNET_RESPONSE_SIGNATURE_INVALID = "safetynet_response.signature.invalid"
+    SAFETYNET_RESPONSE_NONCE_MISSING = "safetynet_response.nonce.missing"
+    SAFETYNET_RESPONSE_NONCE_MISMATCH = "safetynet_response.nonce.mismatch"
+    SAFETYNET_RESPONSE_BASIC_INTEGRITY_FALSE = "safetynet_response.basic_integrity.false"
+    SAFETYNET_RESPONSE_TIMESTAMP_INVALID = "safetynet_response.timestamp.invalid"
+    SAFETYNET_RESPONSE_TIMESTAMP_FUTURE = "safetynet_response.timestamp.future"
+    SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED = "safetynet_response.timestamp.expired"
+    ATT_CERT_HOSTNAME_MISMATCH = "att_cert.hostname.mismatch"
+
+    # --- apple ---
+    ATT_CERT_NONCE_MISSING = "att_cert.nonce.missing"
+    ATT_CERT_NONCE_MALFORMED = "att_cert.nonce.malformed"
+
+    # --- compound ---
+    ATT_STMT_COMPOUND_TOO_FEW = "att_stmt.compound.too_few"
+    ATT_STMT_COMPOUND_TOO_MANY = "att_stmt.compound.too_many"
+    ATT_STMT_COMPOUND_ENTRY_MALFORMED = "att_stmt.compound.entry_malformed"
+    ATT_STMT_COMPOUND_NESTED = "att_stmt.compound.nested"
+    ATT_STMT_COMPOUND_ALL_NONE = "att_stmt.compound.all_none"
 
     # --- reference relying party: request, tokens and ceremony state (verifier/rp) ---
     REQUEST_BODY_INVALID = "request.body.invalid"
