@@ -108,3 +108,42 @@ def test_duplicates_found_across_spellings_when_non_minimal_is_allowed():
     for hexdata in ("a2 05 00 18 05 00", "a2 61 61 00 78 01 61 00", "a2 20 00 38 00 00"):
         data = bytes.fromhex(hexdata.replace(" ", ""))
         assert code_of(decode, data, require_minimal=False) is Code.CBOR_MAP_DUPLICATE_KEY
+
+
+def test_canonical_attestation_object_fast_path_equals_the_generic_decode():
+    import json
+
+    from verifier.encoding import b64url_decode, canonical_attestation_object
+
+    from .conftest import VECTORS
+
+    checked = 0
+    for path in sorted(VECTORS.glob("*/*/*.json")):
+        if path.parent.name == "trust":
+            continue
+        response = json.loads(path.read_text()).get("credential", {}).get("response")
+        try:
+            data = b64url_decode(response["attestationObject"], field="ao")
+        except (VerificationError, KeyError, TypeError):
+            continue
+        fast = canonical_attestation_object(data)
+        if fast is None:
+            continue
+        assert fast == decode_cbor(data, what="ao", trailing_code=TRAILING), path
+        checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": b"\x01" * 40}) + b"\x00",
+        cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": b"\x01" * 40})[:-1],
+        bytes.fromhex("a3636d667464") + b"none",
+        cbor2.dumps({"fmt": "none", "attStmt": {1: 2.5}, "authData": b"\x01" * 40}),
+    ],
+)
+def test_canonical_attestation_object_declines_what_it_cannot_vouch_for(data):
+    from verifier.encoding import canonical_attestation_object
+
+    assert canonical_attestation_object(data) is None
