@@ -425,3 +425,44 @@ def test_trust_export_writes_root_and_metadata(tmp_path, pki):
     assert statement["attestationTypes"] == ["basic_full"]
     assert statement["authenticationAlgorithms"] == ["secp256r1_ecdsa_sha256_raw"]
     assert len(paths) == 3
+
+
+def test_virtual_authenticator_answers_each_challenge_with_one_key(pki):
+    from conformance.authenticator import VirtualAuthenticator
+
+    device = VirtualAuthenticator(fmt="packed-self", alg="ES256", seed="fidoconf/test-device", pki=pki)
+    first = device.make_credential(rp_id="a.example", origin="https://a.example", challenge=b"1" * 32)
+    second = device.make_credential(rp_id="a.example", origin="https://a.example", challenge=b"2" * 32)
+    assert first.cose_key == second.cose_key
+    assert first.client_data_json != second.client_data_json
+    assert _client(second)["challenge"] == "MjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjI"
+
+
+def test_fido_u2f_is_p256_only(pki):
+    with pytest.raises(ValueError, match="P-256"):
+        make_credential(
+            rp_id="a.example",
+            origin="https://a.example",
+            challenge=b"c",
+            fmt="fido-u2f",
+            alg="ES384",
+            seed="s",
+            pki=pki,
+        )
+
+
+def test_suite_only_mutations_write_no_vector_file(generated):
+    suite_only = {m.name for m in MUTATIONS.values() if not m.vector_file}
+    assert suite_only == {
+        "cbor-empty-attestation-object",
+        "credential-attestation-object-missing",
+        "credential-client-data-missing",
+        "credential-client-data-std-base64",
+        "credential-id-missing",
+        "credential-id-padded",
+        "credential-raw-id-missing",
+        "credential-response-missing",
+        "credential-transports-string",
+    }
+    names = {Path(p).stem for p in generated}
+    assert not suite_only & names
