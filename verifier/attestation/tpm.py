@@ -1,8 +1,9 @@
-"""TPM attestation (#sctn-tpm-attestation) and the AIK certificate requirements (#sctn-tpm-cert-requirements).
+"""TPM attestation (#sctn-tpm-attestation).
 
 The statement proves, with the TPM's attestation identity key (AIK), that the TPM holds the credential key:
 `certInfo` is the TPM2_Certify() output naming `pubArea`, and `pubArea` must be the credential key. The
-structures are parsed exactly in `tpm_structures`; this module holds the spec's checks, in the spec's order.
+structures are parsed exactly in `tpm_structures`, the AIK certificate requirements (#sctn-tpm-cert-requirements)
+live in `tpm_aik`; this module holds the statement's checks, in the spec's order.
 """
 
 from __future__ import annotations
