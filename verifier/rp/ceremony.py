@@ -130,18 +130,31 @@ def policy_for(ctx: RPContext, tx: Transaction) -> Policy:
 
 
 def finish_registration(
-    ctx: RPContext, tx: Transaction, credential: dict[str, Any], *, name: str | None, user_agent: str | None
+    ctx: RPContext,
+    tx: Transaction,
+    credential: dict[str, Any],
+    *,
+    name: str | None,
+    user_agent: str | None,
+    data: dict[str, Any] | None = None,
 ) -> Authenticator:
-    """Verify `credential` against `tx` and store it; any refusal also ends the transaction `failed`."""
+    """Verify `credential` against `tx` and store it (with the flavour's `data`); any refusal also ends the
+    transaction `failed`."""
     try:
-        return _verify_and_store(ctx, tx, credential, name=name, user_agent=user_agent)
+        return _verify_and_store(ctx, tx, credential, name=name, user_agent=user_agent, data=data)
     except VerificationError as exc:
         ctx.store.fail_transaction(tx.transaction_id, code=exc.code, message=exc.message, now=ctx.now())
         raise
 
 
 def _verify_and_store(
-    ctx: RPContext, tx: Transaction, credential: dict[str, Any], *, name: str | None, user_agent: str | None
+    ctx: RPContext,
+    tx: Transaction,
+    credential: dict[str, Any],
+    *,
+    name: str | None,
+    user_agent: str | None,
+    data: dict[str, Any] | None = None,
 ) -> Authenticator:
     expected_algorithms = [p["alg"] for p in tx.options.get("pubKeyCredParams", [])]
     result = ctx.verify(
@@ -171,7 +184,7 @@ def _verify_and_store(
         updated_at=now,
         transports=tuple(getattr(result, "transports", ()) or ()),
         user_agent=user_agent,
-        data=_result_data(result),
+        data={**_result_data(result), **(data or {})},
     )
     try:
         return ctx.store.complete_registration(

@@ -46,6 +46,21 @@ class RPConfig:
     policy: str = "strict"
     #: PEM files or directories of attestation trust anchors.
     trust_dirs: tuple[str, ...] = ()
+    #: skfs flavour (API.md, "skfs flavour"): this server's id, the first part of every keyid
+    #: (`<server>-<domain>-<counter>`).
+    skfs_server_id: int = 1
+    #: skfs: the cryptographic domains (did) served, each with its challenge window in seconds (SKFS's
+    #: user-session cutoff, 30 s by default).
+    skfs_domains: tuple[tuple[int, int], ...] = ((1, 30),)
+    #: skfs: PASSWORD service accounts as (svcusername, svcpassword, roles); roles are FIDO_REG, FIDO,
+    #: FIDO_ADMIN, FIDO_MONITOR.
+    skfs_service_accounts: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), repr=False)
+    #: skfs: HMAC access keys as (access key id, secret key in hex).
+    skfs_hmac_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    #: skfs: "4.16" answers `Response`/`TXID` and plain-text errors, "4.17" `response`/`txid` and JSON errors.
+    skfs_envelope: str = "4.17"
+    #: skfs: False only in the negative control that accepts any HMAC signature made with a known access key.
+    skfs_hmac_signature_check: bool = True
 
     def __post_init__(self) -> None:
         if not self.rp_id:

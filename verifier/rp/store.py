@@ -45,6 +45,12 @@ class Store(Protocol):
     def get_authenticator(self, authenticator_id: str) -> Authenticator | None: ...
     def rename_authenticator(self, authenticator_id: str, name: str, *, now: datetime) -> Authenticator | None: ...
     def delete_authenticator(self, authenticator_id: str, *, now: datetime) -> bool: ...
+    def find_pending_transaction(self, user_id: str, *, flavour: str) -> Transaction | None: ...
+    def get_authenticator_by_seq(self, seq: int) -> Authenticator | None: ...
+    def update_authenticator(
+        self, authenticator_id: str, *, name: str | None = None, state: str | None = None,
+        data: dict[str, Any] | None = None, now: datetime,
+    ) -> Authenticator | None: ...
     def consume_jti(self, jti: str, kind: str, *, expires_at: int | None, now: datetime) -> bool: ...
     def jti_consumed(self, jti: str) -> bool: ...
     def close(self) -> None: ...
@@ -294,6 +300,34 @@ class SqliteStore:
             conn.execute("DELETE FROM authenticators WHERE authenticator_id=?", (authenticator_id,))
             conn.execute("UPDATE users SET updated_at=? WHERE user_id=?", (_ts(now), row["user_id"]))
             return True
+
+    def find_pending_transaction(self, user_id: str, *, flavour: str) -> Transaction | None:
+        """The user's newest pending transaction of `flavour` (SKFS binds a register call to the user, not a handle)."""
+        row = self._one(
+            "SELECT * FROM transactions WHERE user_id=? AND flavour=? AND status=? ORDER BY rowid DESC LIMIT 1",
+            user_id, flavour, PENDING,
+        )  # fmt: skip
+        return _transaction(row) if row else None
+
+    def get_authenticator_by_seq(self, seq: int) -> Authenticator | None:
+        row = self._one("SELECT * FROM authenticators WHERE seq=?", seq)
+        return _authenticator(row) if row else None
+
+    def update_authenticator(
+        self, authenticator_id: str, *, name: str | None = None, state: str | None = None,
+        data: dict[str, Any] | None = None, now: datetime,
+    ) -> Authenticator | None:
+        """Change the given fields (None keeps a field as it is); None when there is no such authenticator."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE authenticators SET name=COALESCE(?, name), state=COALESCE(?, state), "
+                "data=COALESCE(?, data), updated_at=? WHERE authenticator_id=?",
+                (name, state, json.dumps(data) if data is not None else None, _ts(now), authenticator_id),
+            )
+            if cur.rowcount != 1:
+                return None
+            row = conn.execute("SELECT * FROM authenticators WHERE authenticator_id=?", (authenticator_id,))
+            return _authenticator(row.fetchone())
 
     # --- one-time tokens ----------------------------------------------------------------------------------
 
