@@ -264,6 +264,13 @@ class Code(StrEnum):
     TRANSACTION_DISPATCH_NOT_REDEEMED = "transaction.dispatch.not_redeemed"
     CREDENTIAL_ID_ALREADY_REGISTERED = "credential.id.already_registered"
     USER_AUTHENTICATORS_LIMIT_REACHED = "user.authenticators.limit_reached"
+    REQUEST_METHOD_NOT_ALLOWED = "request.method.not_allowed"
+    REQUEST_CONTENT_TYPE_UNSUPPORTED = "request.content_type.unsupported"
+    REQUEST_ACCEPT_UNSATISFIABLE = "request.accept.unsatisfiable"
+    EXTENSION_CRED_PROTECT_INVALID = "extension.cred_protect.invalid"
+    EXTENSION_CRED_PROTECT_NOT_ENFORCED = "extension.cred_protect.not_enforced"
+    EXTENSION_HMAC_SECRET_INVALID = "extension.hmac_secret.invalid"
+    EXTENSION_CRED_PROPS_INVALID = "extension.cred_props.invalid"
 
     # --- the last-resort boundary: a bug in fidoconf, never an expected outcome ---
     INTERNAL_UNEXPECTED = "internal.unexpected.error"

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute
 from .. import verify_registration
 from ..policy import Policy
 from ..trust import TrustStore
-from . import ceremony, nevis_cloud, skfs
+from . import ceremony, fido_server, nevis_cloud, skfs
 from .config import RPConfig
 from .context import RPContext, VerifyFn
 from .http import ApiError, error_response
@@ -32,6 +32,7 @@ log = logging.getLogger("fidoconf.rp")
 #: Flavour name → its routes. An explicit table: a flavour is mounted only when the configuration names it.
 FLAVOURS: dict[str, Callable[[RPConfig], list[BaseRoute]]] = {
     "nevis-cloud": lambda config: nevis_cloud.routes(),
+    "fido-server": lambda config: fido_server.routes(config.fido_server_prefix),
     "skfs": lambda config: skfs.routes(config),
 }
 

@@ -46,6 +46,9 @@ class RPConfig:
     policy: str = "strict"
     #: PEM files or directories of attestation trust anchors.
     trust_dirs: tuple[str, ...] = ()
+    #: fido-server flavour: path prefix of its routes; "" for the FIDO conformance tool's API, "/nevisfido/fido2"
+    #: for nevisFIDO's (API.md, "fido-server flavour").
+    fido_server_prefix: str = ""
     #: skfs flavour (API.md, "skfs flavour"): this server's id, the first part of every keyid
     #: (`<server>-<domain>-<counter>`).
     skfs_server_id: int = 1
@@ -74,6 +77,10 @@ class RPConfig:
             raise ValueError("challenge_bytes must be at least 16")
         if self.authenticator_limit is not None and self.authenticator_limit < 1:
             raise ValueError("authenticator_limit must be at least 1 or None")
+        if self.fido_server_prefix and (
+            not self.fido_server_prefix.startswith("/") or self.fido_server_prefix.endswith("/")
+        ):
+            raise ValueError("fido_server_prefix must be empty or start with '/' and not end with '/'")
 
     @property
     def base_url(self) -> str:
