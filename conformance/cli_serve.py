@@ -41,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--access-key", help=f"Bearer access key (default ${ENV_ACCESS_KEY}, else generated once and stored)"
     )
     p.add_argument("--flavour", action="append", choices=sorted(FLAVOURS), help="API flavour(s) to mount")
+    p.add_argument(
+        "--prefix", default="", help="fido-server path prefix: '' for the FIDO tool's API (default), /nevisfido/fido2"
+    )
     p.add_argument("--policy", default="strict", choices=sorted(PRESETS), help="verifier policy preset")
     p.add_argument("--trust-dir", action="append", default=[], help="PEM attestation trust anchors (repeatable)")
     p.add_argument("--timeout-ms", type=int, default=120_000, help="registration timeout in ms (default 120000)")
@@ -131,6 +134,7 @@ def build_config(args: argparse.Namespace, *, base_url: str, port: int) -> tuple
         max_body_bytes=args.max_body_bytes,
         policy=args.policy,
         trust_dirs=tuple(args.trust_dir),
+        fido_server_prefix=args.prefix.rstrip("/"),
     )
     return config, source
 

@@ -32,8 +32,20 @@ _REFERENCE_COMMON = frozenset(
 #: declares its own in the config file (`capabilities = [...]`); these are only the in-process defaults.
 REFERENCE_CAPABILITIES: dict[str, frozenset[str]] = {
     "nevis-cloud": _REFERENCE_COMMON | {"nevis:intent", "nevis:management", "nevis:app-channel"},
-    "fido-server": _REFERENCE_COMMON | {"raw-id-required", "options:extensions"},
-    "skfs": _REFERENCE_COMMON,
+    # options:extensions: echoes and checks seed 002's extensions; fido-server:cookie-session: a result is bound by the
+    # options answer's cookie alone (the FIDO tool's way); nevisfido:*: fido2SessionId + status service, the
+    # displayName-less authentication rule of the shared options path, and the 405/406/415 answers.
+    "fido-server": _REFERENCE_COMMON
+    | {
+        "raw-id-required",
+        "options:extensions",
+        "fido-server:cookie-session",
+        "nevisfido:session",
+        "nevisfido:combined-options",
+        "nevisfido:http-errors",
+    },
+    # skfs:challenge-timeout: the timeout case waits out a challenge window (seconds in-process; ~36 s on SKFS).
+    "skfs": _REFERENCE_COMMON | {"raw-id-required", "skfs:challenge-timeout"},
 }
 
 

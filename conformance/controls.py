@@ -11,6 +11,7 @@ import copy
 import io
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,22 @@ def unbound_status_token(issued: set[bytes]) -> Callable[..., Any]:
     return verify
 
 
+def forgets_requested_uv(issued: set[bytes]) -> Callable[..., Any]:
+    """Keeps the challenge of the session but not its userVerification 'required' (what the FIDO tool's Resp-1 F-15
+    catches: webauthn-ruby had to add a cookie for it), so a credential without UV passes."""
+
+    def verify(credential, *, policy, **kwargs):
+        return verify_registration(credential, policy=replace(policy, require_user_verification=False), **kwargs)
+
+    return verify
+
+
+def skfs_ignores_hmac_signature(issued: set[bytes]) -> Callable[..., Any]:
+    """SKFS flavour: accepts any HMAC signature made with a known access key (headers, Date and content hash are
+    still checked). The verifier is the reference's; the defect is the RP setting in CONTROL_RP_SETTINGS."""
+    return verify_registration
+
+
 CONTROLS: dict[str, Callable[[set[bytes]], Callable[..., Any]]] = {
     "no-challenge-check": no_challenge_check,
     "no-origin-check": no_origin_check,
@@ -138,6 +155,12 @@ CONTROLS: dict[str, Callable[[set[bytes]], Callable[..., Any]]] = {
     "no-chain-validation": no_chain_validation,
     "accepts-trailing-cbor": accepts_trailing_cbor,
     "unbound-status-token": unbound_status_token,
+    "forgets-requested-uv": forgets_requested_uv,
+    "skfs-ignores-hmac-signature": skfs_ignores_hmac_signature,
+}
+#: Controls that break the RP around the verifier: the RPConfig settings the in-process reference gets for them.
+CONTROL_RP_SETTINGS: dict[str, dict[str, Any]] = {
+    "skfs-ignores-hmac-signature": {"skfs_hmac_signature_check": False},
 }
 
 

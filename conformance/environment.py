@@ -61,7 +61,7 @@ def reference_app(
     from verifier.rp.config import RPConfig
     from verifier.rp.store import SqliteStore
 
-    from .controls import CONTROLS
+    from .controls import CONTROL_RP_SETTINGS, CONTROLS
 
     issued: set[bytes] = set()
     store = _RecordingStore(SqliteStore(db_path), issued)
@@ -74,9 +74,20 @@ def reference_app(
         issuer=config.origin.rstrip("/") + "/",
         db_path=db_path,
         trust_dirs=(str(trust_dir),),
-        **config.extra.get("rp", {}),
+        flavours=(config.profile,),
+        fido_server_prefix=config.prefix.rstrip("/"),
+        # The flavour's own settings (SKFS service accounts and domains), a control's, then the caller's.
+        **{**_flavour_settings(config), **CONTROL_RP_SETTINGS.get(control or "", {}), **config.extra.get("rp", {})},
     )
     return create_app(rp_config, verify=verify, store=store)
+
+
+def _flavour_settings(config: SuiteConfig) -> dict[str, Any]:
+    if config.profile == "skfs":
+        from .profiles.skfs import reference_rp_settings
+
+        return reference_rp_settings(config)
+    return {}
 
 
 @dataclass

@@ -116,7 +116,9 @@ def findings(index: dict) -> list[str]:
 @pytest.mark.parametrize("control", sorted(CONTROLS))
 def test_negative_control_fails_exactly_its_cases(control, tmp_path):
     expected = expected_failures()[control]
-    code, index, stdout = run_suite(tmp_path, "--control", control, *TARGET_ONLY)
+    # A flavour's own control names the profile it is run under (vectors/controls.json "profile").
+    profile = ["--profile", expected["profile"]] if "profile" in expected else []
+    code, index, stdout = run_suite(tmp_path, "--control", control, *profile, *TARGET_ONLY)
     assert findings(index) == sorted(expected["ids"]), f"{control}: {expected['why']}\n{stdout[-2000:]}"
     assert code == 1
 
@@ -124,6 +126,67 @@ def test_negative_control_fails_exactly_its_cases(control, tmp_path):
 def test_every_control_is_documented():
     assert set(expected_failures()) == set(CONTROLS)
     assert all(entry["why"] and entry["ids"] for entry in expected_failures().values())
+
+
+# --- fido-server flavour: in-process with the FIDO tool's root prefix, live under nevisFIDO's prefix -------------
+
+FIDO_SERVER_PREFIX = "/nevisfido/fido2"
+
+
+@pytest.fixture(scope="module")
+def fido_server_run(tmp_path_factory):
+    return run_suite(tmp_path_factory.mktemp("fido-server"), "--profile", "fido-server", *TARGET_ONLY)
+
+
+def test_fido_server_reference_passes_every_must(fido_server_run):
+    code, index, stdout = fido_server_run
+    failed = sorted(k for k, v in verdicts(index).items() if v == "FAIL")
+    assert (code, failed) == (0, []), stdout[-3000:]
+    fsrv = {k: v for k, v in verdicts(index).items() if k.startswith("FSRV-")}
+    assert len(fsrv) >= 25 and set(fsrv.values()) == {"PASS"}, fsrv
+
+
+@pytest.fixture(scope="module")
+def fido_server_live(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("fido-server-live")
+    trust = workdir / "trust"
+    seed = f"selftest-{secrets.token_hex(8)}"
+    subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
+    port = _free_port()
+    origin = f"http://localhost:{port}"
+    server = subprocess.Popen(
+        [*FIDOCONF, "serve", "--port", str(port), "--db", str(workdir / "rp.sqlite3"), "--origin", origin,
+         "--flavour", "fido-server", "--prefix", FIDO_SERVER_PREFIX, "--trust-dir", str(trust),
+         "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.post(f"{url}{FIDO_SERVER_PREFIX}/status", json={"fido2SessionId": "probe"}).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"fidoconf serve --flavour fido-server did not come up: {server.stdout.read()[-2000:]}")
+    config = workdir / "target.json"
+    config.write_text(json.dumps({"target": url, "profile": "fido-server", "prefix": FIDO_SERVER_PREFIX,
+                                  "rp_id": "localhost", "origin": origin, "pki_seed": seed}))
+    yield config
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_fido_server_live_run_gives_the_same_verdicts(fido_server_run, fido_server_live, tmp_path):
+    _, reference, _ = fido_server_run
+    code, live, stdout = run_suite(tmp_path, "--config", str(fido_server_live), *TARGET_ONLY)
+    assert verdicts(live) == verdicts(reference), stdout[-3000:]
+    assert code == 0
 
 
 if os.environ.get("FIDOCONF_SKIP_SELFTEST"):

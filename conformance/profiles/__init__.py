@@ -78,9 +78,13 @@ class Profile:
 
 
 def profile_for(config: SuiteConfig, target: Target) -> Profile:
+    from .fido_server import FidoServerProfile
     from .nevis_cloud import NevisCloudProfile
+    from .skfs import SkfsProfile
 
     profiles: dict[str, type[Profile]] = {"nevis-cloud": NevisCloudProfile}
+    profiles["fido-server"] = FidoServerProfile
+    profiles["skfs"] = SkfsProfile
     try:
         return profiles[config.profile](config, target)
     except KeyError:
