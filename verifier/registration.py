@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -276,9 +277,15 @@ def _attestation_object(data: bytes, *, policy: Policy) -> tuple[str, dict, Auth
     return obj["fmt"], obj["attStmt"], parse_authenticator_data(obj["authData"], limits=policy.cbor)
 
 
+@lru_cache(maxsize=64)
+def _rp_id_hash(rp_id: str) -> bytes:
+    # The RP's own identity, not request input: a server computes it once, so may the verifier.
+    return hashlib.sha256(rp_id.encode("utf-8")).digest()
+
+
 def _check_auth_data(auth_data: AuthenticatorData, *, expected_rp_id: str, policy: Policy) -> None:
     # Step 14: "Verify that the rpIdHash in authData is the SHA-256 hash of the RP ID expected by the RP."
-    if auth_data.rp_id_hash != hashlib.sha256(expected_rp_id.encode("utf-8")).digest():
+    if auth_data.rp_id_hash != _rp_id_hash(expected_rp_id):
         raise fail(Code.AUTH_DATA_RP_ID_HASH_MISMATCH, f"rpIdHash is not SHA-256({expected_rp_id!r})")
     # Step 15: "Verify that the UP bit of the flags in authData is set."
     if not auth_data.flags.up:
