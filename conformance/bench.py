@@ -272,4 +272,17 @@ def build_workloads(n: int, *, seed: str = "bench") -> list[Workload]:
         fmt = "packed" if variant.startswith("packed") else variant
         root_pem = pki.root_pem().encode() if variant in ("packed-x5c", "fido-u2f") else None
         workloads.append(Workload(label, cases, trust, root_pem, fmt))
+    workloads.extend(_platform_workloads(n, pki, trust))
     return workloads
+
+
+def _platform_workloads(n: int, pki: Any, trust: TrustStore) -> list[Workload]:
+    """tpm RS256 and android-key ES256, from the tpm/android virtual authenticator (fewer: RSA keygen is slow)."""
+    from .authenticator.formats_tpm_android import ORIGIN, RP_ID, bench_credentials
+
+    out = []
+    for fmt, label in (("tpm", "tpm RS256"), ("android-key", "android-key ES256")):
+        pairs = bench_credentials(fmt, max(20, n // 3), pki=pki)
+        cases = [Case(credential, challenge, ORIGIN, RP_ID) for credential, challenge in pairs]
+        out.append(Workload(label, cases, trust, pki.root_pem().encode(), fmt))
+    return out
