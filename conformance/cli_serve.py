@@ -19,6 +19,8 @@ from verifier.rp import FLAVOURS, RPConfig, create_app
 from verifier.rp.config import load_or_create_secret
 from verifier.rp.tokens import TokenService
 
+from . import serve_skfs
+
 ENV_ACCESS_KEY = "FIDOCONF_ACCESS_KEY"
 ENV_DATA_DIR = "FIDOCONF_DATA_DIR"
 
@@ -44,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--prefix", default="", help="fido-server path prefix: '' for the FIDO tool's API (default), /nevisfido/fido2"
     )
+    serve_skfs.add_arguments(p)
     p.add_argument("--policy", default="strict", choices=sorted(PRESETS), help="verifier policy preset")
     p.add_argument("--trust-dir", action="append", default=[], help="PEM attestation trust anchors (repeatable)")
     p.add_argument("--timeout-ms", type=int, default=120_000, help="registration timeout in ms (default 120000)")
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"rp id: {config.rp_id}; origins: {', '.join(config.origins)}", flush=True)
     print(f"database: {config.db_path}", flush=True)
     print(f"access key: {key_source}", flush=True)
+    for line in serve_skfs.describe(args, config):
+        print(line, flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False))
     server.run(sockets=[sock])
     return 0
@@ -135,6 +140,7 @@ def build_config(args: argparse.Namespace, *, base_url: str, port: int) -> tuple
         policy=args.policy,
         trust_dirs=tuple(args.trust_dir),
         fido_server_prefix=args.prefix.rstrip("/"),
+        **(serve_skfs.rp_settings(args, data_dir) if "skfs" in (args.flavour or ()) else {}),
     )
     return config, source
 

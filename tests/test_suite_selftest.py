@@ -189,5 +189,82 @@ def test_fido_server_live_run_gives_the_same_verdicts(fido_server_run, fido_serv
     assert code == 0
 
 
+# --- skfs flavour: in-process with the 4.17 envelope and PASSWORD, live with the 4.16 envelope and HMAC ---------
+
+
+@pytest.fixture(scope="module")
+def skfs_run(tmp_path_factory):
+    return run_suite(tmp_path_factory.mktemp("skfs"), "--profile", "skfs", *TARGET_ONLY)
+
+
+def test_skfs_reference_passes_every_must(skfs_run):
+    code, index, stdout = skfs_run
+    failed = sorted(k for k, v in verdicts(index).items() if v == "FAIL")
+    assert (code, failed) == (0, []), stdout[-3000:]
+    skfs = {k: v for k, v in verdicts(index).items() if k.startswith("SKFS-")}
+    assert len(skfs) >= 40 and set(skfs.values()) == {"PASS"}, skfs
+
+
+@pytest.fixture(scope="module")
+def skfs_live(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("skfs-live")
+    trust = workdir / "trust"
+    seed = f"selftest-{secrets.token_hex(8)}"
+    subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
+    port = _free_port()
+    origin = f"http://localhost:{port}"
+    password, monitor, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_hex(32)
+    # Domain 2's 2 s challenge window lets SKFS-TIME-F01 run in seconds, as in-process.
+    (workdir / "skfs.json").write_text(json.dumps({
+        "envelope": "4.16",
+        "domains": [{"did": 1, "challenge_window_s": 30}, {"did": 2, "challenge_window_s": 2}],
+        "service_accounts": [
+            {"username": "svcfidouser", "password": password, "roles": ["FIDO_REG", "FIDO", "FIDO_MONITOR"]},
+            {"username": "svcmonitor", "password": monitor, "roles": ["FIDO_MONITOR"]},
+        ],
+        "hmac_keys": [{"access_key": "ak-selftest", "secret_key": secret}],
+    }))
+    server = subprocess.Popen(
+        [*FIDOCONF, "serve", "--port", str(port), "--db", str(workdir / "rp.sqlite3"), "--origin", origin,
+         "--flavour", "skfs", "--skfs-config", str(workdir / "skfs.json"), "--trust-dir", str(trust),
+         "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    svcinfo = {"did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": "svcfidouser",
+               "svcpassword": password}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.post(f"{url}/skfs/rest/ping", json={"svcinfo": svcinfo}).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"fidoconf serve --flavour skfs did not come up: {server.stdout.read()[-2000:]}")
+    config = workdir / "target.json"
+    config.write_text(json.dumps({
+        "target": url, "profile": "skfs", "rp_id": "localhost", "origin": origin, "pki_seed": seed,
+        "skfs": {"authtype": "HMAC", "envelope": "4.16", "svcusername": "svcfidouser", "svcpassword": password,
+                 "hmac_access_key": "ak-selftest", "hmac_secret": secret, "limited_svcusername": "svcmonitor",
+                 "limited_svcpassword": monitor, "timeout_did": 2, "challenge_window_s": 2, "sweep_s": 0},
+    }))
+    yield config
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_skfs_live_run_gives_the_same_verdicts(skfs_run, skfs_live, tmp_path):
+    """Over real HTTP, in the other envelope and with HMAC on every call, every case has the same verdict."""
+    _, reference, _ = skfs_run
+    code, live, stdout = run_suite(tmp_path, "--config", str(skfs_live), *TARGET_ONLY)
+    assert verdicts(live) == verdicts(reference), stdout[-3000:]
+    assert code == 0
+
+
 if os.environ.get("FIDOCONF_SKIP_SELFTEST"):
     pytestmark = pytest.mark.skip(reason="FIDOCONF_SKIP_SELFTEST is set")
