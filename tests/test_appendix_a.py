@@ -63,7 +63,7 @@ ROWS = {
     "42 attStmt missing": ("none/attobj-att-stmt-missing", "reject"),
     "43 extra top-level key": ("none/cbor-top-level-extra-text-key", "reject"),
     "44 top level is an array": ("none/cbor-top-level-array", "reject"),
-    "45 empty attestationObject": ("none/cbor-empty-attestation-object", "reject"),
+    "45 empty attestationObject": ("none/valid-none-es256", "empty-attestation-object"),
     "46 deep nesting": ("none/cbor-nesting-too-deep", "reject"),
     "47 clientDataJSON duplicate challenge": ("none/client-data-duplicate-challenge-same", "reject"),
     "48 clientDataJSON with a UTF-8 BOM": ("none/valid-client-data-bom", ACCEPT),
@@ -93,6 +93,11 @@ def test_appendix_a_row(row, target):
     if not path.exists():
         path = next((VECTORS / "generated").glob(f"*/{name.split('/')[1]}.json"))
     vector = vectors.load(path)
+    if verdict == "empty-attestation-object":
+        # An empty attestationObject breaks the vector schema's credential shape, so the generator writes no file
+        # for it; the row is the valid base with the field emptied.
+        vector["credential"]["response"]["attestationObject"] = ""
+        vector["expected_code"], verdict = "cbor.attestation_object.empty", "reject"
     outcome = vectors.run(vector, policy=Policy.preset("strict"), trust=trust())
     assert outcome.result == verdict, f"row {row}: {outcome.result} {outcome.code or ''} {outcome.message}"
     if verdict == "reject" and "expected_code" in vector and not vector.get("policy"):
