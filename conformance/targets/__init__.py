@@ -36,6 +36,16 @@ class Exchange:
 
 
 _REDACT = {"authorization", "cookie", "set-cookie"}
+#: Secrets that travel inside JSON bodies (SKFS's svcinfo.svcpassword); reports show them as "<redacted>".
+_REDACT_FIELDS = {"svcpassword"}
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "<redacted>" if k in _REDACT_FIELDS else _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def _body(content: bytes, content_type: str) -> Any:
@@ -43,7 +53,7 @@ def _body(content: bytes, content_type: str) -> Any:
         return None
     if "json" in content_type:
         try:
-            return json.loads(content)
+            return _redacted(json.loads(content))
         except ValueError:
             pass
     text = content.decode("utf-8", "replace")
