@@ -10,6 +10,7 @@ leave them out (-k "not test_vector").
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -66,39 +68,52 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("live")
+@contextlib.contextmanager
+def serving(workdir: Path, *args: str, ready: Callable[[str], httpx.Response]) -> Iterator[tuple[str, str, str]]:
+    """`fidoconf serve` on a free loopback port, trusting a fresh exported test PKI, with a SQLite file in
+    `workdir`; yields (url, origin, pki seed) once `ready(url)` answers 200, and stops the server after."""
     trust = workdir / "trust"
     seed = f"selftest-{secrets.token_hex(8)}"
     subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
-    port, key = _free_port(), secrets.token_urlsafe(24)
+    port = _free_port()
     origin = f"http://localhost:{port}"
     server = subprocess.Popen(
         [*FIDOCONF, "serve", "--port", str(port), "--db", str(workdir / "rp.sqlite3"), "--origin", origin,
-         "--access-key", key, "--trust-dir", str(trust), "--log-level", "warning"],
+         "--trust-dir", str(trust), "--log-level", "warning", *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while True:
         try:
-            if httpx.get(f"{url}/ping", headers={"Authorization": f"Bearer {key}"}).status_code == 200:
+            if ready(url).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"fidoconf serve did not come up: {server.stdout.read()[-2000:]}")
-    config = workdir / "target.json"
-    config.write_text(json.dumps({"target": url, "profile": "nevis-cloud", "rp_id": "localhost", "origin": origin,
-                                  "access_key": key, "pki_seed": seed}))
-    yield config
-    server.send_signal(signal.SIGTERM)
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"fidoconf serve {' '.join(args)} did not come up: {server.stdout.read()[-2000:]}")
+        time.sleep(0.2)
     try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        yield url, origin, seed
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    workdir, key = tmp_path_factory.mktemp("live"), secrets.token_urlsafe(24)
+    ping = lambda url: httpx.get(f"{url}/ping", headers={"Authorization": f"Bearer {key}"})  # noqa: E731
+    with serving(workdir, "--access-key", key, ready=ping) as (url, origin, seed):
+        config = workdir / "target.json"
+        config.write_text(json.dumps({"target": url, "profile": "nevis-cloud", "rp_id": "localhost",
+                                      "origin": origin, "access_key": key, "pki_seed": seed}))
+        yield config
 
 
 def test_live_http_run_gives_the_same_verdicts(reference_run, live_server, tmp_path):
@@ -149,37 +164,12 @@ def test_fido_server_reference_passes_every_must(fido_server_run):
 @pytest.fixture(scope="module")
 def fido_server_live(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("fido-server-live")
-    trust = workdir / "trust"
-    seed = f"selftest-{secrets.token_hex(8)}"
-    subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
-    port = _free_port()
-    origin = f"http://localhost:{port}"
-    server = subprocess.Popen(
-        [*FIDOCONF, "serve", "--port", str(port), "--db", str(workdir / "rp.sqlite3"), "--origin", origin,
-         "--flavour", "fido-server", "--prefix", FIDO_SERVER_PREFIX, "--trust-dir", str(trust),
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.post(f"{url}{FIDO_SERVER_PREFIX}/status", json={"fido2SessionId": "probe"}).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"fidoconf serve --flavour fido-server did not come up: {server.stdout.read()[-2000:]}")
-    config = workdir / "target.json"
-    config.write_text(json.dumps({"target": url, "profile": "fido-server", "prefix": FIDO_SERVER_PREFIX,
-                                  "rp_id": "localhost", "origin": origin, "pki_seed": seed}))
-    yield config
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    probe = lambda url: httpx.post(f"{url}{FIDO_SERVER_PREFIX}/status", json={"fido2SessionId": "probe"})  # noqa: E731
+    with serving(workdir, "--flavour", "fido-server", "--prefix", FIDO_SERVER_PREFIX, ready=probe) as (url, origin, seed):
+        config = workdir / "target.json"
+        config.write_text(json.dumps({"target": url, "profile": "fido-server", "prefix": FIDO_SERVER_PREFIX,
+                                      "rp_id": "localhost", "origin": origin, "pki_seed": seed}))
+        yield config
 
 
 def test_fido_server_live_run_gives_the_same_verdicts(fido_server_run, fido_server_live, tmp_path):
@@ -208,11 +198,6 @@ def test_skfs_reference_passes_every_must(skfs_run):
 @pytest.fixture(scope="module")
 def skfs_live(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("skfs-live")
-    trust = workdir / "trust"
-    seed = f"selftest-{secrets.token_hex(8)}"
-    subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
-    port = _free_port()
-    origin = f"http://localhost:{port}"
     password, monitor, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_hex(32)
     # Domain 2's 2 s challenge window lets SKFS-TIME-F01 run in seconds, as in-process.
     (workdir / "skfs.json").write_text(json.dumps({
@@ -224,38 +209,19 @@ def skfs_live(tmp_path_factory):
         ],
         "hmac_keys": [{"access_key": "ak-selftest", "secret_key": secret}],
     }))
-    server = subprocess.Popen(
-        [*FIDOCONF, "serve", "--port", str(port), "--db", str(workdir / "rp.sqlite3"), "--origin", origin,
-         "--flavour", "skfs", "--skfs-config", str(workdir / "skfs.json"), "--trust-dir", str(trust),
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
     svcinfo = {"did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": "svcfidouser",
                "svcpassword": password}
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.post(f"{url}/skfs/rest/ping", json={"svcinfo": svcinfo}).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"fidoconf serve --flavour skfs did not come up: {server.stdout.read()[-2000:]}")
-    config = workdir / "target.json"
-    config.write_text(json.dumps({
-        "target": url, "profile": "skfs", "rp_id": "localhost", "origin": origin, "pki_seed": seed,
-        "skfs": {"authtype": "HMAC", "envelope": "4.16", "svcusername": "svcfidouser", "svcpassword": password,
-                 "hmac_access_key": "ak-selftest", "hmac_secret": secret, "limited_svcusername": "svcmonitor",
-                 "limited_svcpassword": monitor, "timeout_did": 2, "challenge_window_s": 2, "sweep_s": 0},
-    }))
-    yield config
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    probe = lambda url: httpx.post(f"{url}/skfs/rest/ping", json={"svcinfo": svcinfo})  # noqa: E731
+    args = ("--flavour", "skfs", "--skfs-config", str(workdir / "skfs.json"))
+    with serving(workdir, *args, ready=probe) as (url, origin, seed):
+        config = workdir / "target.json"
+        config.write_text(json.dumps({
+            "target": url, "profile": "skfs", "rp_id": "localhost", "origin": origin, "pki_seed": seed,
+            "skfs": {"authtype": "HMAC", "envelope": "4.16", "svcusername": "svcfidouser", "svcpassword": password,
+                     "hmac_access_key": "ak-selftest", "hmac_secret": secret, "limited_svcusername": "svcmonitor",
+                     "limited_svcpassword": monitor, "timeout_did": 2, "challenge_window_s": 2, "sweep_s": 0},
+        }))
+        yield config
 
 
 def test_skfs_live_run_gives_the_same_verdicts(skfs_run, skfs_live, tmp_path):
