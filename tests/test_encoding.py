@@ -2,6 +2,8 @@
 
 import cbor2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from verifier.encoding import CborLimits, b64url_decode, b64url_encode, decode_cbor, decode_cbor_prefix
 from verifier.errors import Code, VerificationError
@@ -110,10 +112,10 @@ def test_duplicates_found_across_spellings_when_non_minimal_is_allowed():
         assert code_of(decode, data, require_minimal=False) is Code.CBOR_MAP_DUPLICATE_KEY
 
 
-def test_canonical_attestation_object_fast_path_equals_the_generic_decode():
+def test_attestation_object_fast_path_equals_the_generic_decode():
     import json
 
-    from verifier.encoding import b64url_decode, canonical_attestation_object
+    from verifier.encoding import attestation_object_fast_path, b64url_decode
 
     from .conftest import VECTORS
 
@@ -126,7 +128,7 @@ def test_canonical_attestation_object_fast_path_equals_the_generic_decode():
             data = b64url_decode(response["attestationObject"], field="ao")
         except (VerificationError, KeyError, TypeError):
             continue
-        fast = canonical_attestation_object(data)
+        fast = attestation_object_fast_path(data)
         if fast is None:
             continue
         assert fast == decode_cbor(data, what="ao", trailing_code=TRAILING), path
@@ -141,9 +143,62 @@ def test_canonical_attestation_object_fast_path_equals_the_generic_decode():
         cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": b"\x01" * 40})[:-1],
         bytes.fromhex("a3636d667464") + b"none",
         cbor2.dumps({"fmt": "none", "attStmt": {1: 2.5}, "authData": b"\x01" * 40}),
+        # a bignum tag decodes to an int beyond 64 bits, which cbor2 writes back with the same tag
+        cbor2.dumps({"fmt": "none", "attStmt": {"n": 1 << 70}, "authData": b"\x01" * 40}),
+        cbor2.dumps({"fmt": "none", "attStmt": {True: 1}, "authData": b"\x01" * 40}),
+        cbor2.dumps({"fmt": "none", "attStmt": {b"k": 1}, "authData": b"\x01" * 40}),
+        cbor2.dumps({"fmt": "none", "attStmt": {"u": cbor2.undefined}, "authData": b"\x01" * 40}),
+        cbor2.dumps({"fmt": "none", "attStmt": {"t": cbor2.CBORTag(24, b"x")}, "authData": b"\x01" * 40}),
+        cbor2.dumps({"fmt": "none", "attStmt": {"d": [[[[[1]]]]]}, "authData": b"\x01" * 40}),
+        # duplicate key: two "fmt" entries, the map head counting both
+        bytes.fromhex("a4") + cbor2.dumps("fmt") + cbor2.dumps("none") + cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": b"\x01"})[1:],
+        # non-minimal head on the attStmt map, indefinite-length authData
+        bytes.fromhex("a3") + cbor2.dumps("fmt") + cbor2.dumps("none") + cbor2.dumps("attStmt") + b"\xb8\x00"
+        + cbor2.dumps("authData") + b"\x41\x01",
+        bytes.fromhex("a3") + cbor2.dumps("fmt") + cbor2.dumps("none") + cbor2.dumps("attStmt") + b"\xa0"
+        + cbor2.dumps("authData") + b"\x5f\x41\x01\xff",
     ],
 )
-def test_canonical_attestation_object_declines_what_it_cannot_vouch_for(data):
-    from verifier.encoding import canonical_attestation_object
+def test_attestation_object_fast_path_declines_what_it_cannot_vouch_for(data):
+    from verifier.encoding import attestation_object_fast_path
 
-    assert canonical_attestation_object(data) is None
+    assert attestation_object_fast_path(data) is None
+
+
+_cbor_leaves = (
+    st.integers(min_value=-(1 << 70), max_value=1 << 70)
+    | st.binary(max_size=8)
+    | st.text(max_size=4)
+    | st.booleans()
+    | st.none()
+    | st.floats(allow_nan=False)
+    | st.just(cbor2.undefined)
+    | st.builds(cbor2.CBORTag, st.sampled_from([0, 2, 24, 55799]), st.binary(max_size=3))
+)
+_cbor_values = st.recursive(
+    _cbor_leaves,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.integers(-30, 30) | st.text(max_size=3) | st.booleans(), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    att_stmt=st.dictionaries(st.text(max_size=4) | st.integers(-3, 3), _cbor_values, max_size=4),
+    cut=st.integers(min_value=0, max_value=400),
+    splice=st.binary(max_size=3),
+    drop=st.integers(min_value=0, max_value=3),
+)
+def test_fast_path_never_accepts_what_the_strict_decode_would_not(att_stmt, cut, splice, drop):
+    # The fast path is sound only if everything it returns is what the strict scan would return for the same
+    # bytes: random statements (tags, floats, bignums, bool keys, deep nesting) and random byte splices.
+    from verifier.encoding import attestation_object_fast_path
+
+    try:
+        data = cbor2.dumps({"fmt": "packed", "attStmt": att_stmt, "authData": b"\x01" * 37})
+    except Exception:  # noqa: BLE001 - a value cbor2 cannot encode has no bytes to test
+        return
+    data = data[:cut] + splice + data[cut + drop :]
+    fast = attestation_object_fast_path(data)
+    if fast is not None:
+        assert fast == decode_cbor(data, what="ao", trailing_code=TRAILING)
