@@ -27,3 +27,28 @@ settings.load_profile("fidoconf")
 @pytest.fixture(scope="session")
 def vectors_dir() -> Path:
     return VECTORS
+
+
+@pytest.fixture(scope="session")
+def pki():
+    """The suite's deterministic test PKI (the one the generated vectors are signed under)."""
+    from conformance.authenticator.ca import TestPKI
+
+    return TestPKI()
+
+
+@pytest.fixture(scope="session")
+def pki_trust(pki):
+    """A trust store holding only the test PKI's root."""
+    from verifier import TrustStore
+
+    return TrustStore.from_certificates(anchors=[pki.root])
+
+
+def assert_verdict(vector: dict, expectation, *, trust) -> None:
+    """The vector gets exactly the verdict (and, for a reject, the code) it names for this policy."""
+    from conformance import vectors
+
+    outcome = vectors.run(vector, policy=expectation.policy, trust=trust)
+    want = (expectation.expect, expectation.expected_code if expectation.expect == "reject" else None)
+    assert (outcome.result, outcome.code) == want, f"[{expectation.policy_name}] {outcome.message}"

@@ -40,11 +40,6 @@ _VALID_CASES = [c for c in gen.cases() if c.mutation is None or c.mutation.expec
 
 
 @pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return TestPKI()
-
-
-@pytest.fixture(scope="module")
 def generated(pki) -> dict[str, str]:
     return gen.files(pki=pki)
 

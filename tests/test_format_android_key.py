@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance import vectors
-from conformance.authenticator.ca import TestPKI
 from conformance.authenticator.formats_tpm_android import (
     android_key,
     android_key_cases,
@@ -26,34 +25,19 @@ from conformance.authenticator.formats_tpm_android import (
     files,
 )
 from conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
-from verifier import Policy, TrustStore, VerificationError, verify_registration
+from verifier import Policy, VerificationError, verify_registration
 from verifier.attestation.android_asn1 import KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, parse_key_description
 from verifier.certs import find_extension
 from verifier.errors import Code
 
-from .conftest import VECTORS
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return TestPKI()
-
-
-@pytest.fixture(scope="module")
-def trust(pki: TestPKI, tmp_path_factory) -> TrustStore:
-    root = tmp_path_factory.mktemp("android-key-trust") / "root.pem"
-    root.write_text(pki.root_pem(), encoding="ascii")
-    return TrustStore.from_pem_paths(root)
+from .conftest import VECTORS, assert_verdict
 
 
 @pytest.mark.parametrize("case", android_key_cases.CASES, ids=lambda c: c.id)
-def test_case_gets_its_verdict_under_every_named_policy(case, pki, trust):
+def test_case_gets_its_verdict_under_every_named_policy(case, pki, pki_trust):
     vector = build_case(case, pki=pki)
     for expectation in vectors.expectations(vector):
-        outcome = vectors.run(vector, policy=expectation.policy, trust=trust)
-        got = (outcome.result, outcome.code)
-        want = (expectation.expect, expectation.expected_code if expectation.expect == "reject" else None)
-        assert got == want, f"[{expectation.policy_name}] {outcome.message}"
+        assert_verdict(vector, expectation, trust=pki_trust)
 
 
 def test_every_check_has_a_case():
@@ -76,7 +60,7 @@ def test_committed_vectors_are_what_the_generator_writes():
     assert on_disk == generated
 
 
-def test_bench_credentials_are_distinct_and_accepted(pki, trust):
+def test_bench_credentials_are_distinct_and_accepted(pki, pki_trust):
     made = bench_credentials("android-key", 3, pki=pki)
     assert len({c["rawId"] for c, _ in made}) == 3
     assert len({c["response"]["attestationObject"] for c, _ in made}) == 3
@@ -87,7 +71,7 @@ def test_bench_credentials_are_distinct_and_accepted(pki, trust):
             expected_origin=ORIGIN,
             expected_rp_id=RP_ID,
             policy=Policy.preset("permissive"),
-            trust=trust,
+            trust=pki_trust,
         )
         assert (result.fmt, result.attestation_type, result.trusted) == ("android-key", "basic", True)
 

@@ -20,6 +20,8 @@ from verifier.attestation.apple import certificate_nonce
 from verifier.clock import fixed_clock
 from verifier.encoding import b64url_decode
 
+from .conftest import assert_verdict
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = sorted((ROOT / "vectors" / "real" / "apple").glob("*.json"))
 
@@ -63,9 +65,7 @@ def _code(vector: dict, *, policy: Policy) -> str | None:
     ],
 )
 def test_recorded_vector(path, expectation):
-    outcome = vectors.run(vectors.load(path), policy=expectation.policy, trust=trust())
-    expected_code = expectation.expected_code if expectation.expect == "reject" else None
-    assert (outcome.result, outcome.code) == (expectation.expect, expected_code), outcome.message
+    assert_verdict(vectors.load(path), expectation, trust=trust())
 
 
 @pytest.mark.parametrize("name", ["f2n-apple", "pyw-apple-passkey", "swa-apple"])

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance import vectors
-from conformance.authenticator.ca import TestPKI
 from conformance.authenticator.formats_tpm_android import bench_credentials, build_case, files, tpm, tpm_cases
 from conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
 from verifier import Policy, TrustStore, VerificationError, verify_registration
@@ -32,29 +31,14 @@ from verifier.attestation.tpm_structures import (
 from verifier.encoding import b64url_decode, b64url_encode
 from verifier.errors import Code
 
-from .conftest import VECTORS
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return TestPKI()
-
-
-@pytest.fixture(scope="module")
-def trust(pki: TestPKI, tmp_path_factory) -> TrustStore:
-    root = tmp_path_factory.mktemp("tpm-trust") / "root.pem"
-    root.write_text(pki.root_pem(), encoding="ascii")
-    return TrustStore.from_pem_paths(root)
+from .conftest import VECTORS, assert_verdict
 
 
 @pytest.mark.parametrize("case", tpm_cases.CASES, ids=lambda c: c.id)
-def test_case_gets_its_verdict_under_every_named_policy(case, pki, trust):
+def test_case_gets_its_verdict_under_every_named_policy(case, pki, pki_trust):
     vector = build_case(case, pki=pki)
     for expectation in vectors.expectations(vector):
-        outcome = vectors.run(vector, policy=expectation.policy, trust=trust)
-        got = (outcome.result, outcome.code)
-        want = (expectation.expect, expectation.expected_code if expectation.expect == "reject" else None)
-        assert got == want, f"[{expectation.policy_name}] {outcome.message}"
+        assert_verdict(vector, expectation, trust=pki_trust)
 
 
 def test_every_check_has_a_case():
@@ -250,7 +234,7 @@ def test_corrupted_statement_fields_are_refused_with_a_code(valid_tpm, field, po
     assert info.value.code is not Code.INTERNAL_UNEXPECTED
 
 
-def test_bench_credentials_are_distinct_and_accepted(pki, trust):
+def test_bench_credentials_are_distinct_and_accepted(pki, pki_trust):
     made = bench_credentials("tpm", 2, pki=pki)
     assert len({c["response"]["attestationObject"] for c, _ in made}) == 2
     for credential, challenge in made:
@@ -260,7 +244,7 @@ def test_bench_credentials_are_distinct_and_accepted(pki, trust):
             expected_origin=ORIGIN,
             expected_rp_id=RP_ID,
             policy=Policy.preset("permissive"),
-            trust=trust,
+            trust=pki_trust,
         )
         assert (result.fmt, result.attestation_type, result.trusted) == ("tpm", "attca", True)
 
