@@ -112,10 +112,10 @@ def test_duplicates_found_across_spellings_when_non_minimal_is_allowed():
         assert code_of(decode, data, require_minimal=False) is Code.CBOR_MAP_DUPLICATE_KEY
 
 
-def test_attestation_object_fast_path_equals_the_generic_decode():
+def test_canonical_attestation_object_equals_the_generic_decode():
     import json
 
-    from verifier.encoding import attestation_object_fast_path, b64url_decode
+    from verifier.encoding import b64url_decode, canonical_attestation_object
 
     from .conftest import VECTORS
 
@@ -128,7 +128,7 @@ def test_attestation_object_fast_path_equals_the_generic_decode():
             data = b64url_decode(response["attestationObject"], field="ao")
         except (VerificationError, KeyError, TypeError):
             continue
-        fast = attestation_object_fast_path(data)
+        fast = canonical_attestation_object(data)
         if fast is None:
             continue
         assert fast == decode_cbor(data, what="ao", trailing_code=TRAILING), path
@@ -159,10 +159,10 @@ def test_attestation_object_fast_path_equals_the_generic_decode():
         + cbor2.dumps("authData") + b"\x5f\x41\x01\xff",
     ],
 )
-def test_attestation_object_fast_path_declines_what_it_cannot_vouch_for(data):
-    from verifier.encoding import attestation_object_fast_path
+def test_canonical_attestation_object_declines_what_it_cannot_vouch_for(data):
+    from verifier.encoding import canonical_attestation_object
 
-    assert attestation_object_fast_path(data) is None
+    assert canonical_attestation_object(data) is None
 
 
 _cbor_leaves = (
@@ -192,13 +192,13 @@ _cbor_values = st.recursive(
 def test_fast_path_never_accepts_what_the_strict_decode_would_not(att_stmt, cut, splice, drop):
     # The fast path is sound only if everything it returns is what the strict scan would return for the same
     # bytes: random statements (tags, floats, bignums, bool keys, deep nesting) and random byte splices.
-    from verifier.encoding import attestation_object_fast_path
+    from verifier.encoding import canonical_attestation_object
 
     try:
         data = cbor2.dumps({"fmt": "packed", "attStmt": att_stmt, "authData": b"\x01" * 37})
     except Exception:  # noqa: BLE001 - a value cbor2 cannot encode has no bytes to test
         return
     data = data[:cut] + splice + data[cut + drop :]
-    fast = attestation_object_fast_path(data)
+    fast = canonical_attestation_object(data)
     if fast is not None:
         assert fast == decode_cbor(data, what="ao", trailing_code=TRAILING)

@@ -15,7 +15,7 @@ from typing import Any
 
 import cbor2
 
-from .errors import Code, fail
+from .errors import Code, VerificationError, fail
 
 _TO_URL = bytes.maketrans(b"+/", b"-_")
 #: base64url → base64 for binascii, with '+', '/' and '=' mapped to a byte binascii's strict mode refuses, so the
@@ -87,47 +87,48 @@ def decode_cbor_prefix(data: bytes, start: int, *, what: str, limits: CborLimits
     return value, end
 
 
-#: CBOR integers are 64-bit; cbor2 turns a bignum tag into an int beyond that, which must not pass as plain.
-_INT_BOUND = 1 << 64
+#: The attestation object as every browser writes it: {"fmt": text, "attStmt": map, "authData": bytes}, keys in
+#: CTAP2 canonical order. These are the heads of its keys.
+_FMT_KEY = b"\xa3\x63fmt"
+_ATT_STMT_KEY = b"\x67attStmt"
+_AUTH_DATA_KEY = b"\x68authData"
 
 
-def attestation_object_fast_path(data: bytes, *, limits: CborLimits = DEFAULT_LIMITS) -> dict[str, Any] | None:
-    """The attestation object, when cbor2's own encoding of what it decodes is the input itself; otherwise None.
+def canonical_attestation_object(data: bytes, *, limits: CborLimits = DEFAULT_LIMITS) -> dict[str, Any] | None:
+    """The attestation object, when its bytes have exactly the canonical browser shape; otherwise None.
 
-    Re-encoding is the proof: cbor2 writes definite lengths and minimal heads and keeps map order, so equal bytes
-    mean no indefinite lengths, no non-minimal heads, no trailing bytes and no duplicate keys (a dict cannot
-    hold two, so the re-encoding would be shorter). What the bytes cannot show, `_plain` checks on the value:
-    only CTAP2's types, int/text keys (a bool key is not an int here), 64-bit integers, bounded depth. Whatever
-    this accepts, the strict scan accepts with the same value (tests/test_encoding.py); anything else returns
-    None and takes the generic path, which names the defect.
+    On the hot path this replaces walking the three top-level entries: only attStmt, whose content varies,
+    is scanned. Whatever it accepts, the generic scan accepts with the same value (tests/test_encoding.py);
+    anything else, malformed or merely unusual, returns None and takes the generic path with its coded errors.
     """
-    if limits.require_sorted or len(data) > limits.max_size:
+    if not data.startswith(_FMT_KEY) or len(data) < 20 or len(data) > limits.max_size:
+        return None
+    head = data[5]
+    if head >> 5 != _TEXT or head & 0x1F >= 24:
+        return None
+    stmt_start = 6 + (head & 0x1F) + 8
+    try:
+        fmt = data[6 : stmt_start - 8].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not data.startswith(_ATT_STMT_KEY, stmt_start - 8) or len(data) <= stmt_start or data[stmt_start] >> 5 != _MAP:
         return None
     try:
-        value = cbor2.loads(data)
-    except Exception:  # noqa: BLE001 - whatever cbor2 refuses, the generic path refuses with a code
+        stmt_end = _scan(data, stmt_start, "attStmt", limits)
+    except VerificationError:
         return None
-    if type(value) is not dict or not _plain(value, limits.max_depth) or cbor2.dumps(value) != data:
+    if not data.startswith(_AUTH_DATA_KEY, stmt_end):
         return None
-    return value
-
-
-def _plain(value: object, depth: int) -> bool:
-    kind = type(value)
-    if kind is int:
-        return -_INT_BOUND <= value < _INT_BOUND  # type: ignore[operator]
-    if kind is bytes or kind is str or kind is bool or value is None:
-        return True
-    if depth <= 0:
-        return False
-    if kind is list:
-        return all(_plain(item, depth - 1) for item in value)  # type: ignore[attr-defined]
-    if kind is dict:
-        return all(
-            (type(key) is str or (type(key) is int and -_INT_BOUND <= key < _INT_BOUND)) and _plain(item, depth - 1)
-            for key, item in value.items()  # type: ignore[attr-defined]
-        )
-    return False
+    pos = stmt_end + 9
+    if data[pos : pos + 1] == b"\x58" and len(data) > pos + 1 and data[pos + 1] >= 24:
+        length, start = data[pos + 1], pos + 2
+    elif data[pos : pos + 1] == b"\x59" and len(data) > pos + 2 and data[pos + 1] >= 1:
+        length, start = int.from_bytes(data[pos + 1 : pos + 3], "big"), pos + 3
+    else:
+        return None
+    if start + length != len(data):
+        return None
+    return {"fmt": fmt, "attStmt": cbor2.loads(data[stmt_start:stmt_end]), "authData": data[start:]}
 
 
 def _scan(data: bytes, pos: int, what: str, limits: CborLimits) -> int:

@@ -27,7 +27,7 @@ from .clientdata import (
     parse_client_data,
 )
 from .cose import CoseKey, cose_key_from_map
-from .encoding import attestation_object_fast_path, b64url_decode, decode_cbor
+from .encoding import b64url_decode, canonical_attestation_object, decode_cbor
 from .errors import Code, VerificationError, fail
 from .metadata import MetadataStore, apply_metadata
 from .policy import PRESETS, Policy
@@ -253,7 +253,7 @@ def _attestation_object(data: bytes, *, policy: Policy) -> tuple[str, dict, Auth
         raise fail(Code.CBOR_ATTESTATION_OBJECT_EMPTY, "attestationObject is empty")
     if len(data) > policy.cbor.max_size:
         raise fail(Code.CBOR_ATTESTATION_OBJECT_TOO_LARGE, f"attestationObject exceeds {policy.cbor.max_size} bytes")
-    obj = attestation_object_fast_path(data, limits=policy.cbor) or decode_cbor(
+    obj = canonical_attestation_object(data, limits=policy.cbor) or decode_cbor(
         data, what="attestationObject", trailing_code=Code.CBOR_ATTESTATION_OBJECT_TRAILING_BYTES, limits=policy.cbor
     )
     if not isinstance(obj, dict):
