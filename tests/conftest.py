@@ -32,9 +32,9 @@ def vectors_dir() -> Path:
 @pytest.fixture(scope="session")
 def pki():
     """The suite's deterministic test PKI (the one the generated vectors are signed under)."""
-    from conformance.authenticator.ca import TestPKI
+    from .format_support import pki as shared_pki
 
-    return TestPKI()
+    return shared_pki()
 
 
 @pytest.fixture(scope="session")

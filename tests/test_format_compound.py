@@ -9,50 +9,19 @@ and every element's trust path is assessed.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
-from pathlib import Path
 
 import pytest
 
-from conformance.authenticator import ca
 from conformance.authenticator.formats_safetynet_apple_compound import build_case, compound, safetynet
 from conformance.authenticator.formats_safetynet_apple_compound.common import Case, leaf_changed
-from verifier import Code, Policy, TrustStore, VerificationError, verify_registration
-from verifier.clock import fixed_clock
+from verifier import Code, Policy, VerificationError
 from verifier.encoding import b64url_decode
 
-ROOT = Path(__file__).resolve().parent.parent
+from .format_support import code_of, pki, verify_vector
+
 CASES = {case.id: case for case in compound.CASES}
 
 
-@cache
-def pki() -> ca.TestPKI:
-    return ca.TestPKI()
-
-
-@cache
-def _trust() -> TrustStore:
-    return TrustStore.from_pem_paths(ROOT / "vectors" / "trust").with_anchors(pki().root)
-
-
-def _verify(vector: dict, *, policy: Policy, trust: TrustStore | None = None):
-    return verify_registration(
-        vector["credential"],
-        expected_challenge=b64url_decode(vector["challenge_b64url"], field="challenge"),
-        expected_origin=vector["origin"],
-        expected_rp_id=vector["rp_id"],
-        policy=policy,
-        trust=trust or _trust(),
-        clock=fixed_clock(vector["verify_at"]),
-    )
-
-
-def _code(vector: dict, *, policy: Policy, trust: TrustStore | None = None) -> str | None:
-    try:
-        _verify(vector, policy=policy, trust=trust)
-    except VerificationError as exc:
-        return exc.code.value
-    return None
 
 
 def _case(name: str) -> dict:
@@ -64,11 +33,11 @@ def _case(name: str) -> dict:
     [pytest.param(case, preset, id=f"{case.id}[{preset}]") for case in compound.CASES for preset in case.outcomes],
 )
 def test_generated_case(case, preset):
-    assert _code(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset]
+    assert code_of(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset]
 
 
 def test_reports_the_strongest_element_and_every_element():
-    result = _verify(_case("valid-none-packed"), policy=Policy())
+    result = verify_vector(_case("valid-none-packed"), policy=Policy())
     assert (result.fmt, result.attestation_type, result.trusted) == ("compound", "basic", True)
     assert result.statement_info["primary"] == 1
     assert [s["fmt"] for s in result.statement_info["statements"]] == ["none", "packed"]
@@ -76,25 +45,25 @@ def test_reports_the_strongest_element_and_every_element():
 
 
 def test_strongest_is_first_among_equals():
-    result = _verify(_case("valid-packed-apple"), policy=Policy())
+    result = verify_vector(_case("valid-packed-apple"), policy=Policy())
     assert (result.attestation_type, result.statement_info["primary"]) == ("basic", 0)
     assert [s["attestation_type"] for s in result.statement_info["statements"]] == ["basic", "anonca"]
 
 
 def test_self_is_weaker_than_a_certificate_path():
-    result = _verify(_case("valid-packed-self-safetynet"), policy=Policy())
+    result = verify_vector(_case("valid-packed-self-safetynet"), policy=Policy())
     assert (result.attestation_type, result.statement_info["primary"]) == ("basic", 1)
 
 
 def test_permissive_drops_the_forged_element_and_says_so():
-    result = _verify(_case("valid-plus-forged"), policy=Policy.preset("permissive"))
+    result = verify_vector(_case("valid-plus-forged"), policy=Policy.preset("permissive"))
     assert result.attestation_type == "basic"
     assert result.statement_info["failed"] == [{"index": 1, "code": Code.ATT_CERT_NONCE_MISMATCH.value}]
 
 
 def test_strict_names_the_failing_element():
     with pytest.raises(VerificationError) as raised:
-        _verify(_case("valid-plus-forged"), policy=Policy())
+        verify_vector(_case("valid-plus-forged"), policy=Policy())
     assert raised.value.code is Code.ATT_CERT_NONCE_MISMATCH
     assert raised.value.detail["compound_index"] == 1
 
@@ -107,22 +76,22 @@ def test_every_element_path_is_assessed_for_trust():
     )
     case = Case("compound-trust-each", "compound", None, {"builders": (compound.PACKED, untrusted_element)})
     vector = build_case(case, pki=pki())
-    result = _verify(vector, policy=Policy())
+    result = verify_vector(vector, policy=Policy())
     assert (result.statement_info["primary"], result.trusted) == (0, False)
     assert result.trust_code is Code.TRUST_CHAIN_UNTRUSTED
     required = replace(Policy(), require_trusted_attestation=True)
-    assert _code(vector, policy=required) == Code.TRUST_CHAIN_UNTRUSTED.value
+    assert code_of(vector, policy=required) == Code.TRUST_CHAIN_UNTRUSTED.value
 
 
 def test_max_statements_is_a_policy_value():
     vector = build_case(Case("compound-three", "compound", None, {"builders": (compound.PACKED_SELF,) * 3}), pki=pki())
-    assert _code(vector, policy=Policy()) is None
-    assert _code(vector, policy=replace(Policy(), compound_max_statements=2)) == Code.ATT_STMT_COMPOUND_TOO_MANY.value
+    assert code_of(vector, policy=Policy()) is None
+    assert code_of(vector, policy=replace(Policy(), compound_max_statements=2)) == Code.ATT_STMT_COMPOUND_TOO_MANY.value
 
 
 def test_sub_formats_obey_allowed_formats():
     policy = replace(Policy(), allowed_formats=("compound", "packed"))
-    assert _code(_case("valid-packed-apple"), policy=policy) == Code.ATTESTATION_FMT_NOT_ALLOWED.value
+    assert code_of(_case("valid-packed-apple"), policy=policy) == Code.ATTESTATION_FMT_NOT_ALLOWED.value
 
 
 def test_only_compound_may_carry_an_array():
@@ -136,7 +105,7 @@ def test_only_compound_may_carry_an_array():
     obj = cbor2.loads(b64url_decode(response["attestationObject"], field="a"))
     relabelled = cbor.encode({**obj, "fmt": "packed"})
     response["attestationObject"] = _b64url(relabelled)
-    assert _code(vector, policy=Policy()) == Code.ATTESTATION_OBJECT_ATT_STMT_TYPE_INVALID.value
+    assert code_of(vector, policy=Policy()) == Code.ATTESTATION_OBJECT_ATT_STMT_TYPE_INVALID.value
 
 
 def _b64url(data: bytes) -> str:

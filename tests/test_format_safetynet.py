@@ -11,8 +11,6 @@ import base64
 import hashlib
 from dataclasses import replace
 from datetime import timedelta
-from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -20,64 +18,23 @@ from conformance import vectors
 from conformance.authenticator import ca
 from conformance.authenticator.formats_safetynet_apple_compound import build_case, safetynet
 from conformance.authenticator.formats_safetynet_apple_compound.common import DROP, Case, changed
-from verifier import Code, Policy, TrustStore, VerificationError, verify_registration
+from verifier import Code, Policy, VerificationError
 from verifier.attestation.android_safetynet import expected_nonce, parse_jws
 from verifier.clock import fixed_clock
-from verifier.encoding import b64url_decode
 
 from .conftest import assert_verdict
-
-ROOT = Path(__file__).resolve().parent.parent
-RECORDED = sorted((ROOT / "vectors" / "real" / "android-safetynet").glob("*.json"))
-
-
-@cache
-def pki() -> ca.TestPKI:
-    return ca.TestPKI()
-
-
-@cache
-def trust() -> TrustStore:
-    return TrustStore.from_pem_paths(ROOT / "vectors" / "trust").with_anchors(pki().root)
-
-
-def _verify(vector: dict, *, policy: Policy, clock=None):
-    return verify_registration(
-        vector["credential"],
-        expected_challenge=b64url_decode(vector["challenge_b64url"], field="challenge"),
-        expected_origin=vector["origin"],
-        expected_rp_id=vector["rp_id"],
-        policy=policy,
-        trust=trust(),
-        clock=clock or fixed_clock(vector["verify_at"]),
-    )
-
-
-def _code(vector: dict, *, policy: Policy, clock=None) -> str | None:
-    try:
-        _verify(vector, policy=policy, clock=clock)
-    except VerificationError as exc:
-        return exc.code.value
-    return None
-
+from .format_support import ROOT, anchored_trust, code_of, pki, recorded_params, verify_vector
 
 # --- recorded vectors -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "expectation"),
-    [
-        pytest.param(path, expectation, id=f"{path.stem}[{expectation.policy_name}]")
-        for path in RECORDED
-        for expectation in vectors.expectations(vectors.load(path))
-    ],
-)
+@pytest.mark.parametrize(("path", "expectation"), recorded_params("android-safetynet"))
 def test_recorded_vector(path, expectation):
-    assert_verdict(vectors.load(path), expectation, trust=trust())
+    assert_verdict(vectors.load(path), expectation, trust=anchored_trust())
 
 
 def test_recorded_response_is_basic_attestation_trusted_to_globalsign():
-    result = _verify(vectors.load(ROOT / "vectors/real/android-safetynet/pyw-safetynet.json"), policy=Policy())
+    result = verify_vector(vectors.load(ROOT / "vectors/real/android-safetynet/pyw-safetynet.json"), policy=Policy())
     assert (result.fmt, result.attestation_type, result.trusted) == ("android-safetynet", "basic", True)
     assert result.trust_path[0].subject.rfc4514_string() == "CN=attest.android.com"
     assert result.statement_info["cts_profile_match"] is True
@@ -92,11 +49,11 @@ def test_recorded_response_is_basic_attestation_trusted_to_globalsign():
     [pytest.param(case, preset, id=f"{case.id}[{preset}]") for case in safetynet.CASES for preset in case.outcomes],
 )
 def test_generated_case(case, preset):
-    assert _code(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset]
+    assert code_of(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset]
 
 
 def test_valid_credential_reports_basic_attestation_with_the_jws_chain():
-    result = _verify(build_case(safetynet.CASES[0], pki=pki()), policy=Policy())
+    result = verify_vector(build_case(safetynet.CASES[0], pki=pki()), policy=Policy())
     assert (result.attestation_type, result.trusted, len(result.trust_path)) == ("basic", True, 2)
     assert result.statement_info["jws_alg"] == "RS256"
 
@@ -128,29 +85,29 @@ def _at_offset(offset_ms: int) -> dict:
     ],
 )
 def test_strict_timestamp_window_edges(offset_ms, expected):
-    assert _code(_at_offset(offset_ms), policy=Policy()) == expected
+    assert code_of(_at_offset(offset_ms), policy=Policy()) == expected
 
 
 def test_age_limit_off_still_refuses_the_future():
     policy = replace(Policy(), safetynet_max_age_ms=None)
-    assert _code(_at_offset(-10 * 365 * 86_400_000), policy=policy) is None
-    assert _code(_at_offset(5_000), policy=policy) == Code.SAFETYNET_RESPONSE_TIMESTAMP_FUTURE.value
+    assert code_of(_at_offset(-10 * 365 * 86_400_000), policy=policy) is None
+    assert code_of(_at_offset(5_000), policy=policy) == Code.SAFETYNET_RESPONSE_TIMESTAMP_FUTURE.value
 
 
 def test_the_clock_is_the_injected_one():
     vector = build_case(safetynet.CASES[0], pki=pki())
     late = fixed_clock(ca.VERIFY_AT)() + timedelta(minutes=5)
-    assert _code(vector, policy=Policy(), clock=lambda: late) == Code.SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED.value
+    assert code_of(vector, policy=Policy(), clock=lambda: late) == Code.SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED.value
 
 
 def test_timestamp_beyond_safe_integers_is_invalid_not_a_crash():
     case = Case("safetynet-timestamp-huge", "android-safetynet", None, {"payload": changed(timestampMs=2**64)})
-    assert _code(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_TIMESTAMP_INVALID.value
+    assert code_of(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_TIMESTAMP_INVALID.value
 
 
 def test_boolean_cts_verdict_must_be_true_not_truthy():
     case = Case("safetynet-cts-one", "android-safetynet", None, {"payload": changed(ctsProfileMatch=1)})
-    assert _code(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE.value
+    assert code_of(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE.value
 
 
 def test_nonce_is_padded_standard_base64_of_sha256():
