@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifier import Policy, TrustStore, verify_registration
-from verifier.encoding import b64url_decode
+from fidoconf.verifier import Policy, TrustStore, verify_registration
+from fidoconf.verifier.encoding import b64url_decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +196,7 @@ def bare_pipeline_impl(_workload: Workload) -> Verify:
 
 
 def _b64(data: bytes) -> str:
-    from verifier.encoding import b64url_encode
+    from fidoconf.verifier.encoding import b64url_encode
 
     return b64url_encode(data)
 

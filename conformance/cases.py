@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-RECIPES_DIR = ROOT / "vectors" / "recipes"
-LEDGER = ROOT / "vectors" / "ledger.json"
+from .data import vectors_dir
+
+RECIPES_DIR = vectors_dir() / "recipes"
+LEDGER = vectors_dir() / "ledger.json"
 ID_PATTERN = re.compile(r"^[A-Z0-9]+-[A-Z0-9]+-[PFI][0-9]{2}$")
 SEVERITIES = ("MUST", "SHOULD", "INFO")
 

@@ -29,9 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
-            module = importlib.import_module(f"conformance.cli_{name}")
+            module = importlib.import_module(f"fidoconf.conformance.cli_{name}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"conformance.cli_{name}":
+            if exc.name == f"fidoconf.conformance.cli_{name}":
                 continue  # not written yet
             raise
         sub = module.add_parser(subparsers)

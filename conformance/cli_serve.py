@@ -14,10 +14,10 @@ import socket
 import sys
 from pathlib import Path
 
-from verifier.policy import PRESETS
-from verifier.rp import FLAVOURS, RPConfig, create_app
-from verifier.rp.config import load_or_create_secret
-from verifier.rp.tokens import TokenService
+from fidoconf.verifier.policy import PRESETS
+from fidoconf.verifier.rp import FLAVOURS, RPConfig, create_app
+from fidoconf.verifier.rp.config import load_or_create_secret
+from fidoconf.verifier.rp.tokens import TokenService
 
 from . import serve_skfs
 

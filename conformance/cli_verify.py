@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from verifier import TrustStore
+from fidoconf.verifier import TrustStore
 
 from . import vectors
 

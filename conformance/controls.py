@@ -12,17 +12,17 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import cbor2
+from fidoconf.verifier import Code, VerificationError, verify_registration
+from fidoconf.verifier.attestation import REGISTRY, AttestationContext, StatementResult, Verify
+from fidoconf.verifier.certs import load_x5c
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 
-from verifier import Code, VerificationError, verify_registration
-from verifier.attestation import REGISTRY, AttestationContext, StatementResult, Verify
-from verifier.certs import load_x5c
-from verifier.encoding import b64url_decode, b64url_encode
+from .data import vectors_dir
 
-CONTROLS_FILE = Path(__file__).resolve().parent.parent / "vectors" / "controls.json"
+CONTROLS_FILE = vectors_dir() / "controls.json"
 _SIGNATURE_CODES = (Code.ATT_STMT_SIG_INVALID, Code.ATT_STMT_SIG_MALFORMED)
 
 

@@ -57,9 +57,9 @@ def reference_app(
     config: SuiteConfig, *, trust_dir: Path, access_key: str, control: str | None = None, db_path: str = ":memory:"
 ):
     """The reference RP as the suite mounts it in-process; `control` names a deliberately broken variant."""
-    from verifier.rp.app import create_app
-    from verifier.rp.config import RPConfig
-    from verifier.rp.store import SqliteStore
+    from fidoconf.verifier.rp.app import create_app
+    from fidoconf.verifier.rp.config import RPConfig
+    from fidoconf.verifier.rp.store import SqliteStore
 
     from .controls import CONTROL_RP_SETTINGS, CONTROLS
 

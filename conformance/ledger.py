@@ -1,6 +1,6 @@
 """vectors/ledger.json: every test ID ever issued, append-only.
 
-`python -m conformance.ledger sync` records the IDs of new recipes, hand-written cases and vectors (vectors get
+`python -m fidoconf.conformance.ledger sync` records the IDs of new recipes, hand-written cases and vectors (vectors get
 the next free number of their group: VEC-<FMT>-{P|F}NN); it never renumbers or deletes. An ID whose case
 disappeared is kept with `"retired": true`. tests/test_ledger.py fails on a reused, renamed or unrecorded ID.
 """
@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cases import ID_PATTERN, LEDGER, ROOT, all_recipe_files
+from .cases import ID_PATTERN, LEDGER, all_recipe_files
+from .data import vectors_dir
 
 VECTOR_GROUPS = {
     "none": "NONE",
@@ -49,12 +50,12 @@ def recipe_entries() -> dict[str, dict[str, Any]]:
 
 def vector_files() -> list[Path]:
     return sorted(
-        p for kind in ("real", "generated") for p in (ROOT / "vectors" / kind).glob("*/*.json") if p.parent.name != "trust"
+        p for kind in ("real", "generated") for p in (vectors_dir() / kind).glob("*/*.json") if p.parent.name != "trust"
     )
 
 
 def vector_key(path: Path) -> str:
-    return path.relative_to(ROOT / "vectors").as_posix()
+    return path.relative_to(vectors_dir()).as_posix()
 
 
 def sync(hand_written: dict[str, dict[str, Any]] | None = None) -> list[str]:
@@ -95,7 +96,7 @@ def _next_vector_id(ids: dict[str, Any], area: str, group: str, kind: str) -> st
 
 def main(argv: list[str]) -> int:
     if argv[:1] != ["sync"]:
-        print("usage: python -m conformance.ledger sync", file=sys.stderr)
+        print("usage: python -m fidoconf.conformance.ledger sync", file=sys.stderr)
         return 2
     from .suites import hand_written_cases
 

@@ -134,7 +134,7 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
 def _challenge_with_url_alphabet(env: Environment, base: dict[str, Any], ceremony: Ceremony) -> Ceremony:
     """Padding and std-alphabet spellings differ from the issued one only when its base64url has '-'/'_' and a
     partial final group; server challenges are random, so ask again until one does."""
-    from verifier.encoding import b64url_encode
+    from fidoconf.verifier.encoding import b64url_encode
 
     for _ in range(16):
         text = b64url_encode(ceremony.challenge)

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fidoconf.verifier import __version__
 
 from .cases import Case
 from .config import SuiteConfig
+from .data import schemas_dir
 
 VERDICTS = ("PASS", "FAIL", "WARN", "SKIP", "INFO")
 EXCHANGES_SECTION = "fidoconf HTTP exchanges"
-ROOT = Path(__file__).resolve().parent.parent
-INDEX_SCHEMA = ROOT / "schemas" / "report" / "index.schema.json"
-CASE_SCHEMA = ROOT / "schemas" / "report" / "case.schema.json"
+INDEX_SCHEMA = schemas_dir() / "report" / "index.schema.json"
+CASE_SCHEMA = schemas_dir() / "report" / "case.schema.json"
 
 
 def verdict_for(found: Case, report: pytest.TestReport, *, strict: bool) -> str:
@@ -92,7 +93,7 @@ class ReportWriter:
 
     def index(self) -> dict[str, Any]:
         return {
-            "fidoconf": "0.1.0",
+            "fidoconf": __version__,
             "run": {
                 "target": self.config.target,
                 "profile": self.config.profile,

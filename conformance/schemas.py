@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+from .data import schemas_dir
+
+SCHEMAS = schemas_dir()
 
 
 @cache

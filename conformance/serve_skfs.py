@@ -28,7 +28,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from verifier.rp.config import RPConfig, load_or_create_secret
+from fidoconf.verifier.rp.config import RPConfig, load_or_create_secret
 
 DEFAULT_ACCOUNT = "svcfidouser"
 DEFAULT_ROLES = ("FIDO_REG", "FIDO", "FIDO_MONITOR")

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from verifier import Policy, TrustStore, VerificationError, verify_registration
-from verifier.encoding import b64url_decode
+from fidoconf.verifier import Policy, TrustStore, VerificationError, verify_registration
+from fidoconf.verifier.encoding import b64url_decode
 
 
 @dataclass(frozen=True, slots=True)

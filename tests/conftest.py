@@ -40,14 +40,14 @@ def pki():
 @pytest.fixture(scope="session")
 def pki_trust(pki):
     """A trust store holding only the test PKI's root."""
-    from verifier import TrustStore
+    from fidoconf.verifier import TrustStore
 
     return TrustStore.from_certificates(anchors=[pki.root])
 
 
 def assert_verdict(vector: dict, expectation, *, trust) -> None:
     """The vector gets exactly the verdict (and, for a reject, the code) it names for this policy."""
-    from conformance import vectors
+    from fidoconf.conformance import vectors
 
     outcome = vectors.run(vector, policy=expectation.policy, trust=trust)
     want = (expectation.expect, expectation.expected_code if expectation.expect == "reject" else None)

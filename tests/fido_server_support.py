@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from conformance.authenticator.authenticator import make_credential
-from conformance.authenticator.mutations import Mutation
-from verifier.encoding import b64url_decode, b64url_encode
-from verifier.errors import Code
-from verifier.rp import RPConfig, create_app
-from verifier.rp.testing import ManualClock, asgi_client, assert_valid
+from fidoconf.conformance.authenticator.authenticator import make_credential
+from fidoconf.conformance.authenticator.mutations import Mutation
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp import RPConfig, create_app
+
+from .rp_support import ManualClock, asgi_client, assert_valid
 
 RP_ID, ORIGIN = "rp.example", "https://rp.example"
 PREFIX = "/nevisfido/fido2"

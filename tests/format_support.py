@@ -8,12 +8,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-
-from conformance import vectors
-from conformance.authenticator import ca
-from verifier import Policy, RegistrationResult, TrustStore, VerificationError, verify_registration
-from verifier.clock import fixed_clock
-from verifier.encoding import b64url_decode
+from fidoconf.conformance import vectors
+from fidoconf.conformance.authenticator import ca
+from fidoconf.verifier import Policy, RegistrationResult, TrustStore, VerificationError, verify_registration
+from fidoconf.verifier.clock import fixed_clock
+from fidoconf.verifier.encoding import b64url_decode
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,11 +18,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.metadata import MetadataStore
+from fidoconf.verifier.policy import PRESETS, Policy
+from fidoconf.verifier.registration import verify_registration
+from fidoconf.verifier.trust import TrustStore
 from hypothesis import strategies as st
 
-from verifier.errors import Code, VerificationError
-from verifier.metadata import MetadataStore
-from verifier.metadata_builder import (
+from .metadata_builder import (
     SigningPki,
     blob_payload,
     make_certificate,
@@ -31,9 +34,6 @@ from verifier.metadata_builder import (
     payload_entry,
     sign_blob,
 )
-from verifier.policy import PRESETS, Policy
-from verifier.registration import verify_registration
-from verifier.trust import TrustStore
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 NEXT_UPDATE = date(2025, 7, 1)

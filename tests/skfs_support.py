@@ -13,10 +13,11 @@ from contextlib import ExitStack
 from email.utils import format_datetime
 from typing import Any
 
-from conformance.authenticator.authenticator import make_credential
-from verifier.encoding import b64url_decode
-from verifier.rp import RPConfig, create_app
-from verifier.rp.testing import ManualClock, asgi_client, assert_valid
+from fidoconf.conformance.authenticator.authenticator import make_credential
+from fidoconf.verifier.encoding import b64url_decode
+from fidoconf.verifier.rp import RPConfig, create_app
+
+from .rp_support import ManualClock, asgi_client, assert_valid
 
 RP_ID, ORIGIN = "rp.example", "https://rp.example"
 SVC = ("svcfidouser", "Abcd1234!")

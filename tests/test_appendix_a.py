@@ -8,9 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pytest
-
-from conformance import vectors
-from verifier import Policy, TrustStore
+from fidoconf.conformance import vectors
+from fidoconf.verifier import Policy, TrustStore
 
 from .conftest import VECTORS
 

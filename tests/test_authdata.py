@@ -4,9 +4,8 @@ import hashlib
 
 import cbor2
 import pytest
-
-from verifier.authdata import parse_authenticator_data
-from verifier.errors import Code, VerificationError
+from fidoconf.verifier.authdata import parse_authenticator_data
+from fidoconf.verifier.errors import Code, VerificationError
 
 RP_HASH = hashlib.sha256(b"example.com").digest()
 # A well-formed EC2 P-256 COSE key shape (values are not checked by authData parsing).
@@ -38,7 +37,7 @@ def test_parses_every_field():
 def test_key_length_is_measured_on_the_wire():
     # Non-minimal alg head: a re-encoding would be one byte shorter and the check below would see trailing junk.
     key = bytes.fromhex("a5010203380620012158") + b"\x20" + b"x" * 32 + bytes.fromhex("225820") + b"y" * 32
-    from verifier.encoding import CborLimits
+    from fidoconf.verifier.encoding import CborLimits
 
     ad = parse_authenticator_data(auth_data(key=key), limits=CborLimits(require_minimal=False))
     assert ad.credential_public_key == key
@@ -90,8 +89,8 @@ def test_no_attested_data_is_parsed_for_assertions():
     ids=["es256", "ed25519"],
 )
 def test_canonical_key_fast_path_equals_the_generic_scan(key):
-    from verifier.authdata import _canonical_key
-    from verifier.encoding import decode_cbor_prefix
+    from fidoconf.verifier.authdata import _canonical_key
+    from fidoconf.verifier.encoding import decode_cbor_prefix
 
     raw = auth_data(key=key, tail=b"")
     pos = 37 + 18 + 16

@@ -21,15 +21,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448
 from fido2.attestation import FidoU2FAttestation, NoneAttestation, PackedAttestation, verify_x509_chain
 from fido2.cose import CoseKey, UnsupportedKey
 from fido2.webauthn import AttestationObject, CollectedClientData
+from fidoconf.conformance.authenticator import ALGS, TestPKI, make_credential, registry
+from fidoconf.conformance.authenticator import generate as gen
+from fidoconf.conformance.authenticator import mldsa as det_mldsa
+from fidoconf.conformance.authenticator.authenticator import FLAG_UP, STAGES
+from fidoconf.conformance.authenticator.ca import OID_FIDO_GEN_CE_AAGUID, VERIFY_AT
+from fidoconf.conformance.authenticator.keys import CRV_P256, CURVE_ORDERS, derive_key
 from webauthn import verify_registration_response
 from webauthn.helpers.cose import COSEAlgorithmIdentifier
-
-from conformance.authenticator import ALGS, TestPKI, make_credential, registry
-from conformance.authenticator import generate as gen
-from conformance.authenticator import mldsa as det_mldsa
-from conformance.authenticator.authenticator import FLAG_UP, STAGES
-from conformance.authenticator.ca import OID_FIDO_GEN_CE_AAGUID, VERIFY_AT
-from conformance.authenticator.keys import CRV_P256, CURVE_ORDERS, derive_key
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "vectors" / "generated"
@@ -112,7 +111,7 @@ def test_expected_codes_follow_the_grammar():
 
 def test_expected_codes_are_in_the_verifier_vocabulary():
     # Only the vocabulary (strings) is read here; the authenticator package never imports the verifier.
-    from verifier.errors import Code
+    from fidoconf.verifier.errors import Code
 
     known = {c.value for c in Code}
     used = {m.expected_code for m in MUTATIONS.values() if m.expected_code}
@@ -412,7 +411,7 @@ def test_signature_mutations_shape(pki):
 
 
 def test_trust_export_writes_root_and_metadata(tmp_path, pki):
-    from conformance.authenticator import export_trust
+    from fidoconf.conformance.authenticator import export_trust
 
     paths = export_trust(tmp_path, pki=pki, authenticators=[("packed-x5c", "ES256"), ("fido-u2f", "ES256")])
     assert (tmp_path / "root.pem").read_text() == pki.root_pem()
@@ -423,7 +422,7 @@ def test_trust_export_writes_root_and_metadata(tmp_path, pki):
 
 
 def test_virtual_authenticator_answers_each_challenge_with_one_key(pki):
-    from conformance.authenticator import VirtualAuthenticator
+    from fidoconf.conformance.authenticator import VirtualAuthenticator
 
     device = VirtualAuthenticator(fmt="packed-self", alg="ES256", seed="fidoconf/test-device", pki=pki)
     first = device.make_credential(rp_id="a.example", origin="https://a.example", challenge=b"1" * 32)

@@ -4,10 +4,9 @@ carries each ratio. The measurement itself is `fidoconf bench`; timings here mea
 from __future__ import annotations
 
 import pytest
-
-from conformance import bench
-from verifier import VerificationError
-from verifier.errors import Code
+from fidoconf.conformance import bench
+from fidoconf.verifier import VerificationError
+from fidoconf.verifier.errors import Code
 
 
 @pytest.fixture(scope="module")

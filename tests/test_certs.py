@@ -18,9 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
-
-from verifier import certs
-from verifier.errors import Code, VerificationError
+from fidoconf.verifier import certs
+from fidoconf.verifier.errors import Code, VerificationError
 
 from .conftest import ROOT
 

@@ -3,8 +3,7 @@
 import json
 
 import pytest
-
-from verifier.clientdata import (
+from fidoconf.verifier.clientdata import (
     check_challenge,
     check_cross_origin,
     check_origin,
@@ -12,9 +11,9 @@ from verifier.clientdata import (
     check_type,
     parse_client_data,
 )
-from verifier.encoding import b64url_encode
-from verifier.errors import Code, VerificationError
-from verifier.policy import Policy
+from fidoconf.verifier.encoding import b64url_encode
+from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.policy import Policy
 
 CHALLENGE = bytes(range(32))
 STRICT = Policy.preset("strict")

@@ -4,10 +4,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, mldsa, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
-from verifier.cose import ALGORITHMS, cose_key_from_map, parse_cose_key, verify_signature
-from verifier.encoding import CborLimits
-from verifier.errors import Code, VerificationError
+from fidoconf.verifier.cose import ALGORITHMS, cose_key_from_map, parse_cose_key, verify_signature
+from fidoconf.verifier.encoding import CborLimits
+from fidoconf.verifier.errors import Code, VerificationError
 
 P256 = ec.derive_private_key(0x1234567, ec.SECP256R1())
 _n = P256.public_key().public_numbers()

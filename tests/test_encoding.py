@@ -2,11 +2,10 @@
 
 import cbor2
 import pytest
+from fidoconf.verifier.encoding import CborLimits, b64url_decode, b64url_encode, decode_cbor, decode_cbor_prefix
+from fidoconf.verifier.errors import Code, VerificationError
 from hypothesis import given
 from hypothesis import strategies as st
-
-from verifier.encoding import CborLimits, b64url_decode, b64url_encode, decode_cbor, decode_cbor_prefix
-from verifier.errors import Code, VerificationError
 
 TRAILING = Code.CBOR_ATTESTATION_OBJECT_TRAILING_BYTES
 
@@ -115,7 +114,7 @@ def test_duplicates_found_across_spellings_when_non_minimal_is_allowed():
 def test_canonical_attestation_object_equals_the_generic_decode():
     import json
 
-    from verifier.encoding import b64url_decode, canonical_attestation_object
+    from fidoconf.verifier.encoding import b64url_decode, canonical_attestation_object
 
     from .conftest import VECTORS
 
@@ -160,7 +159,7 @@ def test_canonical_attestation_object_equals_the_generic_decode():
     ],
 )
 def test_canonical_attestation_object_declines_what_it_cannot_vouch_for(data):
-    from verifier.encoding import canonical_attestation_object
+    from fidoconf.verifier.encoding import canonical_attestation_object
 
     assert canonical_attestation_object(data) is None
 
@@ -192,7 +191,7 @@ _cbor_values = st.recursive(
 def test_fast_path_never_accepts_what_the_strict_decode_would_not(att_stmt, cut, splice, drop):
     # The fast path is sound only if everything it returns is what the strict scan would return for the same
     # bytes: random statements (tags, floats, bignums, bool keys, deep nesting) and random byte splices.
-    from verifier.encoding import canonical_attestation_object
+    from fidoconf.verifier.encoding import canonical_attestation_object
 
     try:
         data = cbor2.dumps({"fmt": "packed", "attStmt": att_stmt, "authData": b"\x01" * 37})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from verifier.errors import Code
+from fidoconf.verifier.errors import Code
 
 from .conftest import ROOT
 

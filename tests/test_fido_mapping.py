@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from conformance.cases import ROOT, load_ledger
+from fidoconf.conformance.cases import load_ledger
+from fidoconf.conformance.data import vectors_dir
 
 ROWS = {
     "Req-1": ["P-1", "P-2", "P-3", "P-4"],
@@ -21,7 +22,7 @@ ROWS = {
 
 
 def mapping() -> dict:
-    return json.loads((ROOT / "vectors" / "fido_mapping.json").read_text())["rows"]
+    return json.loads((vectors_dir() / "fido_mapping.json").read_text())["rows"]
 
 
 def test_every_row_has_ids_or_a_reason():

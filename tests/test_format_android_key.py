@@ -13,22 +13,21 @@ import json
 import cbor2
 import pytest
 from cryptography import x509
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from conformance import vectors
-from conformance.authenticator.formats_tpm_android import (
+from fidoconf.conformance import vectors
+from fidoconf.conformance.authenticator.formats_tpm_android import (
     android_key,
     android_key_cases,
     bench_credentials,
     build_case,
     files,
 )
-from conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
-from verifier import Policy, VerificationError, verify_registration
-from verifier.attestation.android_asn1 import KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, parse_key_description
-from verifier.certs import find_extension
-from verifier.errors import Code
+from fidoconf.conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
+from fidoconf.verifier import Policy, VerificationError, verify_registration
+from fidoconf.verifier.attestation.android_asn1 import KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, parse_key_description
+from fidoconf.verifier.certs import find_extension
+from fidoconf.verifier.errors import Code
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import VECTORS, assert_verdict
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
-from conformance import vectors
-from conformance.authenticator.formats_safetynet_apple_compound import apple, build_case
-from verifier import Code, Policy
-from verifier.attestation.apple import certificate_nonce
-from verifier.encoding import b64url_decode
+from fidoconf.conformance import vectors
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import apple, build_case
+from fidoconf.verifier import Code, Policy
+from fidoconf.verifier.attestation.apple import certificate_nonce
+from fidoconf.verifier.encoding import b64url_decode
 
 from .conftest import assert_verdict
 from .format_support import ROOT, anchored_trust, code_of, pki, recorded_params, verify_vector

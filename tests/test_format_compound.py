@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
-from conformance.authenticator.formats_safetynet_apple_compound import build_case, compound, safetynet
-from conformance.authenticator.formats_safetynet_apple_compound.common import Case, leaf_changed
-from verifier import Code, Policy, VerificationError
-from verifier.encoding import b64url_decode
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import build_case, compound, safetynet
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import Case, leaf_changed
+from fidoconf.verifier import Code, Policy, VerificationError
+from fidoconf.verifier.encoding import b64url_decode
 
 from .format_support import code_of, pki, verify_vector
 
@@ -98,8 +97,7 @@ def test_only_compound_may_carry_an_array():
     vector = build_case(Case("compound-as-packed", "compound", None, {}), pki=pki())
     # Re-label the array statement as packed: the attestation object itself refuses it.
     import cbor2
-
-    from conformance.authenticator import cbor
+    from fidoconf.conformance.authenticator import cbor
 
     response = vector["credential"]["response"]
     obj = cbor2.loads(b64url_decode(response["attestationObject"], field="a"))

@@ -13,14 +13,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-
-from conformance import vectors
-from conformance.authenticator import ca
-from conformance.authenticator.formats_safetynet_apple_compound import build_case, safetynet
-from conformance.authenticator.formats_safetynet_apple_compound.common import DROP, Case, changed
-from verifier import Code, Policy, VerificationError
-from verifier.attestation.android_safetynet import expected_nonce, parse_jws
-from verifier.clock import fixed_clock
+from fidoconf.conformance import vectors
+from fidoconf.conformance.authenticator import ca
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import build_case, safetynet
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import DROP, Case, changed
+from fidoconf.verifier import Code, Policy, VerificationError
+from fidoconf.verifier.attestation.android_safetynet import expected_nonce, parse_jws
+from fidoconf.verifier.clock import fixed_clock
 
 from .conftest import assert_verdict
 from .format_support import ROOT, anchored_trust, code_of, pki, recorded_params, verify_vector

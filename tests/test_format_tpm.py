@@ -11,15 +11,12 @@ import json
 
 import cbor2
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from conformance import vectors
-from conformance.authenticator.formats_tpm_android import bench_credentials, build_case, files, tpm, tpm_cases
-from conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
-from verifier import Policy, TrustStore, VerificationError, verify_registration
-from verifier.attestation.tpm_aik import TCG_VENDOR_IDS, check_manufacturer
-from verifier.attestation.tpm_structures import (
+from fidoconf.conformance import vectors
+from fidoconf.conformance.authenticator.formats_tpm_android import bench_credentials, build_case, files, tpm, tpm_cases
+from fidoconf.conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
+from fidoconf.verifier import Policy, TrustStore, VerificationError, verify_registration
+from fidoconf.verifier.attestation.tpm_aik import TCG_VENDOR_IDS, check_manufacturer
+from fidoconf.verifier.attestation.tpm_structures import (
     TPM_ALG_ECC,
     TPM_ALG_NULL,
     TPM_ALG_RSA,
@@ -28,8 +25,10 @@ from verifier.attestation.tpm_structures import (
     parse_cert_info,
     parse_pub_area,
 )
-from verifier.encoding import b64url_decode, b64url_encode
-from verifier.errors import Code
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
+from fidoconf.verifier.errors import Code
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import VECTORS, assert_verdict
 

@@ -11,12 +11,11 @@ import json
 from functools import lru_cache
 
 import cbor2
+from fidoconf.conformance import vectors
+from fidoconf.verifier import Code, Policy, TrustStore, VerificationError, verify_registration
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 from hypothesis import given
 from hypothesis import strategies as st
-
-from conformance import vectors
-from verifier import Code, Policy, TrustStore, VerificationError, verify_registration
-from verifier.encoding import b64url_decode, b64url_encode
 
 from .conftest import VECTORS
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from conformance.cases import ID_PATTERN, LEDGER, all_recipe_files
-from conformance.ledger import recipe_entries, vector_files, vector_key
-from conformance.suites import hand_written_cases
+from fidoconf.conformance.cases import ID_PATTERN, LEDGER, all_recipe_files
+from fidoconf.conformance.ledger import recipe_entries, vector_files, vector_key
+from fidoconf.conformance.suites import hand_written_cases
 
 
 def ledger() -> dict:
@@ -29,7 +29,7 @@ def test_every_case_is_recorded_with_its_title():
     recorded = ledger()
     current = {**recipe_entries(), **hand_written_cases()}
     missing = sorted(set(current) - set(recorded))
-    assert missing == [], f"unrecorded IDs (run `python -m conformance.ledger sync`): {missing}"
+    assert missing == [], f"unrecorded IDs (run `python -m fidoconf.conformance.ledger sync`): {missing}"
     renamed = sorted(i for i, e in current.items() if recorded[i]["title"] != e["title"])
     assert renamed == [], f"IDs whose meaning changed (issue a new ID instead): {renamed}"
 
@@ -37,7 +37,7 @@ def test_every_case_is_recorded_with_its_title():
 def test_every_vector_has_an_id():
     recorded = {e["vector"] for e in ledger().values() if "vector" in e}
     missing = sorted(vector_key(p) for p in vector_files() if vector_key(p) not in recorded)
-    assert missing == [], f"vectors without an ID (run `python -m conformance.ledger sync`): {missing[:10]}"
+    assert missing == [], f"vectors without an ID (run `python -m fidoconf.conformance.ledger sync`): {missing[:10]}"
 
 
 def test_recorded_ids_still_name_a_case():

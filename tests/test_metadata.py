@@ -14,13 +14,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
+from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.metadata import MetadataStore, latest_status_report
+from fidoconf.verifier.trust import TrustStore
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from verifier.errors import Code, VerificationError
-from verifier.metadata import MetadataStore, latest_status_report
-from verifier.metadata_builder import SigningPki, blob_payload, metadata_statement, payload_entry, sign_blob
-from verifier.trust import TrustStore
 
 from .mds_support import (
     AAGUID,
@@ -40,6 +38,7 @@ from .mds_support import (
     refused,
     register,
 )
+from .metadata_builder import SigningPki, blob_payload, metadata_statement, payload_entry, sign_blob
 
 
 @pytest.fixture(scope="module")

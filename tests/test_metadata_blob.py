@@ -1,6 +1,6 @@
 """FIDO MDS3 BLOB loading: every defective BLOB is refused with its own code; the spec's example BLOB parses.
 
-BLOBs come from verifier.metadata_builder, signed by a PKI generated per test module (root → CA-1 → signer).
+BLOBs come from tests/metadata_builder.py, signed by a PKI generated per test module (root → CA-1 → signer).
 """
 
 from __future__ import annotations
@@ -15,22 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
+from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.metadata import AUTHENTICATION_ALGORITHMS, MetadataStore
+from fidoconf.verifier.policy import Policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from verifier.errors import Code, VerificationError
-from verifier.metadata import AUTHENTICATION_ALGORITHMS, MetadataStore
-from verifier.metadata_builder import (
-    SigningPki,
-    blob_payload,
-    corrupt_signature,
-    make_certificate,
-    metadata_statement,
-    name,
-    payload_entry,
-    sign_blob,
-)
-from verifier.policy import Policy
 
 from .mds_support import (
     AAGUID,
@@ -45,6 +34,16 @@ from .mds_support import (
     load_store,
     packed_entry,
     refused,
+)
+from .metadata_builder import (
+    SigningPki,
+    blob_payload,
+    corrupt_signature,
+    make_certificate,
+    metadata_statement,
+    name,
+    payload_entry,
+    sign_blob,
 )
 
 MDS_DIR = Path(__file__).resolve().parent.parent / "vectors" / "mds"

@@ -12,7 +12,7 @@ from .conftest import ROOT
 pytest_plugins = ["pytester"]
 
 SUITE = '''
-from conformance.cases import case
+from fidoconf.conformance.cases import case
 
 @case(id="DEMO-A-P01", title="must pass", requirement="r", anchor="#a")
 def test_pass(fidoconf):

@@ -6,10 +6,9 @@ import copy
 import json
 
 import pytest
-
-from conformance import vectors
-from verifier import Code, Policy, VerificationError, verify_registration
-from verifier.encoding import b64url_decode, b64url_encode
+from fidoconf.conformance import vectors
+from fidoconf.verifier import Code, Policy, VerificationError, verify_registration
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 
 from .conftest import VECTORS
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from verifier.encoding import b64url_decode, b64url_encode
-from verifier.errors import Code
-from verifier.rp.testing import ManualClock, assert_valid
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
+from fidoconf.verifier.errors import Code
 
 from .fido_server_support import (
     FLAVOUR,
@@ -25,6 +23,7 @@ from .fido_server_support import (
     bound,
     credential,
 )
+from .rp_support import ManualClock, assert_valid
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ malformed bodies and the path prefix. `FidoServerApi` validates every request an
 from __future__ import annotations
 
 import pytest
-
-from verifier.errors import Code
-from verifier.rp import RPConfig, create_app
-from verifier.rp.testing import ManualClock, NevisApi, asgi_client, assert_valid
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp import RPConfig, create_app
 
 from .fido_server_support import FLAVOUR, ORIGIN, PREFIX, RP_ID, FidoServerApi, api_factory, assert_failed
+from .rp_support import ManualClock, NevisApi, asgi_client, assert_valid
 
 
 @pytest.fixture

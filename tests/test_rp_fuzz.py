@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp import RPConfig, create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier.errors import Code
-from verifier.rp import RPConfig, create_app
-from verifier.rp.testing import asgi_client, assert_valid, check_response
+from .rp_support import asgi_client, assert_valid, check_response
 
 KEY = "fuzz-access-key"
 UUID = "6f1d3c55-2b8e-4f0e-9a53-5f3f3b6a9d11"
@@ -147,8 +147,8 @@ def test_deeply_nested_json_is_a_400_not_a_crash(client):
 )
 def test_random_credential_members_under_a_live_status_token(client, field, value):
     """Past the token checks, into the verifier: every refusal is coded, none is the internal catch-all."""
-    from conformance.authenticator.authenticator import make_credential
-    from verifier.encoding import b64url_decode
+    from fidoconf.conformance.authenticator.authenticator import make_credential
+    from fidoconf.verifier.encoding import b64url_decode
 
     headers = {"authorization": f"Bearer {KEY}"}
     enrolled = client.post(

@@ -12,14 +12,14 @@ from contextlib import ExitStack
 
 import jwt
 import pytest
+from fidoconf.conformance.authenticator.authenticator import make_credential
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.policy import PRESETS
+from fidoconf.verifier.rp import RPConfig, create_app
+from fidoconf.verifier.rp.ceremony import offered_algorithms
 
-from conformance.authenticator.authenticator import make_credential
-from verifier.encoding import b64url_decode, b64url_encode
-from verifier.errors import Code
-from verifier.policy import PRESETS
-from verifier.rp import RPConfig, create_app
-from verifier.rp.ceremony import offered_algorithms
-from verifier.rp.testing import ManualClock, NevisApi, asgi_client, assert_valid, dispatch_token_of
+from .rp_support import ManualClock, NevisApi, asgi_client, assert_valid, dispatch_token_of
 
 RP_ID, ORIGIN, KEY = "rp.example", "https://rp.example", "test-access-key"
 TIMEOUT_MS = 60_000

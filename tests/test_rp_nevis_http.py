@@ -23,11 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fidoconf.conformance.authenticator import ca
+from fidoconf.conformance.authenticator.authenticator import make_credential
+from fidoconf.verifier.encoding import b64url_decode
 
-from conformance.authenticator import ca
-from conformance.authenticator.authenticator import make_credential
-from verifier.encoding import b64url_decode
-from verifier.rp.testing import NevisApi, dispatch_token_of
+from .rp_support import NevisApi, dispatch_token_of
 
 RP_ID = "localhost"
 STARTUP_TIMEOUT_S = 30
@@ -49,7 +49,7 @@ class Server:
 
 def _fidoconf() -> list[str]:
     script = Path(sys.executable).with_name("fidoconf")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "conformance.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "fidoconf.conformance.cli"]
 
 
 def start_server(data_dir: Path, *, port: int = 0, extra: tuple[str, ...] = ()) -> Server:
@@ -259,7 +259,7 @@ if os.name != "posix":  # SIGKILL and the selector on a pipe are POSIX
 
 
 def test_cli_without_a_command_prints_help_and_exits_2(capsys):
-    from conformance.cli import main
+    from fidoconf.conformance.cli import main
 
     assert main([]) == 2
     assert "serve" in capsys.readouterr().err
@@ -268,7 +268,7 @@ def test_cli_without_a_command_prints_help_and_exits_2(capsys):
 def test_serve_exits_2_when_the_port_is_taken(tmp_path, capsys):
     import socket
 
-    from conformance.cli import main
+    from fidoconf.conformance.cli import main
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

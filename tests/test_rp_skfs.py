@@ -11,14 +11,13 @@ import re
 from contextlib import ExitStack
 
 import pytest
+from fidoconf.verifier.encoding import b64url_decode
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp import RPConfig, create_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier.encoding import b64url_decode
-from verifier.errors import Code
-from verifier.rp import RPConfig, create_app
-from verifier.rp.testing import ManualClock, asgi_client, assert_valid
-
+from .rp_support import ManualClock, asgi_client, assert_valid
 from .skfs_support import ACCOUNTS, RP_ID, Skfs, compact, credential_for, open_skfs, refusal, user
 
 

@@ -12,11 +12,10 @@ import secrets
 from contextlib import ExitStack
 
 import pytest
+from fidoconf.conformance import serve_skfs
+from fidoconf.verifier.rp import RPConfig, create_app
 
-from conformance import serve_skfs
-from verifier.rp import RPConfig, create_app
-from verifier.rp.testing import ManualClock
-
+from .rp_support import ManualClock
 from .skfs_support import MONITOR, SVC, Skfs, compact, open_skfs, user
 
 

@@ -7,9 +7,17 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from verifier.errors import Code
-from verifier.rp.store import FAILED, PENDING, SUCCEEDED, Authenticator, SqliteStore, StoreConflict, Transaction, User
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp.store import (
+    FAILED,
+    PENDING,
+    SUCCEEDED,
+    Authenticator,
+    SqliteStore,
+    StoreConflict,
+    Transaction,
+    User,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.rp.tokens import AUDIENCE, MAX_TOKEN_LENGTH, TokenService
 
-from verifier.errors import Code, VerificationError
-from verifier.rp.testing import ManualClock
-from verifier.rp.tokens import AUDIENCE, MAX_TOKEN_LENGTH, TokenService
+from .rp_support import ManualClock
 
 KEY = b"k" * 32
 ISSUER = "https://rp.example/"

@@ -24,13 +24,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fidoconf.conformance.controls import CONTROLS, expected_failures
 from jsonschema import Draft202012Validator, FormatChecker
-
-from conformance.controls import CONTROLS, expected_failures
 
 from .conftest import ROOT
 
-FIDOCONF = [sys.executable, "-m", "conformance.cli"]
+FIDOCONF = [sys.executable, "-m", "fidoconf.conformance.cli"]
 TARGET_ONLY = ["-k", "not test_vector"]
 
 

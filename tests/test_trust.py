@@ -11,11 +11,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-from verifier import certs
-from verifier.clock import fixed_clock, system_clock
-from verifier.errors import Code
-from verifier.trust import TrustStore, TrustVerdict, validate_chain
+from fidoconf.verifier import certs
+from fidoconf.verifier.clock import fixed_clock, system_clock
+from fidoconf.verifier.errors import Code
+from fidoconf.verifier.trust import TrustStore, TrustVerdict, validate_chain
 
 from .test_certs import (
     AAGUID,

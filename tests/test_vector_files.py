@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from fidoconf.verifier.encoding import b64url_decode
+from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.policy import PRESETS, Policy
 from jsonschema import Draft202012Validator
-
-from verifier.encoding import b64url_decode
-from verifier.errors import Code, VerificationError
-from verifier.policy import PRESETS, Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "vectors"

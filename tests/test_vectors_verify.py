@@ -11,11 +11,10 @@ from pathlib import Path
 
 import cbor2
 import pytest
-
-from conformance import vectors
-from verifier import TrustStore
-from verifier.attestation import REGISTRY
-from verifier.encoding import b64url_decode
+from fidoconf.conformance import vectors
+from fidoconf.verifier import TrustStore
+from fidoconf.verifier.attestation import REGISTRY
+from fidoconf.verifier.encoding import b64url_decode
 
 from .conftest import VECTORS
 

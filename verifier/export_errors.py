@@ -1,4 +1,4 @@
-"""Write schemas/errors.json from the Code enum: `python -m verifier.export_errors`."""
+"""Write schemas/errors.json from the Code enum: `python -m fidoconf.verifier.export_errors`."""
 
 from __future__ import annotations
 

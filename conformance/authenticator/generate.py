@@ -1,4 +1,4 @@
-"""`python -m conformance.authenticator.generate [--out vectors/generated] [--check]`: deterministic vectors.
+"""`python -m fidoconf.conformance.authenticator.generate [--out vectors/generated] [--check]`: deterministic vectors.
 
 One JSON file per case in <out>/<format variant>/<case id>.json, shaped like the recorded vectors in
 vectors/real (schemas/vectors/registration-vector.schema.json: plus `id`, `defect` = the mutation's name,
@@ -172,7 +172,7 @@ def _existing(out_dir: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance.authenticator.generate", description=__doc__.splitlines()[0]
+        prog="python -m fidoconf.conformance.authenticator.generate", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: vectors/generated)")
     parser.add_argument("--check", action="store_true", help="regenerate in memory; exit 1 if any file differs")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier.encoding import b64url_decode
+from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
 from . import Ceremony, Profile, ProfileError, Submission, random_username

@@ -18,8 +18,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import httpx
-
-from verifier.encoding import b64url_decode
+from fidoconf.verifier.encoding import b64url_decode
 
 from ..config import ConfigError, SuiteConfig
 from ..schemas import SchemaViolation, errors_of

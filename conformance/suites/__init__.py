@@ -1,4 +1,4 @@
-"""The conformance suites. Run them with `fidoconf run` (or `pytest --pyargs conformance.suites` with the plugin
+"""The conformance suites. Run them with `fidoconf run` (or `pytest --pyargs fidoconf.conformance.suites` with the plugin
 options). Each module is one area; each case has a stable ID recorded in vectors/ledger.json."""
 
 from __future__ import annotations

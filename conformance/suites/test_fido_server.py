@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from conformance.cases import case
-from conformance.profiles import random_username
-from conformance.profiles.fido_server import JSON_HEADERS, submission_of
-from conformance.schemas import check_response
-from verifier.encoding import b64url_decode
+from fidoconf.conformance.cases import case
+from fidoconf.conformance.profiles import random_username
+from fidoconf.conformance.profiles.fido_server import JSON_HEADERS, submission_of
+from fidoconf.conformance.schemas import check_response
+from fidoconf.verifier.encoding import b64url_decode
 
 pytestmark = pytest.mark.usefixtures("fido_server_only")
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from conformance.authenticator.mutations import Mutation
-from conformance.cases import case
-from conformance.profiles.fido_server import submission_of
-from verifier.encoding import b64url_encode
+from fidoconf.conformance.authenticator.mutations import Mutation
+from fidoconf.conformance.cases import case
+from fidoconf.conformance.profiles.fido_server import submission_of
+from fidoconf.verifier.encoding import b64url_encode
 
 pytestmark = pytest.mark.usefixtures("fido_server_only")
 

@@ -11,11 +11,10 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
-from conformance.cases import case
-from conformance.profiles import ProfileError, random_username
-from conformance.profiles.nevis_cloud import submission_of
-from conformance.schemas import check_response
+from fidoconf.conformance.cases import case
+from fidoconf.conformance.profiles import ProfileError, random_username
+from fidoconf.conformance.profiles.nevis_cloud import submission_of
+from fidoconf.conformance.schemas import check_response
 
 pytestmark = pytest.mark.usefixtures("nevis_only")
 
@@ -435,8 +434,8 @@ def test_app_channel(fidoconf):
     assert redeemed.status_code == 200, redeemed.status_code
     check_response(fidoconf.target, "nevis-cloud", "dispatch-redeem-response", redeemed)
     data = redeemed.json()
-    from conformance.profiles import Ceremony
-    from verifier.encoding import b64url_decode
+    from fidoconf.conformance.profiles import Ceremony
+    from fidoconf.verifier.encoding import b64url_decode
 
     options = data["credentialCreationOptions"]
     ceremony = Ceremony(options, b64url_decode(options["challenge"], field="challenge"), options["rp"]["id"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conformance.cases import case
-from verifier.cose import ALGORITHMS
-from verifier.encoding import b64url_decode
+from fidoconf.conformance.cases import case
+from fidoconf.verifier.cose import ALGORITHMS
+from fidoconf.verifier.encoding import b64url_decode
 
 REQ1 = "Server-ServerPublicKeyCredentialCreationOptions-Req-1"
 B64URL = re.compile(r"^[A-Za-z0-9_-]+$")

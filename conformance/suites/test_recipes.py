@@ -4,9 +4,8 @@ SIG, ALG, NONE, PACKED, CHAIN, U2F. One case per recipe, its stable ID as the py
 from __future__ import annotations
 
 import pytest
-
-from conformance.cases import all_recipe_files, load_recipes, params
-from conformance.recipes import run_recipe
+from fidoconf.conformance.cases import all_recipe_files, load_recipes, params
+from fidoconf.conformance.recipes import run_recipe
 
 RECIPES = [recipe for path in all_recipe_files() for recipe in load_recipes(path.stem)]
 

@@ -13,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-
-from conformance.cases import case
-from conformance.profiles import Ceremony, random_username
-from conformance.profiles.skfs import SkfsProfile, compact, ordered_payload
-from verifier.encoding import b64url_decode
+from fidoconf.conformance.cases import case
+from fidoconf.conformance.profiles import Ceremony, random_username
+from fidoconf.conformance.profiles.skfs import SkfsProfile, compact, ordered_payload
+from fidoconf.verifier.encoding import b64url_decode
 
 pytestmark = pytest.mark.usefixtures("skfs_only")
 

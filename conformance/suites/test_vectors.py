@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pytest
-
-from conformance import vectors
-from conformance.cases import ROOT, Case, load_ledger, params
-from verifier import TrustStore
+from fidoconf.conformance import vectors
+from fidoconf.conformance.cases import Case, load_ledger, params
+from fidoconf.conformance.data import vectors_dir
+from fidoconf.verifier import TrustStore
 
 
 def _vector_cases() -> list[Case]:
@@ -36,12 +36,12 @@ def _vector_cases() -> list[Case]:
 
 @lru_cache(maxsize=1)
 def _trust() -> TrustStore:
-    return TrustStore.from_pem_paths(ROOT / "vectors" / "trust", ROOT / "vectors" / "generated" / "trust")
+    return TrustStore.from_pem_paths(vectors_dir() / "trust", vectors_dir() / "generated" / "trust")
 
 
 @pytest.mark.parametrize("vector_case", params(_vector_cases()))
 def test_vector(vector_case):
-    path = ROOT / "vectors" / vector_case.params["path"]
+    path = vectors_dir() / vector_case.params["path"]
     vector = vectors.load(path)
     problems = []
     for expectation in vectors.expectations(vector):

@@ -11,7 +11,7 @@ Each case names one defect and the stage it edits; everything signed after that 
 defect is the only thing wrong. `vectors()` returns the cases as vector files
 (schemas/vectors/registration-vector.schema.json), `files()` renders them as generate.py does, and
 
-    python -m conformance.authenticator.formats_safetynet_apple_compound --out vectors/generated
+    python -m fidoconf.conformance.authenticator.formats_safetynet_apple_compound --out vectors/generated
 
 writes them as <out>/<fmt>/<id>.json. Every byte is a function of the case: same code, same files.
 """
@@ -105,7 +105,7 @@ def write(out: str | Path, *, pki: TestPKI | None = None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance.authenticator.formats_safetynet_apple_compound",
+        prog="python -m fidoconf.conformance.authenticator.formats_safetynet_apple_compound",
         description="Write the android-safetynet, apple and compound generated vectors.",
     )
     parser.add_argument("--out", required=True, help="directory to write <fmt>/<id>.json into (vectors/generated)")

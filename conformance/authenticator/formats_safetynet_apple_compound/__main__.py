@@ -1,4 +1,4 @@
-"""`python -m conformance.authenticator.formats_safetynet_apple_compound --out DIR`."""
+"""`python -m fidoconf.conformance.authenticator.formats_safetynet_apple_compound --out DIR`."""
 
 from . import main
 

@@ -10,7 +10,7 @@ for canonical encoding and `authenticator.AuthDataParts` for authenticatorData.
 #sctn-android-key-attestation broken once; `vectors()` returns them as vector files
 (schemas/vectors/registration-vector.schema.json), and
 
-    python -m conformance.authenticator.formats_tpm_android --out vectors/generated [--check]
+    python -m fidoconf.conformance.authenticator.formats_tpm_android --out vectors/generated [--check]
 
 writes <out>/<fmt>/<id>.json. Every byte is a function of the case: same code, same files.
 `bench_credentials` makes fresh valid credentials for `fidoconf bench` (tpm RS256, android-key ES256).
@@ -185,7 +185,7 @@ def bench_credentials(fmt: str, count: int, *, pki: TestPKI | None = None) -> li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance.authenticator.formats_tpm_android",
+        prog="python -m fidoconf.conformance.authenticator.formats_tpm_android",
         description="Write the tpm and android-key generated vectors.",
     )
     parser.add_argument("--out", required=True, help="directory to write <fmt>/<id>.json into (vectors/generated)")

@@ -1,4 +1,4 @@
-"""`python -m conformance.authenticator.formats_tpm_android --out DIR [--check]`."""
+"""`python -m fidoconf.conformance.authenticator.formats_tpm_android --out DIR [--check]`."""
 
 from . import main
 

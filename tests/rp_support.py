@@ -9,12 +9,12 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from fidoconf.conformance.data import schemas_dir
 from jsonschema import Draft202012Validator, FormatChecker
 
-SCHEMA_ROOT = Path(__file__).resolve().parents[2] / "schemas" / "api"
+SCHEMA_ROOT = schemas_dir() / "api"
 
 
 class ManualClock:

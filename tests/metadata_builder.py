@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-
-from .encoding import b64url_encode
+from fidoconf.verifier.encoding import b64url_encode
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
