@@ -4,6 +4,7 @@ and the capabilities it declares. Sources, later ones winning: defaults, a JSON/
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -73,18 +74,32 @@ class SuiteConfig:
         return capability in declared
 
 
-_ENV = {
-    "FIDOCONF_TARGET": "target",
-    "FIDOCONF_PROFILE": "profile",
-    "FIDOCONF_RP_ID": "rp_id",
-    "FIDOCONF_ORIGIN": "origin",
-    "FIDOCONF_ACCESS_KEY": "access_key",
-    "FIDOCONF_PREFIX": "prefix",
+#: Keys a config file may hold besides SuiteConfig's fields: tables and values the profiles and the in-process
+#: reference RP read (SuiteConfig.extra).
+EXTRA_KEYS: dict[str, str] = {
+    "pki_seed": "the seed `fidoconf trust export` printed, so the suite rebuilds the PKI the server trusts",
+    "skfs": "the [skfs] table: service credentials and domain (profiles/skfs.py, SkfsSettings)",
+    "rp": "in-process only: RPConfig settings for the embedded reference RP",
 }
+
+#: Every scalar key can come from the environment as FIDOCONF_<KEY> (capabilities comma-separated); the tables
+#: (`skfs`, `rp`) only from a config file.
+ENV_KEYS: tuple[str, ...] = (
+    "target", "profile", "rp_id", "origin", "access_key", "prefix", "capabilities", "strict", "timeout_s", "pki_seed",
+)  # fmt: skip
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "target": (str,), "profile": (str,), "rp_id": (str,), "origin": (str,), "access_key": (str,), "prefix": (str,),
+    "strict": (bool,), "timeout_s": (int, float), "pki_seed": (str,), "skfs": (dict,), "rp": (dict,),
+}  # fmt: skip
 
 
 class ConfigError(ValueError):
     pass
+
+
+def known_keys() -> list[str]:
+    return sorted(set(SuiteConfig.__dataclass_fields__) - {"extra"} | set(EXTRA_KEYS))
 
 
 def load(*, file: str | None = None, overrides: dict[str, Any] | None = None, environ=os.environ) -> SuiteConfig:
@@ -92,24 +107,61 @@ def load(*, file: str | None = None, overrides: dict[str, Any] | None = None, en
     file = file or environ.get("FIDOCONF_CONFIG")
     if file:
         values.update(_read_file(Path(file)))
-    for env, key in _ENV.items():
-        if environ.get(env):
-            values[key] = environ[env]
-    if environ.get("FIDOCONF_STRICT"):
-        values["strict"] = environ["FIDOCONF_STRICT"] not in ("0", "false", "")
+    values.update(_from_environ(environ))
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    config = SuiteConfig()
-    known = set(SuiteConfig.__dataclass_fields__)
-    extra = {k: v for k, v in values.items() if k not in known}
-    values = {k: v for k, v in values.items() if k in known}
+    _check_keys(values)
+    fields = set(SuiteConfig.__dataclass_fields__)
+    extra = {k: v for k, v in values.items() if k not in fields}
+    values = {k: v for k, v in values.items() if k in fields}
     if "capabilities" in values:
         values["capabilities"] = frozenset(values["capabilities"])
+    config = SuiteConfig()
     config = replace(config, **values, extra={**config.extra, **extra})
     if config.profile not in PROFILES:
         raise ConfigError(f"unknown profile {config.profile!r}; known: {', '.join(PROFILES)}")
     if not config.inprocess and not config.target.startswith(("http://", "https://")):
         raise ConfigError(f"target must be 'inprocess' or an http(s) URL, not {config.target!r}")
     return config
+
+
+def _from_environ(environ) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in ENV_KEYS:
+        text = environ.get(f"FIDOCONF_{key.upper()}")
+        if not text:
+            continue
+        if key == "capabilities":
+            values[key] = [part.strip() for part in text.split(",") if part.strip()]
+        elif key == "strict":
+            values[key] = text.strip().lower() not in ("0", "false", "no", "off")
+        elif key == "timeout_s":
+            try:
+                values[key] = float(text)
+            except ValueError:
+                raise ConfigError(f"FIDOCONF_TIMEOUT_S must be a number of seconds, not {text!r}") from None
+        else:
+            values[key] = text
+    return values
+
+
+def _check_keys(values: dict[str, Any]) -> None:
+    """An unknown key is a typo until proven otherwise: ignoring `capabilites` would run the suite with the
+    reference server's capabilities instead of the target's."""
+    known = known_keys()
+    for key, value in values.items():
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else f"; known keys: {', '.join(known)}"
+            raise ConfigError(f"unknown config key {key!r}{hint}")
+        if key == "capabilities":
+            if not isinstance(value, list | tuple | set | frozenset) or not all(isinstance(c, str) for c in value):
+                raise ConfigError("config key 'capabilities' must be a list of strings")
+            continue
+        allowed = _FIELD_TYPES.get(key)
+        # bool is an int: `timeout_s = true` must not pass as one second.
+        if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
+            names = " or ".join(t.__name__ for t in allowed)
+            raise ConfigError(f"config key {key!r} must be {names}, not {type(value).__name__}")
 
 
 def _read_file(path: Path) -> dict[str, Any]:
