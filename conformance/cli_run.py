@@ -1,27 +1,56 @@
 """`fidoconf run`: the conformance suite against a target, with a closing summary and reports.
 
-Exit status: 0 when no MUST-level case failed, 1 when one did, 2 on usage errors or an unreachable target.
+Exit status: 0 when no MUST-level case failed, 1 when one did, 2 on usage errors, a selection that matches no
+case, an unreachable target or refused credentials (the last two found by a preflight before any case runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-SUITES = Path(__file__).resolve().parent / "suites"
+from . import config as suite_config
+from .plugin import report_directory, suites_dir
+
+EPILOG = """\
+examples:
+  fidoconf run                                         # every case against the embedded reference RP
+  fidoconf run --config server.toml -n 4               # against your server (target, keys, capabilities)
+  fidoconf run --id NEVIS-STATUS-P03 --id ATT-PACKED-F03 -v   # selected cases, by stable ID (fidoconf list)
+
+exit codes: 0 no MUST-level case failed; 1 one did (or, with --strict, a SHOULD did); 2 usage or config error,
+a selection matching no case, an unreachable target or credentials it refuses. The last line printed is the
+path of the run's report.html.
+"""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("run", help="run the conformance suite (default: against the embedded reference RP)")
+    parser = subparsers.add_parser(
+        "run",
+        help="run the conformance suite (default: against the embedded reference RP)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--target", default=None, help="'inprocess' (default) or the base URL of a live server")
     parser.add_argument("--profile", default=None, help="nevis-cloud (default) | fido-server | skfs")
     parser.add_argument("--config", default=None, help="JSON/TOML file: rp_id, origin, secrets, capabilities")
     parser.add_argument("--report-dir", default="reports", help="where the run's report directory goes")
+    parser.add_argument(
+        "--id",
+        dest="ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only the case with this stable ID (repeatable; `fidoconf list` shows them)",
+    )
     parser.add_argument("-k", dest="keyword", default=None, help="only cases matching this pytest -k expression")
+    parser.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failing case")
+    parser.add_argument("--maxfail", type=int, default=None, metavar="N", help="stop after N failing cases")
     parser.add_argument("--strict", action="store_true", help="SHOULD-level findings fail the run (WARN → FAIL)")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (pytest-xdist), or 0")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per case")
@@ -30,39 +59,93 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
-    argv = [str(SUITES), "-p", "no:cacheprovider", "--fidoconf-report-dir", args.report_dir, "-rfE"]
+    argv = [str(suites_dir()), "-p", "no:cacheprovider", "--fidoconf-report-dir", args.report_dir, "-rfE"]
     # xunit1 keeps each case's ID and verdict as junit properties; the rewrite warning is anyio's, not ours.
     argv += ["-o", "junit_family=xunit1", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     argv += ["-v"] if args.verbose else ["-q"]
-    for flag, value in (("--fidoconf-target", args.target), ("--fidoconf-profile", args.profile),
-                        ("--fidoconf-config", args.config), ("-k", args.keyword)):
+    for flag, value in (
+        ("--fidoconf-target", args.target),
+        ("--fidoconf-profile", args.profile),
+        ("--fidoconf-config", args.config),
+        ("-k", args.keyword),
+    ):
         if value:
             argv += [flag, value]
     if args.strict:
         argv.append("--fidoconf-strict")
     if args.control:
         argv += ["--fidoconf-control", args.control]
+    for case_id in args.ids:
+        argv += ["--fidoconf-id", case_id]
+    if args.exitfirst:
+        argv.append("-x")
+    if args.maxfail is not None:
+        argv.append(f"--maxfail={args.maxfail}")
     if str(args.workers) not in ("0", "1"):
         argv += ["-n", str(args.workers)]
     return argv
 
 
+class _RunDirectory:
+    """Catches this run's report directory from the plugin: the summary never comes from another run's."""
+
+    directory: Path | None = None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.directory = report_directory(session.config)
+
+
 def run(args: argparse.Namespace) -> int:
-    code = pytest.main(pytest_args(args))
-    index = _latest_index(Path(args.report_dir))
-    if index is not None:
+    problem = preflight(args)
+    if problem:
+        print(f"fidoconf run: {problem}", file=sys.stderr)
+        return 2
+    caught = _RunDirectory()
+    code = pytest.main(pytest_args(args), plugins=[caught])
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and (args.ids or args.keyword):
+        print("fidoconf run: the selection (--id/-k) matches no case; `fidoconf list` shows them", file=sys.stderr)
+        return 2
+    index = caught.directory / "index.json" if caught.directory else None
+    if index is not None and index.exists():
         print(summary_table(json.loads(index.read_text())))
-        print(f"reports: {index.parent}")
-    if code == pytest.ExitCode.OK or code == pytest.ExitCode.NO_TESTS_COLLECTED and args.keyword:
+        print(f"report: {caught.directory / 'report.html'}")
+    if code == pytest.ExitCode.OK:
         return 0
     if code == pytest.ExitCode.TESTS_FAILED:
         return 1
     return 2
 
 
-def _latest_index(base: Path) -> Path | None:
-    found = sorted(base.glob("*/index.json"), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
+def preflight(args: argparse.Namespace) -> str | None:
+    """What makes the run pointless before it starts: a bad config, unknown case IDs, a live target that cannot
+    be reached or refuses the credentials. One line each, instead of a worker crash or hundreds of FAILs."""
+    from .environment import PreflightFailed, check_live_target
+
+    try:
+        loaded = suite_config.load(file=args.config, overrides={"target": args.target, "profile": args.profile})
+    except suite_config.ConfigError as exc:
+        return str(exc)
+    unknown = unknown_ids(args.ids)
+    if unknown:
+        return unknown
+    if loaded.inprocess:
+        return None
+    try:
+        check_live_target(loaded)
+    except PreflightFailed as exc:
+        return str(exc)
+    return None
+
+
+def unknown_ids(ids: list[str]) -> str | None:
+    from .cases import load_ledger
+
+    known = load_ledger()
+    for case_id in ids:
+        if case_id not in known:
+            near = difflib.get_close_matches(case_id, list(known), n=1)
+            return f"no case has the ID {case_id!r}" + (f" (did you mean {near[0]}?)" if near else "")
+    return None
 
 
 def summary_table(index: dict) -> str:

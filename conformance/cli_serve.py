@@ -19,7 +19,7 @@ from fidoconf.verifier.rp import FLAVOURS, RPConfig, create_app
 from fidoconf.verifier.rp.config import load_or_create_secret
 from fidoconf.verifier.rp.tokens import TokenService
 
-from . import serve_skfs
+from . import serve_skfs, serve_snippet
 
 ENV_ACCESS_KEY = "FIDOCONF_ACCESS_KEY"
 ENV_DATA_DIR = "FIDOCONF_DATA_DIR"
@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"database: {config.db_path}", flush=True)
     print(f"access key: {key_source}", flush=True)
     for line in serve_skfs.describe(args, config):
+        print(line, flush=True)
+    for line in serve_snippet.describe(config, base_url=base_url, data_dir=_data_dir(args)):
         print(line, flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False))
     server.run(sockets=[sock])

@@ -35,8 +35,42 @@ ALG_NAMES = {
 }
 
 
-class TargetUnreachable(Exception):
+class PreflightFailed(Exception):
+    """The target cannot be tested at all; running the cases would only blame it for our setup."""
+
+
+class TargetUnreachable(PreflightFailed):
     pass
+
+
+class CredentialsRefused(PreflightFailed):
+    """The target answered the probe with 401/403: a wrong access key or SKFS service credential would
+    otherwise show up as hundreds of conformance FAILs."""
+
+
+def preflight(config: SuiteConfig, profile: Profile) -> None:
+    """Reachable, and (live) accepting the configured credentials."""
+    try:
+        response = profile.probe()
+    except (httpx.HTTPError, OSError) as exc:
+        raise TargetUnreachable(f"target unreachable: {config.target}: {exc}") from None
+    if not config.inprocess and response.status_code in (401, 403):
+        what = "service credentials ([skfs] svcusername/svcpassword or HMAC keys)" if config.profile == "skfs" else (
+            "access key (access_key / FIDOCONF_ACCESS_KEY)")
+        request = response.request
+        raise CredentialsRefused(
+            f"{config.target} refused the configured {what}: {request.method} {request.url.path} answered "
+            f"{response.status_code}"
+        )
+
+
+def check_live_target(config: SuiteConfig) -> None:
+    """The preflight on its own, for a live target: one request before any case runs."""
+    target = live_target(config.target, timeout_s=config.timeout_s)
+    try:
+        preflight(config, profile_for(config, target))
+    finally:
+        target.close()
 
 
 class _RecordingStore:
@@ -118,10 +152,10 @@ class Environment:
             target = live_target(config.target, timeout_s=config.timeout_s)
         profile = profile_for(config, target)
         try:
-            profile.probe()
-        except (httpx.HTTPError, OSError) as exc:
+            preflight(config, profile)
+        except PreflightFailed:
             target.close()
-            raise TargetUnreachable(f"{config.target}: {exc}") from None
+            raise
         target.take_exchanges()
         return cls(config, target, profile, pki, tempdir)
 

@@ -1,15 +1,21 @@
 """The fidoconf pytest plugin (entry point `pytest11`).
 
-Inert unless conformance cases are collected: it then builds the target (in-process reference RP or a live
-URL), checks it is reachable once, attaches every HTTP exchange to the case's report, turns outcomes into
-verdicts (PASS / FAIL / WARN / SKIP / INFO) and writes reports/<target>-<timestamp>/ (index.json, per-case
-JSON; junit.xml and report.html through pytest's own writers).
+Inert in every pytest run that does not ask for it: no header line, no config read (a stray FIDOCONF_PROFILE in
+another project's environment changes nothing). It is activated by any `--fidoconf-*` option or by
+FIDOCONF_TARGET / FIDOCONF_CONFIG in the environment; activated by a target or config and given no test paths,
+it collects the conformance suite itself (`pytest --fidoconf-target URL --fidoconf-config FILE`). Once active it
+checks the target once (reachable, credentials accepted), attaches every HTTP exchange to the case's report,
+turns outcomes into verdicts (PASS / FAIL / WARN / SKIP / INFO) and, with --fidoconf-report-dir, writes
+<dir>/<target>-<timestamp>/ (index.json, per-case JSON; junit.xml and report.html through pytest's own writers).
+Conformance cases collected without activation (`pytest path/to/suites`) load the config when they first need it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +26,18 @@ from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
 
 _CONFIG_KEY = pytest.StashKey[suite_config.SuiteConfig]()
 _WRITER_KEY = pytest.StashKey[ReportWriter]()
+_ACTIVE_KEY = pytest.StashKey[bool]()
+
+#: Options that name a target or its config: with no test paths given, these collect the suite itself.
+_TARGET_OPTIONS = ("--fidoconf-target", "--fidoconf-config", "--fidoconf-profile")
+_TARGET_ENV = ("FIDOCONF_TARGET", "FIDOCONF_CONFIG")
+
+
+def suites_dir() -> Path:
+    """The installed conformance suite (code, next to this plugin)."""
+    from . import suites
+
+    return Path(suites.__file__).resolve().parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,11 +51,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--fidoconf-report-dir", default=None, help="write reports under this directory")
     group.addoption("--fidoconf-control", default=None, help="in-process: a deliberately broken reference RP variant")
+    group.addoption(
+        "--fidoconf-id", action="append", default=[], metavar="ID", help="only the case with this stable ID (repeatable)"
+    )
 
 
-@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their output paths
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "fidoconf(case): a fidoconf conformance case with its stable ID")
+def _targets_something(config: pytest.Config) -> bool:
+    return any(config.getoption(name) for name in _TARGET_OPTIONS) or any(os.environ.get(n) for n in _TARGET_ENV)
+
+
+def _activated(config: pytest.Config) -> bool:
+    options = ("--fidoconf-report-dir", "--fidoconf-control", "--fidoconf-id", "--fidoconf-strict")
+    return _targets_something(config) or any(config.getoption(name) for name in options)
+
+
+def _load(config: pytest.Config) -> suite_config.SuiteConfig:
     try:
         loaded = suite_config.load(
             file=config.getoption("--fidoconf-config"),
@@ -56,7 +84,25 @@ def pytest_configure(config: pytest.Config) -> None:
         if control not in CONTROLS or not loaded.inprocess:
             raise pytest.UsageError(f"fidoconf: --fidoconf-control takes one of {sorted(CONTROLS)}, in-process only")
         loaded = replace(loaded, extra={**loaded.extra, "control": control})
-    config.stash[_CONFIG_KEY] = loaded
+    return loaded
+
+
+def _config(config: pytest.Config) -> suite_config.SuiteConfig:
+    """The suite config, loaded on first use when cases were collected without activating the plugin."""
+    if _CONFIG_KEY not in config.stash:
+        config.stash[_CONFIG_KEY] = _load(config)
+    return config.stash[_CONFIG_KEY]
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their output paths
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fidoconf(case): a fidoconf conformance case with its stable ID")
+    config.stash[_ACTIVE_KEY] = _activated(config)
+    if not config.stash[_ACTIVE_KEY]:
+        return
+    loaded = config.stash[_CONFIG_KEY] = _load(config)
+    if _targets_something(config) and config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [str(suites_dir())]
     report_dir = config.getoption("--fidoconf-report-dir")
     if report_dir and not hasattr(config, "workerinput"):
         writer = ReportWriter.create(report_dir, loaded)
@@ -71,20 +117,48 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.self_contained_html = True
 
 
+def report_directory(config: pytest.Config) -> Path | None:
+    """This run's report directory (None without --fidoconf-report-dir, and on xdist workers)."""
+    writer = config.stash.get(_WRITER_KEY, None)
+    return writer.directory if writer is not None else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts workers: an unreachable target is one line, not N crashes
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    loaded = config.stash.get(_CONFIG_KEY, None)
+    if loaded is None or loaded.inprocess or hasattr(config, "workerinput"):
+        return
+    from .environment import PreflightFailed, check_live_target
+
+    try:
+        check_live_target(loaded)
+    except PreflightFailed as exc:
+        pytest.exit(f"fidoconf: {exc}", returncode=2)
+
+
 def _case(item: pytest.Item) -> Case | None:
     marker = item.get_closest_marker("fidoconf")
     return marker.args[0] if marker and marker.args else None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    loaded = config.stash.get(_CONFIG_KEY, None)
-    if loaded is None:
+    if not config.stash.get(_ACTIVE_KEY, False):
         return None
+    loaded = config.stash[_CONFIG_KEY]
     return [f"fidoconf: target={loaded.target} profile={loaded.profile} strict={loaded.strict}"]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    loaded = config.stash[_CONFIG_KEY]
+    wanted = set(config.getoption("--fidoconf-id"))
+    if wanted:
+        # By the case mark, not the node ID: hand-written tests are named for what they do, not their case ID.
+        chosen = [item for item in items if (found := _case(item)) is not None and found.id in wanted]
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+        items[:] = chosen
+    if not any(_case(item) is not None for item in items):
+        return
+    loaded = _config(config)
     for item in items:
         found = _case(item)
         if found is None:
@@ -96,18 +170,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.fixture(scope="session")
 def fidoconf_config(request: pytest.FixtureRequest) -> suite_config.SuiteConfig:
-    return request.config.stash[_CONFIG_KEY]
+    return _config(request.config)
 
 
 @pytest.fixture(scope="session")
 def fidoconf_env(fidoconf_config: suite_config.SuiteConfig):
     """The target, its profile and the virtual authenticator: built once per session."""
-    from .environment import Environment, TargetUnreachable
+    from .environment import Environment, PreflightFailed
 
     try:
         env = Environment.create(fidoconf_config)
-    except TargetUnreachable as exc:
-        pytest.exit(f"fidoconf: target unreachable: {exc}", returncode=2)
+    except PreflightFailed as exc:
+        pytest.exit(f"fidoconf: {exc}", returncode=2)
     yield env
     env.close()
 
@@ -133,7 +207,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     found = _case(item)
     if found is None or report.when not in ("call", "setup") or (report.when == "setup" and report.passed):
         return
-    strict = item.config.stash[_CONFIG_KEY].strict
+    strict = _config(item.config).strict
     verdict = verdict_for(found, report, strict=strict)
     if verdict == "WARN":
         # SHOULD-level finding without --strict: reported as an expected failure, so the run's exit code stays

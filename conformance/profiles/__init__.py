@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from ..config import SuiteConfig
 from ..targets import Target
 
@@ -55,8 +57,9 @@ class Profile:
         self.config = config
         self.target = target
 
-    def probe(self) -> None:
-        """Raise OSError-like exceptions when the target cannot be reached at all."""
+    def probe(self) -> httpx.Response:
+        """One request that needs the configured credentials; raises httpx/OS errors when the target cannot be
+        reached at all. The answer's status tells the preflight whether the credentials were accepted."""
         raise NotImplementedError
 
     def start_registration(

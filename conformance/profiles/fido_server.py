@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
@@ -29,10 +30,10 @@ class FidoServerProfile(Profile):
     def path(self, endpoint: str) -> str:
         return f"{self.config.prefix.rstrip('/')}/{endpoint}"
 
-    def probe(self) -> None:
+    def probe(self) -> httpx.Response:
         # Any HTTP answer proves the server is there; an options request for a throw-away user is what both APIs
         # serve (neither has a ping).
-        self.target.request("POST", self.path("attestation/options"), json={}, headers=JSON_HEADERS)
+        return self.target.request("POST", self.path("attestation/options"), json={}, headers=JSON_HEADERS)
 
     def options(self, body: dict[str, Any], *, schema: str = "attestation-options-response", **kwargs: Any):
         """POST the options request; a 200 body is validated against `schema`."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
@@ -23,8 +24,8 @@ class NevisCloudProfile(Profile):
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.access_key}"} if self.config.access_key else {}
 
-    def probe(self) -> None:
-        self.target.request("GET", "/ping", headers=self.bearer())
+    def probe(self) -> httpx.Response:
+        return self.target.request("GET", "/ping", headers=self.bearer())
 
     def enroll(self, body: dict[str, Any], *, headers: dict[str, str] | None = None):
         response = self.target.request("POST", "/api/v1/users/enroll", json=body, headers=headers or self.bearer())

@@ -255,8 +255,8 @@ class SkfsProfile(Profile):
 
     # --- the Profile interface ----------------------------------------------------------------------------
 
-    def probe(self) -> None:
-        self.call("ping", check=False)
+    def probe(self) -> httpx.Response:
+        return self.call("ping", check=False)
 
     def preregister_payload(
         self,
