@@ -35,6 +35,13 @@ exit codes: 0 success, 1 a check failed (a MUST-level case, a refused credential
 """
 
 
+#: Help endings for subcommands whose modules do not carry their own.
+FALLBACK_EPILOGS = {
+    "bench": "example:\n  fidoconf bench --json\n\nexit codes: 0 measured; 2 usage error\n",
+    "trust": "example:\n  fidoconf trust export ./fidoconf-trust\n\nexit codes: 0 written; 2 usage error\n",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from fidoconf.verifier import __version__
 
@@ -54,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # not written yet
             raise
         sub = module.add_parser(subparsers)
+        if sub.epilog is None and name in FALLBACK_EPILOGS:
+            sub.epilog, sub.formatter_class = FALLBACK_EPILOGS[name], argparse.RawDescriptionHelpFormatter
         sub.set_defaults(_run=module.run)
     return parser
 

@@ -24,9 +24,21 @@ from . import serve_skfs, serve_snippet
 ENV_ACCESS_KEY = "FIDOCONF_ACCESS_KEY"
 ENV_DATA_DIR = "FIDOCONF_DATA_DIR"
 
+EPILOG = """\
+examples:
+  fidoconf trust export ./trust && fidoconf serve --port 8000 --trust-dir ./trust
+  fidoconf serve --flavour fido-server --prefix /nevisfido/fido2 --access-key=-2tjX...   # a key starting with '-'
+
+It prints the URL, a `fidoconf run` config for this server (saved in the data dir) and the command to run it.
+exit codes: 0 stopped by a signal; 2 the address cannot be bound or the settings are invalid.
+"""
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("serve", help="run the reference relying party (uvicorn)")
+    p = subparsers.add_parser(
+        "serve", help="run the reference relying party (uvicorn)", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to bind; 0 picks a free one (default 8000)")
     p.add_argument(

@@ -75,3 +75,36 @@ def test_inert_without_cases(pytester):
     result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out")
     result.assert_outcomes(passed=1)
     assert not list(pytester.path.glob("out/*/index.json"))
+
+
+def test_silent_in_an_unrelated_run_despite_stray_environment(pytester, monkeypatch):
+    monkeypatch.setenv("FIDOCONF_PROFILE", "no-such-profile")
+    monkeypatch.setenv("FIDOCONF_STRICT", "1")
+    pytester.makepyfile(test_plain="def test_x():\n    assert 1\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    assert "fidoconf:" not in result.stdout.str()  # no header line (pytest's own plugin list names it)
+
+
+def test_a_target_option_collects_the_suite_from_anywhere(pytester, monkeypatch):
+    from fidoconf.conformance.cli_list import collect_cases
+
+    monkeypatch.delenv("FIDOCONF_TARGET", raising=False)
+    config = pytester.makefile(".json", target=json.dumps({"target": "inprocess", "profile": "nevis-cloud"}))
+    pytester.makepyfile(test_unrelated="def test_x():\n    raise AssertionError('the project is not collected')\n")
+    collected = pytester.runpytest_subprocess("--fidoconf-config", str(config), "--collect-only", "-q")
+    assert collected.ret == 0
+    assert collected.stdout.lines[-1].startswith(f"{len(collect_cases())} tests collected")
+    run = pytester.runpytest_subprocess(
+        "--fidoconf-target", "inprocess", "--fidoconf-config", str(config), "--fidoconf-id", "NEVIS-STATUS-P03",
+        "-p", "no:cacheprovider",
+    )  # fmt: skip
+    run.assert_outcomes(passed=1)
+    run.stdout.fnmatch_lines(["*fidoconf: target=inprocess profile=nevis-cloud strict=False*"])
+
+
+def test_explicit_paths_are_kept(pytester):
+    pytester.makepyfile(test_demo=SUITE)
+    result = pytester.runpytest_subprocess("--fidoconf-target", "inprocess", "test_demo.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=1, xfailed=1)
