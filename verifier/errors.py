@@ -31,6 +31,12 @@ class Code(StrEnum):
     CREDENTIAL_CLIENT_DATA_JSON_MISSING = "credential.client_data_json.missing"
     CREDENTIAL_ATTESTATION_OBJECT_MISSING = "credential.attestation_object.missing"
     CREDENTIAL_TRANSPORTS_INVALID = "credential.transports.invalid"
+    # the L3 JSON's convenience copies (authenticatorData, publicKey, publicKeyAlgorithm) disagree with the original
+    CREDENTIAL_AUTHENTICATOR_DATA_MISMATCH = "credential.authenticator_data.mismatch"
+    CREDENTIAL_PUBLIC_KEY_INVALID = "credential.public_key.invalid"
+    CREDENTIAL_PUBLIC_KEY_MISMATCH = "credential.public_key.mismatch"
+    CREDENTIAL_PUBLIC_KEY_ALGORITHM_INVALID = "credential.public_key_algorithm.invalid"
+    CREDENTIAL_PUBLIC_KEY_ALGORITHM_MISMATCH = "credential.public_key_algorithm.mismatch"
 
     # --- encodings ---
     ENCODING_BASE64URL_INVALID = "encoding.base64url.invalid"

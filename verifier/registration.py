@@ -27,6 +27,7 @@ from .clientdata import (
     parse_client_data,
 )
 from .cose import CoseKey, cose_key_from_map
+from .credential_json import check_convenience_members
 from .encoding import b64url_decode, canonical_attestation_object, decode_cbor
 from .errors import Code, VerificationError, fail
 from .metadata import MetadataStore, apply_metadata
@@ -169,6 +170,7 @@ def _verify(
         # #sctn-registering-a-new-credential: the credential's rawId is the credentialId in authData.
         raise fail(Code.CREDENTIAL_RAW_ID_MISMATCH, "rawId differs from the credentialId in authenticatorData")
     key = cose_key_from_map(auth_data.credential_public_key_params, min_rsa_bits=policy.min_rsa_bits)
+    check_convenience_members(response, auth_data=auth_data, key=key)
     # Step 20: "Verify that the "alg" parameter in the credential public key in authData matches the alg
     # attribute of one of the items in pkOptions.pubKeyCredParams."
     if expected_algorithms is not None and key.alg.alg not in expected_algorithms:
