@@ -6,7 +6,6 @@ virtual authenticator, so each registration test differs from the passing one on
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from fidoconf.verifier.encoding import b64url_encode
 from fidoconf.verifier.errors import Code, VerificationError
 from fidoconf.verifier.metadata import MetadataStore
 from fidoconf.verifier.policy import PRESETS, Policy
@@ -103,7 +103,7 @@ class AttestationPki:
 
 
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return b64url_encode(data)
 
 
 def make_credential(

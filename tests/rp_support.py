@@ -143,11 +143,12 @@ class NevisApi:
 
 def dispatch_token_of(app_link_uri: str) -> str:
     """The dispatch token inside an appLinkUri (`...open?dispatchTokenResponse=<base64url JSON>`)."""
-    import base64
     from urllib.parse import parse_qs, urlsplit
 
+    from fidoconf.verifier.encoding import b64url_decode
+
     encoded = parse_qs(urlsplit(app_link_uri).query)["dispatchTokenResponse"][0]
-    payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    payload = json.loads(b64url_decode(encoded, field="dispatchTokenResponse"))
     return payload["dispatchToken"]
 
 

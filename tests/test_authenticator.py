@@ -44,9 +44,9 @@ def generated(pki) -> dict[str, str]:
 
 
 def _b64(value: str) -> bytes:
-    import base64
+    from fidoconf.verifier.encoding import b64url_decode
 
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    return b64url_decode(value, field="test vector")
 
 
 # --- byte identity ---

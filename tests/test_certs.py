@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from fidoconf.verifier import certs
+from fidoconf.verifier.encoding import b64url_decode
 from fidoconf.verifier.errors import Code, VerificationError
 
 from .conftest import ROOT
@@ -46,7 +47,7 @@ def vector(name: str) -> dict:
 
 
 def _b64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return b64url_decode(text, field="test vector")
 
 
 def attestation_object(name: str) -> dict:

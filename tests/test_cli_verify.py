@@ -3,7 +3,6 @@ comes, and each convenience member that disagrees with the attestation object re
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fidoconf.conformance.authenticator.authenticator import make_credential
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 
 from .conftest import ROOT
 
@@ -24,7 +24,7 @@ ORIGIN, RP_ID = "https://example.com", "example.com"
 
 
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return b64url_encode(data)
 
 
 def spki_of(cose_key: bytes) -> bytes:
@@ -83,8 +83,8 @@ def _other_key() -> str:
         (lambda c: edited(c, publicKeyAlgorithm=True), "credential.public_key_algorithm.invalid"),
         (lambda c: edited(c, publicKeyAlgorithm="-7"), "credential.public_key_algorithm.invalid"),
         (
-            lambda c: edited(c, authenticatorData=b64url(base64.urlsafe_b64decode(
-                c["response"]["authenticatorData"] + "==")[:-1] + b"\x00")),
+            lambda c: edited(c, authenticatorData=b64url(b64url_decode(
+                c["response"]["authenticatorData"], field="authenticatorData")[:-1] + b"\x00")),
             "credential.authenticator_data.mismatch",
         ),
     ],  # fmt: skip

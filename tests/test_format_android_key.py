@@ -7,7 +7,6 @@ one defect each case names, re-signed; each must get exactly its verdict and cod
 
 from __future__ import annotations
 
-import base64
 import json
 
 import cbor2
@@ -25,6 +24,7 @@ from fidoconf.conformance.authenticator.formats_tpm_android.common import ORIGIN
 from fidoconf.verifier import Policy, VerificationError, verify_registration
 from fidoconf.verifier.attestation.android_asn1 import KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, parse_key_description
 from fidoconf.verifier.certs import find_extension
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 from fidoconf.verifier.errors import Code
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -81,7 +81,7 @@ def test_bench_credentials_are_distinct_and_accepted(pki, pki_trust):
 def _recorded_key_description(name: str) -> bytes:
     vector = vectors.load(VECTORS / "real" / "android-key" / name)
     raw = vector["credential"]["response"]["attestationObject"]
-    statement = cbor2.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["attStmt"]
+    statement = cbor2.loads(b64url_decode(raw, field="attestationObject"))["attStmt"]
     extension = find_extension(x509.load_der_x509_certificate(statement["x5c"][0]), "1.3.6.1.4.1.11129.2.1.17")
     assert extension is not None
     return extension.value
@@ -151,18 +151,18 @@ _VALUES = st.recursive(
 def valid_android_key(pki):
     vector = build_case(android_key_cases.CASES[0], pki=pki)
     raw = vector["credential"]["response"]["attestationObject"]
-    return vector, cbor2.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    return vector, cbor2.loads(b64url_decode(raw, field="attestationObject"))
 
 
 def _verify_with_statement(vector: dict, attestation_object: dict, statement: dict) -> None:
     """Accepted, or refused with a code; never a builtin exception (internal.unexpected.error)."""
     credential = json.loads(json.dumps(vector["credential"]))
     encoded = cbor2.dumps({**attestation_object, "attStmt": statement}, canonical=True)
-    credential["response"]["attestationObject"] = base64.urlsafe_b64encode(encoded).rstrip(b"=").decode()
+    credential["response"]["attestationObject"] = b64url_encode(encoded)
     try:
         verify_registration(
             credential,
-            expected_challenge=base64.urlsafe_b64decode(vector["challenge_b64url"] + "=="),
+            expected_challenge=b64url_decode(vector["challenge_b64url"], field="challenge"),
             expected_origin=vector["origin"],
             expected_rp_id=vector["rp_id"],
             policy=Policy.preset("permissive"),

@@ -107,9 +107,9 @@ def test_only_compound_may_carry_an_array():
 
 
 def _b64url(data: bytes) -> str:
-    import base64
+    from fidoconf.verifier.encoding import b64url_encode
 
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return b64url_encode(data)
 
 
 def test_every_compound_code_has_a_generated_defect():

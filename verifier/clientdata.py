@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from .encoding import b64url_encode
+from .encoding import STRICT_JSON, DuplicateMember, b64url_encode
 from .errors import Code, fail
 from .policy import Policy
 
@@ -18,19 +18,6 @@ class ClientData(NamedTuple):
     fields: dict[str, Any]
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    fields = dict(pairs)
-    if len(fields) != len(pairs):
-        raise _DuplicateKey(sorted({k for k, _ in pairs if [p for p, _ in pairs].count(k) > 1}))
-    return fields
-
-
-# Built once: json.loads(..., object_pairs_hook=...) would build a new decoder on every call.
-_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_refuse_duplicates)
 _LENIENT_JSON = json.JSONDecoder()
 
 
@@ -44,10 +31,10 @@ def parse_client_data(raw: bytes, *, policy: Policy) -> ClientData:
     if text.startswith(_BOM):
         text = text[1:]
     # Two parsers may read two different challenges from one text with duplicate keys; strict refuses it.
-    decoder = _STRICT_JSON if policy.reject_duplicate_client_data_keys else _LENIENT_JSON
+    decoder = STRICT_JSON if policy.reject_duplicate_client_data_keys else _LENIENT_JSON
     try:
         fields = decoder.decode(text)
-    except _DuplicateKey as exc:
+    except DuplicateMember as exc:
         raise fail(Code.CLIENT_DATA_JSON_DUPLICATE_KEY, f"duplicate key(s) {exc}") from None
     except (ValueError, RecursionError) as exc:
         raise fail(Code.CLIENT_DATA_JSON_INVALID, f"clientDataJSON does not parse: {exc}") from None

@@ -10,6 +10,7 @@ a decoded key to measure it is the bug class A2 of attack_catalog.md.
 from __future__ import annotations
 
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,38 @@ def b64url_decode(value: object, *, field: str) -> bytes:
         return binascii.a2b_base64(raw + _PADDING[remainder], strict_mode=True)
     except (binascii.Error, ValueError, KeyError, IndexError, UnicodeEncodeError):
         raise fail(Code.ENCODING_BASE64URL_INVALID, f"{field} is not unpadded base64url", field=field) from None
+
+
+class DuplicateMember(ValueError):
+    """A JSON object names a member twice: two parsers may read two different values from it."""
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        names = [name for name, _ in pairs]
+        raise DuplicateMember(sorted({name for name in names if names.count(name) > 1}))
+    return members
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # RFC 8259 has no NaN or Infinity
+
+
+#: Built once (json.loads with hooks would build a decoder on every call): refuses duplicate members
+#: (DuplicateMember) and NaN/Infinity (ValueError); integers stay exact Python ints.
+STRICT_JSON = json.JSONDecoder(object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
+
+
+def strict_json_object(data: bytes, *, code: Code, what: str) -> dict[str, Any]:
+    """UTF-8 JSON text that must be one object, under STRICT_JSON; any defect is `code`."""
+    try:
+        value = STRICT_JSON.decode(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise fail(code, f"{what} is not strict JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise fail(code, f"{what} is not a JSON object")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

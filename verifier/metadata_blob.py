@@ -9,9 +9,6 @@ against the same clock. Every failure is a `metadata.blob.*` (or `config.metadat
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,8 +24,9 @@ from cryptography.x509.verification import VerificationError as ChainError
 from fido2.attestation import InvalidSignature as ChainLinkInvalid
 from fido2.mds3 import MetadataBlobPayload, parse_blob
 
-from .encoding import b64url_decode, b64url_encode
-from .errors import Code, VerificationError, fail
+from .encoding import b64url_encode
+from .errors import Code, fail
+from .jws import CompactJws, parse_compact_jws, x5c_der
 from .policy import Policy
 
 #: JWS "alg" values fido2's CoseKey verifies, each with the signer key it requires.
@@ -50,14 +48,6 @@ class VerifiedBlob:
     signer_chain: tuple[x509.Certificate, ...]
     #: True only when a CRL covered every certificate below the root.
     revocation_checked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Jws:
-    header_b64: bytes
-    payload_b64: bytes
-    header: Mapping[str, object]
-    signature: bytes
 
 
 def verify_blob(
@@ -117,41 +107,13 @@ def load_crl(value: x509.CertificateRevocationList | Path | bytes) -> x509.Certi
         raise fail(Code.CONFIG_METADATA_CRL_INVALID, f"CRL does not parse: {exc}") from exc
 
 
-def _split_jws(raw: bytes) -> _Jws:
+def _split_jws(raw: bytes) -> CompactJws:
     # #metadata-blob: "The metadata BLOB is a JSON Web Token (see [JWT] and [JWS])", in compact serialization.
-    parts = raw.split(b".")
-    if len(parts) != 3 or not all(parts):
-        raise fail(Code.METADATA_BLOB_MALFORMED, "BLOB is not a compact JWS (header.payload.signature)")
-    header = _json_object(_b64url(parts[0], "header"), "header")
+    jws = parse_compact_jws(raw, code=Code.METADATA_BLOB_MALFORMED, what="BLOB")
     # Checked here so fido2 (lenient: it turns "no": "1" into 1) only sees a well-typed object, no duplicates, no NaN.
-    _check_payload_shape(_json_object(_b64url(parts[1], "payload"), "payload"))
-    return _Jws(parts[0], parts[1], header, _b64url(parts[2], "signature"))
-
-
-def _b64url(part: bytes, what: str) -> bytes:
-    try:
-        return b64url_decode(part.decode("ascii"), field=f"BLOB {what}")
-    except (VerificationError, UnicodeDecodeError) as exc:
-        raise fail(Code.METADATA_BLOB_MALFORMED, f"BLOB {what} is not unpadded base64url") from exc
-
-
-def _json_object(data: bytes, what: str) -> dict:
-    def no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-        if len({k for k, _ in pairs}) != len(pairs):
-            raise ValueError(f"duplicate key in {what}")
-        return dict(pairs)
-
-    def no_constants(name: str) -> object:
-        raise ValueError(f"{name} is not JSON")
-
-    try:
-        # Integers stay Python ints: 64-bit vendor values in a statement (FIDO tool Resp-5 P-5) parse exactly.
-        value = json.loads(data, object_pairs_hook=no_duplicates, parse_constant=no_constants)
-    except (ValueError, RecursionError) as exc:
-        raise fail(Code.METADATA_BLOB_MALFORMED, f"BLOB {what} is not JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise fail(Code.METADATA_BLOB_MALFORMED, f"BLOB {what} is not a JSON object")
-    return value
+    # Integers stay Python ints: 64-bit vendor values in a statement (FIDO tool Resp-5 P-5) parse exactly.
+    _check_payload_shape(jws.payload_object(code=Code.METADATA_BLOB_MALFORMED, what="BLOB"))
+    return jws
 
 
 def _check_payload_shape(payload: Mapping[str, object]) -> None:
@@ -173,16 +135,12 @@ def _x5c(header: Mapping[str, object]) -> tuple[x509.Certificate, ...]:
         raise fail(Code.METADATA_BLOB_MALFORMED, "x5u (download the signer chain) is not supported offline")
     if "x5c" not in header:
         return ()
-    x5c = header["x5c"]
-    if not isinstance(x5c, list) or not x5c or not all(isinstance(c, str) for c in x5c):
-        raise fail(Code.METADATA_BLOB_MALFORMED, "header x5c is not a non-empty array of strings")
     certs = []
-    for i, text in enumerate(x5c):
+    for i, der in enumerate(x5c_der(header["x5c"], code=Code.METADATA_BLOB_MALFORMED, what="header")):
         try:
-            # RFC 7515 #section-4.1.6: x5c entries are base64 (not base64url) DER.
-            certs.append(x509.load_der_x509_certificate(base64.b64decode(text, validate=True)))
-        except (binascii.Error, ValueError) as exc:
-            raise fail(Code.METADATA_BLOB_MALFORMED, f"header x5c[{i}] is not a base64 DER certificate") from exc
+            certs.append(x509.load_der_x509_certificate(der))
+        except ValueError as exc:
+            raise fail(Code.METADATA_BLOB_MALFORMED, f"header x5c[{i}] is not a DER certificate") from exc
     return tuple(certs)
 
 
@@ -232,7 +190,7 @@ def _check_revocation(chain: tuple[x509.Certificate, ...], crls: tuple[x509.Cert
     return covered
 
 
-def _verified_payload(jws: _Jws, *, signer: x509.Certificate, root: x509.Certificate) -> MetadataBlobPayload:
+def _verified_payload(jws: CompactJws, *, signer: x509.Certificate, root: x509.Certificate) -> MetadataBlobPayload:
     # "Verify the signature of the Metadata BLOB object using the BLOB signing certificate chain (as determined by
     # the steps above). The FIDO Server SHOULD ignore the file if the signature is invalid."
     alg = jws.header.get("alg")

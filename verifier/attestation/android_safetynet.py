@@ -17,10 +17,8 @@ response is old by nature) and `Policy.safetynet_clock_skew_ms` how far ahead of
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.api_jws import PyJWS
 
 from ..certs import load_x5c
-from ..encoding import b64url_decode
-from ..errors import Code, VerificationError, fail
+from ..errors import Code, fail
+from ..jws import parse_compact_jws, x5c_der
 from ..policy import Policy
 from . import AttestationContext, StatementResult
 from ._common import check_keys
@@ -108,72 +106,23 @@ def _response(att_stmt: dict) -> bytes:
 
 
 def parse_jws(response: bytes) -> Jws:
-    """RFC 7515 §7.1 compact serialization: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature)."""
-    try:
-        text = response.decode("ascii")
-    except UnicodeDecodeError:
-        raise fail(Code.SAFETYNET_RESPONSE_JWS_MALFORMED, "response is not ASCII text") from None
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise fail(Code.SAFETYNET_RESPONSE_JWS_MALFORMED, f"compact JWS has {len(parts)} segments, not 3")
-    try:
-        header_raw, payload_raw, signature = (b64url_decode(p, field="response") for p in parts)
-    except VerificationError:
-        raise fail(Code.SAFETYNET_RESPONSE_JWS_MALFORMED, "a JWS segment is not unpadded base64url") from None
-    if not signature:
-        raise fail(Code.SAFETYNET_RESPONSE_JWS_MALFORMED, "the JWS signature segment is empty")
-    header = _json_object(header_raw, "header")
+    """The response as a compact JWS (verifier.jws), its header checked the way SafetyNet needs."""
+    jws = parse_compact_jws(response, code=Code.SAFETYNET_RESPONSE_JWS_MALFORMED, what="response")
     # RFC 7515 §4.1.1: "alg" MUST be present and understood; §5.2 step 8 refuses an alg the RP does not accept.
-    alg = header.get("alg")
+    alg = jws.header.get("alg")
     if alg not in _KEY_TYPES:
         raise fail(Code.SAFETYNET_RESPONSE_ALG_UNSUPPORTED, f"JWS alg {alg!r} is not RS256 or ES256")
     # RFC 7515 §4.1.11: a "crit" extension the recipient does not understand makes the JWS invalid. None is.
-    if "crit" in header:
+    if "crit" in jws.header:
         raise fail(Code.SAFETYNET_RESPONSE_CRIT_UNSUPPORTED, "JWS header lists critical extensions")
-    payload = _json_object(payload_raw, "payload")
-    return Jws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
-
-
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    # RFC 7515 §4: "Header Parameter names within the JOSE Header MUST be unique; JWS parsers MUST either reject
-    # JWSs with duplicate Header Parameter names or use a JSON parser that returns only the lexically last
-    # duplicate member name". Rejecting is the one reading every parser agrees on; the payload gets the same rule.
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        found = dict(pairs)
-        if len(found) != len(pairs):
-            raise ValueError("duplicate member")
-        return found
-
-    try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=unique, parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise fail(Code.SAFETYNET_RESPONSE_JWS_MALFORMED, f"JWS {what} is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise fail(Code.SAFETYNET_RESPONSE_JWS_MALFORMED, f"JWS {what} is not a JSON object")
-    return value
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+    payload = jws.payload_object(code=Code.SAFETYNET_RESPONSE_JWS_MALFORMED, what="response")
+    return Jws(jws.header, payload, jws.signing_input, jws.signature)
 
 
 def _x5c(header: dict[str, Any]) -> tuple[x509.Certificate, ...]:
-    # RFC 7515 §4.1.6: "x5c ... a JSON array of certificate value strings. Each string in the array is a base64-
-    # encoded (Section 4 of [RFC4648] -- not base64url-encoded) DER [ITU.X690.2008] PKIX certificate value."
     if "x5c" not in header:
         raise fail(Code.SAFETYNET_RESPONSE_X5C_MISSING, "JWS header has no x5c")
-    value = header["x5c"]
-    if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
-        raise fail(Code.SAFETYNET_RESPONSE_X5C_INVALID, "JWS x5c is not a non-empty array of strings")
-    der = []
-    for index, item in enumerate(value):
-        try:
-            der.append(binascii.a2b_base64(item, strict_mode=True))
-        except (binascii.Error, ValueError):
-            raise fail(
-                Code.SAFETYNET_RESPONSE_X5C_INVALID, f"JWS x5c[{index}] is not padded base64", index=index
-            ) from None
-    return load_x5c(der)
+    return load_x5c(list(x5c_der(header["x5c"], code=Code.SAFETYNET_RESPONSE_X5C_INVALID, what="JWS")))
 
 
 def _check_signature(jws: Jws, leaf: x509.Certificate) -> None:
