@@ -132,7 +132,7 @@ def preflight(args: argparse.Namespace) -> str | None:
         return None
     try:
         check_live_target(loaded)
-    except PreflightFailed as exc:
+    except (PreflightFailed, suite_config.ConfigError) as exc:  # ConfigError: the profile's own settings ([skfs])
         return str(exc)
     return None
 

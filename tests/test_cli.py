@@ -171,3 +171,12 @@ def test_refused_access_key_is_found_by_the_preflight(served, tmp_path, workers)
     (line,) = done.stderr.splitlines()
     assert line.startswith("fidoconf run: http://127.0.0.1:")
     assert "refused the configured access key (access_key / FIDOCONF_ACCESS_KEY): GET /ping answered 403" in line
+
+
+def test_unknown_skfs_setting_is_one_line_and_exit_2(tmp_path):
+    config = tmp_path / "skfs.json"
+    config.write_text(json.dumps({"target": "http://127.0.0.1:9", "profile": "skfs",
+                                  "skfs": {"authtype": "PASSWORD", "svcusername": "u", "svcpasword": "p"}}))  # fmt: skip
+    done = fidoconf("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "fidoconf run: unknown [skfs] setting 'svcpasword' (did you mean 'svcpassword'?)\n"

@@ -57,11 +57,17 @@ def test_strict_turns_warn_into_fail(pytester):
     assert _index(pytester)["cases"]["DEMO-A-F01"]["verdict"] == "FAIL"
 
 
-def test_unreachable_target_exits_2_once(pytester):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_unreachable_target_exits_2_once(pytester, workers):
     pytester.makepyfile(test_demo=SUITE)
-    result = pytester.runpytest_subprocess("--fidoconf-target", "http://127.0.0.1:9", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "--fidoconf-target", "http://127.0.0.1:9", "test_demo.py", "-p", "no:cacheprovider", *workers
+    )
     assert result.ret == 2
+    # pytest's own Exit report: one line on stdout (and its echo on stderr), no worker crash, no test run.
     assert result.stdout.str().count("target unreachable") == 1
+    assert "crashed" not in result.stdout.str() + result.stderr.str()
+    assert "passed" not in result.stdout.str()
 
 
 def test_bad_options_are_usage_errors(pytester):

@@ -9,6 +9,7 @@ other. Settings come from the config file's `[skfs]` table (SuiteConfig.extra["s
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import hmac
 import json
@@ -84,9 +85,11 @@ class SkfsSettings:
     @classmethod
     def from_config(cls, config: SuiteConfig) -> SkfsSettings:
         given = dict(config.extra.get("skfs") or {})
-        unknown = set(given) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ConfigError(f"unknown [skfs] setting(s) {sorted(unknown)}")
+        known = sorted(f.name for f in fields(cls))
+        for key in sorted(set(given) - set(known)):
+            near = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else f"; known: {', '.join(known)}"
+            raise ConfigError(f"unknown [skfs] setting {key!r}{hint}")
         base = reference_settings(config.access_key or "") if config.inprocess else {}
         return cls(**{**base, **given})
 
