@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,26 @@ _REFERENCE_COMMON = frozenset(
     }
 )
 
+#: Capabilities that stand for several: an old config's `nevis:management` meant every management route at once, but
+#: servers have them separately (a user API without authenticator management, no per-user limit ...).
+ALIASES: dict[str, frozenset[str]] = {
+    "nevis:management": frozenset({"nevis:users", "nevis:authenticators", "nevis:authenticator-limit"}),
+}
+
+
+def expand_capabilities(declared: Iterable[str]) -> frozenset[str]:
+    """The declared capabilities with every alias replaced by what it stands for (the alias itself stays)."""
+    out = set(declared)
+    for name in list(out):
+        out |= ALIASES.get(name, frozenset())
+    return frozenset(out)
+
+
 #: What the embedded reference RP declares, per flavour: everything the suite can test there. A live target
 #: declares its own in the config file (`capabilities = [...]`); these are only the in-process defaults.
 REFERENCE_CAPABILITIES: dict[str, frozenset[str]] = {
-    "nevis-cloud": _REFERENCE_COMMON | {"nevis:intent", "nevis:management", "nevis:app-channel"},
+    "nevis-cloud": _REFERENCE_COMMON
+    | {"nevis:intent", "nevis:users", "nevis:authenticators", "nevis:authenticator-limit", "nevis:app-channel"},
     # options:extensions: echoes and checks seed 002's extensions; fido-server:cookie-session: a result is bound by the
     # options answer's cookie alone (the FIDO tool's way); nevisfido:*: fido2SessionId + status service, the
     # displayName-less authentication rule of the shared options path, and the 405/406/415 answers.
@@ -47,6 +64,17 @@ REFERENCE_CAPABILITIES: dict[str, frozenset[str]] = {
     # skfs:challenge-timeout: the timeout case waits out a challenge window (seconds in-process; ~36 s on SKFS).
     "skfs": _REFERENCE_COMMON | {"raw-id-required", "skfs:challenge-timeout"},
 }
+
+
+def reference_capabilities(profile: str, *, policy: str = "strict") -> frozenset[str]:
+    """What the embedded reference RP of `profile` declares when it runs under the verifier preset `policy`."""
+    from fidoconf.verifier.policy import Policy
+
+    declared = REFERENCE_CAPABILITIES[profile]
+    if Policy.preset(policy).allow_cross_origin:
+        # The preset accepts crossOrigin/topOrigin: this RP expects to be embedded in cross-origin iframes.
+        declared |= {"cross-origin-iframe"}
+    return declared
 
 
 @dataclass(frozen=True)
@@ -69,8 +97,14 @@ class SuiteConfig:
         return self.target == "inprocess"
 
     def has(self, capability: str) -> bool:
-        declared = self.capabilities if self.capabilities is not None else REFERENCE_CAPABILITIES[self.profile]
-        return capability in declared
+        """Whether the target declared `capability`; "!name" asks that it did NOT declare `name` (a case that
+        holds only for servers without a feature, e.g. one refusing crossOrigin when no iframe is expected)."""
+        if capability.startswith("!"):
+            return not self.has(capability[1:])
+        declared = self.capabilities
+        if declared is None:
+            declared = reference_capabilities(self.profile, policy=self.extra.get("rp", {}).get("policy", "strict"))
+        return capability in expand_capabilities(declared)
 
 
 _ENV = {
@@ -103,7 +137,7 @@ def load(*, file: str | None = None, overrides: dict[str, Any] | None = None, en
     extra = {k: v for k, v in values.items() if k not in known}
     values = {k: v for k, v in values.items() if k in known}
     if "capabilities" in values:
-        values["capabilities"] = frozenset(values["capabilities"])
+        values["capabilities"] = expand_capabilities(values["capabilities"])
     config = replace(config, **values, extra={**config.extra, **extra})
     if config.profile not in PROFILES:
         raise ConfigError(f"unknown profile {config.profile!r}; known: {', '.join(PROFILES)}")

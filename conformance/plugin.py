@@ -91,7 +91,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         missing = [cap for cap in found.requires if not loaded.has(cap)]
         if missing:
-            item.add_marker(pytest.mark.skip(reason=f"target does not declare capability {', '.join(missing)}"))
+            item.add_marker(pytest.mark.skip(reason=_capability_reason(missing)))
+
+
+def _capability_reason(missing: list[str]) -> str:
+    lacking = [cap for cap in missing if not cap.startswith("!")]
+    present = [cap[1:] for cap in missing if cap.startswith("!")]
+    parts = [f"target does not declare capability {', '.join(lacking)}"] if lacking else []
+    parts += [f"target declares {', '.join(present)}, for which this case does not hold"] if present else []
+    return "; ".join(parts)
 
 
 @pytest.fixture(scope="session")
