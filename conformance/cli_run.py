@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .seeds import new_seed
+
 SUITES = Path(__file__).resolve().parent / "suites"
 
 
@@ -26,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (pytest-xdist), or 0")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     parser.add_argument("--control", default=None, help="in-process only: run against a deliberately broken RP variant")
+    parser.add_argument(
+        "--seed", default=None, help="run seed: the same seed makes the same user names, credential ids and keys"
+    )
     return parser
 
 
@@ -42,12 +47,16 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         argv.append("--fidoconf-strict")
     if args.control:
         argv += ["--fidoconf-control", args.control]
+    if args.seed:
+        argv += ["--fidoconf-seed", args.seed]
     if str(args.workers) not in ("0", "1"):
         argv += ["-n", str(args.workers)]
     return argv
 
 
 def run(args: argparse.Namespace) -> int:
+    args.seed = args.seed or new_seed()
+    print(f"fidoconf: run seed {args.seed} (repeat this run's credentials with --seed {args.seed})", flush=True)
     code = pytest.main(pytest_args(args))
     index = _latest_index(Path(args.report_dir))
     if index is not None:

@@ -89,6 +89,8 @@ class SuiteConfig:
     #: None means the reference RP's own set for the profile (REFERENCE_CAPABILITIES).
     capabilities: frozenset[str] | None = None
     strict: bool = False
+    #: The run seed (conformance/seeds.py): None means a fresh one, printed at start so the run can be repeated.
+    seed: str | None = None
     timeout_s: float = 15.0
     extra: dict[str, Any] = field(default_factory=dict)
 

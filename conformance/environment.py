@@ -19,6 +19,7 @@ from .authenticator.ca import TestPKI, export_trust
 from .authenticator.mutations import Mutation, registry
 from .config import SuiteConfig
 from .profiles import Ceremony, Profile, Submission, profile_for
+from .seeds import RunSeed, new_seed
 from .targets import Target, inprocess_target, live_target
 
 #: Test authenticator models whose metadata and roots `fidoconf trust export` writes for a live server.
@@ -96,13 +97,17 @@ class Environment:
     target: Target
     profile: Profile
     pki: TestPKI
+    #: Every user name, credential id and key of the run comes from here (conformance/seeds.py).
+    seeds: RunSeed = field(default_factory=lambda: RunSeed(new_seed()))
     _tempdir: Any = None
     #: Positive controls already run, by base: a negative case means something only if its base is accepted.
     base_verdicts: dict[tuple, Submission] = field(default_factory=dict)
 
     @classmethod
     def create(cls, config: SuiteConfig) -> Environment:
-        pki_seed = config.extra.get("pki_seed") or f"fidoconf-run-{secrets.token_hex(8)}"
+        seeds = RunSeed(config.seed or new_seed())
+        # In-process the test PKI is the run's own too, so one seed reproduces the attestation certificates.
+        pki_seed = config.extra.get("pki_seed") or f"fidoconf-run-{seeds.seed}"
         pki = TestPKI(seed=pki_seed)
         tempdir = None
         if config.inprocess:
@@ -117,13 +122,14 @@ class Environment:
         else:
             target = live_target(config.target, timeout_s=config.timeout_s)
         profile = profile_for(config, target)
+        profile.names = seeds.username
         try:
             profile.probe()
         except (httpx.HTTPError, OSError) as exc:
             target.close()
             raise TargetUnreachable(f"{config.target}: {exc}") from None
         target.take_exchanges()
-        return cls(config, target, profile, pki, tempdir)
+        return cls(config, target, profile, pki, seeds, tempdir)
 
     def close(self) -> None:
         self.target.close()
@@ -152,7 +158,7 @@ class Environment:
             challenge=ceremony.challenge,
             fmt=variant,
             alg=ALG_NAMES.get(alg, alg) if isinstance(alg, int) else alg,
-            seed=seed or f"suite/{secrets.token_hex(12)}",
+            seed=seed or self.seeds.credential_seed(),
             mutation=mutation,
             pki=self.pki,
             **options,
@@ -179,6 +185,9 @@ class Environment:
         """The positive control for a base (run once): is an undamaged credential of this kind accepted?"""
         key = (variant, alg, tuple(sorted(options.items())))
         if key not in self.base_verdicts:
-            _, _, submission = self.register(variant=variant, alg=alg, **options)
+            # Within the first case that needs it on this worker: each worker registers its own base credential
+            # (one derived from the base alone would be 'already registered' on the second worker).
+            with self.seeds.scoped(f"base/{key}"):
+                _, _, submission = self.register(variant=variant, alg=alg, **options)
             self.base_verdicts[key] = submission
         return self.base_verdicts[key]

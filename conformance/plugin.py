@@ -17,6 +17,7 @@ import pytest
 from . import config as suite_config
 from .cases import Case
 from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
+from .seeds import new_seed
 
 _CONFIG_KEY = pytest.StashKey[suite_config.SuiteConfig]()
 _WRITER_KEY = pytest.StashKey[ReportWriter]()
@@ -32,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fidoconf-strict", action="store_true", default=False, help="SHOULD-level findings fail (WARN → FAIL)"
     )
     group.addoption("--fidoconf-report-dir", default=None, help="write reports under this directory")
+    group.addoption(
+        "--fidoconf-seed", default=None, help="run seed for user names, credential ids and keys (default: fresh)"
+    )
     group.addoption("--fidoconf-control", default=None, help="in-process: a deliberately broken reference RP variant")
 
 
@@ -56,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if control not in CONTROLS or not loaded.inprocess:
             raise pytest.UsageError(f"fidoconf: --fidoconf-control takes one of {sorted(CONTROLS)}, in-process only")
         loaded = replace(loaded, extra={**loaded.extra, "control": control})
+    loaded = replace(loaded, seed=_run_seed(config, loaded))
     config.stash[_CONFIG_KEY] = loaded
     report_dir = config.getoption("--fidoconf-report-dir")
     if report_dir and not hasattr(config, "workerinput"):
@@ -71,6 +76,25 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.self_contained_html = True
 
 
+def _run_seed(config: pytest.Config, loaded: suite_config.SuiteConfig) -> str:
+    """--fidoconf-seed, else the config's, else a fresh one; an xdist worker takes its controller's."""
+    given = config.getoption("--fidoconf-seed") or loaded.seed
+    if given:
+        return given
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and workerinput.get("fidoconf_seed"):
+        return workerinput["fidoconf_seed"]
+    return new_seed()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist, on the controller: every worker derives from the controller's seed."""
+    loaded = node.config.stash.get(_CONFIG_KEY, None)
+    if loaded is not None:
+        node.workerinput["fidoconf_seed"] = loaded.seed
+
+
 def _case(item: pytest.Item) -> Case | None:
     marker = item.get_closest_marker("fidoconf")
     return marker.args[0] if marker and marker.args else None
@@ -80,7 +104,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     loaded = config.stash.get(_CONFIG_KEY, None)
     if loaded is None:
         return None
-    return [f"fidoconf: target={loaded.target} profile={loaded.profile} strict={loaded.strict}"]
+    return [f"fidoconf: target={loaded.target} profile={loaded.profile} strict={loaded.strict} seed={loaded.seed}"]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -121,9 +145,11 @@ def fidoconf_env(fidoconf_config: suite_config.SuiteConfig):
 
 
 @pytest.fixture
-def fidoconf(fidoconf_env):
+def fidoconf(fidoconf_env, request: pytest.FixtureRequest):
     """Per-case view of the environment; the exchanges it makes are attached to the case's report."""
     fidoconf_env.target.take_exchanges()
+    found = _case(request.node)
+    fidoconf_env.seeds.begin(found.id if found else request.node.nodeid)
     return fidoconf_env
 
 

@@ -98,6 +98,7 @@ class ReportWriter:
                 "target": self.config.target,
                 "profile": self.config.profile,
                 "strict": self.config.strict,
+                "seed": self.config.seed,
                 "started": self.started.isoformat(),
                 "duration_s": round(time.perf_counter() - self.clock_start, 3),
             },

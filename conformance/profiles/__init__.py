@@ -7,6 +7,7 @@ against every flavour; a flavour's own behaviour (Nevis token lifecycle, SKFS se
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,11 @@ class Profile:
     def __init__(self, config: SuiteConfig, target: Target) -> None:
         self.config = config
         self.target = target
+        #: Where new user names come from; the environment points it at the run seed.
+        self.names: Callable[[str], str] = random_username
+
+    def username(self, prefix: str = "fc") -> str:
+        return self.names(prefix)
 
     def probe(self) -> None:
         """Raise OSError-like exceptions when the target cannot be reached at all."""

@@ -16,7 +16,7 @@ from typing import Any
 from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
-from . import Ceremony, Profile, ProfileError, Submission, random_username
+from . import Ceremony, Profile, ProfileError, Submission
 
 SCHEMAS = "fido-server"
 JSON_HEADERS = {"Accept": "application/json"}
@@ -51,7 +51,7 @@ class FidoServerProfile(Profile):
         authenticator_selection: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> Ceremony:
-        username = username or random_username()
+        username = username or self.username()
         body: dict[str, Any] = {"username": username, "displayName": display_name or username}
         if attestation is not None:
             body["attestation"] = attestation

@@ -11,7 +11,7 @@ from typing import Any
 from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
-from . import Ceremony, Profile, ProfileError, Submission, random_username
+from . import Ceremony, Profile, ProfileError, Submission
 
 _ACCEPTED = ("ok", "success", "succeeded")
 
@@ -41,7 +41,7 @@ class NevisCloudProfile(Profile):
         authenticator_selection: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> Ceremony:
-        username = username or random_username()
+        username = username or self.username()
         fido2_options: dict[str, Any] = {}
         if attestation is not None:
             fido2_options["attestation"] = attestation

@@ -22,7 +22,7 @@ from fidoconf.verifier.encoding import b64url_decode
 
 from ..config import ConfigError, SuiteConfig
 from ..schemas import SchemaViolation, errors_of
-from . import Ceremony, Profile, ProfileError, Submission, random_username
+from . import Ceremony, Profile, ProfileError, Submission
 
 BASE = "/skfs/rest"
 #: SKFS re-serialises `payload` in this key order before hashing it (skfsclient Payload.toJsonObject); sending it
@@ -284,7 +284,7 @@ class SkfsProfile(Profile):
         authenticator_selection: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> Ceremony:
-        username = username or random_username()
+        username = username or self.username()
         payload = self.preregister_payload(
             username, display_name=display_name, attestation=attestation,
             authenticator_selection=authenticator_selection, extensions=extensions,

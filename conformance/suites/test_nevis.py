@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fidoconf.conformance.cases import case
-from fidoconf.conformance.profiles import ProfileError, random_username
+from fidoconf.conformance.profiles import ProfileError
 from fidoconf.conformance.profiles.nevis_cloud import submission_of
 from fidoconf.conformance.schemas import check_response
 
@@ -142,7 +142,7 @@ def test_introspect_access_key(fidoconf):
     requires=("nevis:intent",),
 )
 def test_introspect_intent_token(fidoconf):
-    token = _intent(fidoconf, random_username())
+    token = _intent(fidoconf, fidoconf.profile.username())
     assert _introspect(fidoconf, token).get("active") is True
 
 
@@ -198,7 +198,7 @@ def _intent(fidoconf, username: str) -> str:
     requires=("nevis:intent",),
 )
 def test_intent_is_one_time(fidoconf):
-    username = random_username()
+    username = fidoconf.profile.username()
     token = _intent(fidoconf, username)
     body = {"username": username, "channel": "fido2", "displayName": username}
     first = fidoconf.profile.enroll(body, headers={"Authorization": f"Bearer {token}"})
@@ -286,7 +286,7 @@ def test_status_token_reuse(fidoconf):
     requires=("trusts-suite-ca",),
 )
 def test_duplicate_credential_id(fidoconf):
-    seed = f"duplicate/{random_username()}"
+    seed = f"duplicate/{fidoconf.profile.username()}"
     first_ceremony = fidoconf.profile.start_registration()
     first = fidoconf.credential(first_ceremony, seed=seed)
     assert fidoconf.profile.finish_registration(first_ceremony, first.credential).accepted
@@ -401,7 +401,7 @@ def test_delete_authenticator(fidoconf):
 )
 def test_authenticator_limit(fidoconf):
     limit = int(fidoconf.config.extra.get("authenticator_limit", 10))
-    username = random_username()
+    username = fidoconf.profile.username()
     for i in range(limit):
         _, _, submission = fidoconf.register(username=username)
         assert submission.accepted, f"registration {i + 1} of {limit} refused: {submission.message}"
@@ -425,7 +425,7 @@ def test_authenticator_limit(fidoconf):
     requires=("nevis:app-channel", "trusts-suite-ca"),
 )
 def test_app_channel(fidoconf):
-    username = random_username()
+    username = fidoconf.profile.username()
     response = fidoconf.profile.enroll({"username": username, "channel": "app"})
     assert response.status_code == 200, response.status_code
     enrollment = response.json()["enrollment"]
