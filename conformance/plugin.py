@@ -153,6 +153,12 @@ def fidoconf(fidoconf_env, request: pytest.FixtureRequest):
     return fidoconf_env
 
 
+def case_scope(item: pytest.Item) -> str:
+    """'target' when the case talks to the target (it takes the `fidoconf` fixture); 'reference' for the reference
+    verifier's self-checks on recorded and generated vectors, which say nothing about the target."""
+    return "target" if "fidoconf" in getattr(item, "fixturenames", ()) else "reference"
+
+
 def _take_exchanges(item: pytest.Item) -> list[dict[str, Any]]:
     env = getattr(item, "funcargs", {}).get("fidoconf")
     if env is None:
@@ -177,6 +183,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     exchanges = _take_exchanges(item)
     report.user_properties.append(("fidoconf_case", json.dumps(found.to_json())))
     report.user_properties.append(("fidoconf_verdict", verdict))
+    report.user_properties.append(("fidoconf_scope", case_scope(item)))
     # Exchanges travel as a report section: it reaches the HTML report's row details and, under xdist, the
     # controller's report writer, without swelling junit.xml's properties.
     report.sections.append((EXCHANGES_SECTION, json.dumps(exchanges, indent=1)))
