@@ -89,6 +89,9 @@ class SuiteConfig:
     #: None means the reference RP's own set for the profile (REFERENCE_CAPABILITIES).
     capabilities: frozenset[str] | None = None
     strict: bool = False
+    #: Refusal reasons (conformance/reasons.py): a table regex = fidoconf code, or "reference" for the flavour's
+    #: built-in map; None: in-process the reference's map, live none (refusals are recorded, not verified).
+    reasons: str | dict[str, str] | None = None
     #: The run seed (conformance/seeds.py): None means a fresh one, printed at start so the run can be repeated.
     seed: str | None = None
     timeout_s: float = 15.0

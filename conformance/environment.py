@@ -19,6 +19,7 @@ from .authenticator.ca import TestPKI, export_trust
 from .authenticator.mutations import Mutation, registry
 from .config import SuiteConfig
 from .profiles import Ceremony, Profile, Submission, profile_for
+from .reasons import ReasonMap, reason_map_for
 from .seeds import RunSeed, new_seed
 from .targets import Target, inprocess_target, live_target
 
@@ -100,6 +101,8 @@ class Environment:
     #: Every user name, credential id and key of the run comes from here (conformance/seeds.py).
     seeds: RunSeed = field(default_factory=lambda: RunSeed(new_seed()))
     _tempdir: Any = None
+    #: How to read the target's refusal reasons (conformance/reasons.py); None: refusals are not verified.
+    reasons: ReasonMap | None = None
     #: Positive controls already run, by base: a negative case means something only if its base is accepted.
     base_verdicts: dict[tuple, Submission] = field(default_factory=dict)
 
@@ -129,7 +132,12 @@ class Environment:
             target.close()
             raise TargetUnreachable(f"{config.target}: {exc}") from None
         target.take_exchanges()
-        return cls(config, target, profile, pki, seeds, tempdir)
+        # In-process the target is the reference RP, whose reasons the flavour's built-in map reads.
+        reasons = reason_map_for(
+            config.reasons if config.reasons is not None or not config.inprocess else "reference",
+            reference=profile.reference_reasons,
+        )
+        return cls(config, target, profile, pki, seeds, tempdir, reasons=reasons)
 
     def close(self) -> None:
         self.target.close()

@@ -16,6 +16,7 @@ import pytest
 
 from . import config as suite_config
 from .cases import Case
+from .reasons import ReasonMapError, reason_map_for
 from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
 from .seeds import new_seed
 
@@ -60,6 +61,16 @@ def pytest_configure(config: pytest.Config) -> None:
         if control not in CONTROLS or not loaded.inprocess:
             raise pytest.UsageError(f"fidoconf: --fidoconf-control takes one of {sorted(CONTROLS)}, in-process only")
         loaded = replace(loaded, extra={**loaded.extra, "control": control})
+        from .controls import CONTROL_UNDECLARED
+
+        if control in CONTROL_UNDECLARED:
+            policy = loaded.extra.get("rp", {}).get("policy", "strict")
+            declared = suite_config.reference_capabilities(loaded.profile, policy=policy)
+            loaded = replace(loaded, capabilities=declared - CONTROL_UNDECLARED[control])
+    try:
+        reason_map_for(loaded.reasons, reference={})
+    except ReasonMapError as exc:
+        raise pytest.UsageError(f"fidoconf: {exc}") from None
     loaded = replace(loaded, seed=_run_seed(config, loaded))
     config.stash[_CONFIG_KEY] = loaded
     report_dir = config.getoption("--fidoconf-report-dir")

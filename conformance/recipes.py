@@ -17,6 +17,7 @@ from .authenticator.mutations import Mutation, registry
 from .cases import Case
 from .environment import ALG_NAMES, Environment
 from .profiles import Ceremony
+from .reasons import check_reason
 
 
 def _value(value: Any) -> Any:
@@ -140,6 +141,13 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
     if env.config.has("error-codes") and recipe.expected_code:
         assert submission.code == recipe.expected_code, (
             f"{header} with code {recipe.expected_code}\n  actual:   {actual}"
+        )
+    elif recipe.expected_code:
+        reason = check_reason(expected_code=recipe.expected_code, submission=submission, reasons=env.reasons)
+        record("reason", reason.record())
+        assert reason.verified is not False, (
+            f"{header} ({recipe.expected_code})\n  actual:   refused for the wrong reason: expected "
+            f"{recipe.expected_code}, server said {reason.words!r} ({', '.join(reason.said) or 'no mapped code'})"
         )
 
 

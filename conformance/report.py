@@ -81,6 +81,8 @@ class ReportWriter:
             **entry,
             "requirement": found["requirement"],
             "detail": failure[-8000:],
+            # A refusal's reason as the suite judged it (conformance/reasons.py), with the server's words.
+            **({"reason": props["reason"]} if "reason" in props else {}),
             "exchanges": next((json.loads(text) for name, text in report.sections if name == EXCHANGES_SECTION), []),
         }
         (self.directory / "cases" / f"{found['id']}.json").write_text(json.dumps(detail, indent=2) + "\n")

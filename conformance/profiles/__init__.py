@@ -51,6 +51,8 @@ def random_username(prefix: str = "fc") -> str:
 class Profile:
     name = "abstract"
     schema_dir = ""
+    #: The reference RP's built-in reason map (regex on code + message -> fidoconf code), `reasons = "reference"`.
+    reference_reasons: dict[str, str] | None = None
 
     def __init__(self, config: SuiteConfig, target: Target) -> None:
         self.config = config

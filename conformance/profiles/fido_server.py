@@ -25,6 +25,9 @@ JSON_HEADERS = {"Accept": "application/json"}
 class FidoServerProfile(Profile):
     name = "fido-server"
     schema_dir = SCHEMAS
+    #: How this flavour's reference RP names its refusal reasons (conformance/reasons.py):
+    #: errorCode is fidoconf's code beside the FA-API errorMessage.
+    reference_reasons = {r"^([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\b": r"\1"}
 
     def path(self, endpoint: str) -> str:
         return f"{self.config.prefix.rstrip('/')}/{endpoint}"

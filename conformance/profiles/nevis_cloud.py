@@ -19,6 +19,9 @@ _ACCEPTED = ("ok", "success", "succeeded")
 class NevisCloudProfile(Profile):
     name = "nevis-cloud"
     schema_dir = "nevis-cloud"
+    #: How this flavour's reference RP names its refusal reasons (conformance/reasons.py):
+    #: errorCode is fidoconf's code (verifier/rp/API.md).
+    reference_reasons = {r"^([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\b": r"\1"}
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.access_key}"} if self.config.access_key else {}

@@ -151,6 +151,9 @@ class Refusal:
 class SkfsProfile(Profile):
     name = "skfs"
     schema_dir = "skfs"
+    #: How this flavour's reference RP names its refusal reasons (conformance/reasons.py):
+    #: the SKFS message ends in a [fidoconf:<code>] tag.
+    reference_reasons = {r"\[fidoconf:([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\]": r"\1"}
 
     def __init__(self, config: SuiteConfig, target: Any) -> None:
         super().__init__(config, target)
