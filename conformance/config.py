@@ -29,6 +29,36 @@ _REFERENCE_COMMON = frozenset(
     }
 )
 
+#: Every capability a target can declare, and what declaring it claims. A case that needs one the target did not
+#: declare is SKIPPED with the reason; "!name" in a case's `requires` means the case holds only without it.
+CAPABILITIES: dict[str, str] = {
+    "error-codes": "refusals carry fidoconf's own code (errorCode), so negative cases check the exact code",
+    "trusts-suite-ca": "trusts the `fidoconf trust export` anchors, so attested (packed x5c, u2f ...) bases verify",
+    "fmt:*": "accepts this attestation format (fmt:none, fmt:packed, fmt:fido-u2f, fmt:tpm, fmt:android-key ...)",
+    "alg:optional": "offers and accepts the optional algorithms (PS*, RS384/512, ES384/512, Ed448, ML-DSA, ES256K)",
+    "user-verification": "honours authenticatorSelection.userVerification 'required' (refuses a UV-clear credential)",
+    "raw-id-required": "requires rawId next to id in the credential",
+    "cross-origin-iframe": "expects credentials created in cross-origin iframes (accepts crossOrigin / topOrigin)",
+    "options:extensions": "echoes and checks the registration extension inputs of seed 002",
+    "nevis:intent": "Nevis: POST /api/v1/intent and intent tokens",
+    "nevis:users": "Nevis: GET and DELETE /api/v1/users/{id}",
+    "nevis:authenticators": "Nevis: PATCH and DELETE /api/v1/authenticators/{id}",
+    "nevis:authenticator-limit": "Nevis: enforces 'Allowed Authenticators per User' (config authenticator_limit)",
+    "nevis:management": "Nevis: alias of nevis:users, nevis:authenticators and nevis:authenticator-limit",
+    "nevis:app-channel": "Nevis: enroll channel 'app' (QR code, appLinkUri, dispatch token)",
+    "fido-server:cookie-session": "FIDO conformance API: the options answer's cookie alone binds the result",
+    "nevisfido:session": "nevisFIDO: fido2SessionId and the status service",
+    "nevisfido:combined-options": "nevisFIDO: the shared options path's displayName-less authentication rule",
+    "nevisfido:http-errors": "nevisFIDO: 405/406/415 answers",
+    "skfs:challenge-timeout": "SKFS: the timeout case may wait out a challenge window",
+}
+
+
+def documented(capability: str) -> bool:
+    name = capability.removeprefix("!")
+    return name in CAPABILITIES or (name.startswith("fmt:") and "fmt:*" in CAPABILITIES)
+
+
 #: Capabilities that stand for several: an old config's `nevis:management` meant every management route at once, but
 #: servers have them separately (a user API without authenticator management, no per-user limit ...).
 ALIASES: dict[str, frozenset[str]] = {

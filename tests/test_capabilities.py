@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from fidoconf.conformance.config import SuiteConfig, expand_capabilities, load, reference_capabilities
+from fidoconf.conformance.cases import all_recipe_files, load_recipes
+from fidoconf.conformance.config import (
+    REFERENCE_CAPABILITIES,
+    SuiteConfig,
+    documented,
+    expand_capabilities,
+    load,
+    reference_capabilities,
+)
 from fidoconf.conformance.recipes import ed25519_spelling
 
 from .conftest import ROOT
@@ -83,3 +91,22 @@ def test_undeclared_routes_and_uv_are_skipped_not_failed(tmp_path):
     assert {verdicts[i] for i in ("NEVIS-AUTH-F01", "NEVIS-AUTH-F02", "NEVIS-AUTH-F08", "NEVIS-AUTH-F09")} == {"PASS"}
     detail = json.loads(next((tmp_path / "r").glob("*/cases/NEVIS-AUTH-F13.json")).read_text())
     assert "nevis:authenticators" in detail["detail"]
+
+
+def _required_by_suites() -> set[str]:
+    """Every capability a case requires: recipes, and the @case marks of the hand-written suites."""
+    import ast
+
+    found = {cap for path in all_recipe_files() for recipe in load_recipes(path.stem) for cap in recipe.requires}
+    for path in (ROOT / "conformance" / "suites").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and node.arg == "requires" and isinstance(node.value, ast.Tuple):
+                found |= {elt.value for elt in node.value.elts if isinstance(elt, ast.Constant)}
+    return found
+
+
+def test_every_capability_a_case_needs_or_the_reference_declares_is_documented():
+    required = _required_by_suites()
+    assert {"nevis:users", "nevis:authenticators", "user-verification", "!cross-origin-iframe"} <= required
+    declared = set().union(*REFERENCE_CAPABILITIES.values())
+    assert sorted(cap for cap in required | declared if not documented(cap)) == []
