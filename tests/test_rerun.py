@@ -79,3 +79,33 @@ def test_two_runs_against_one_server_give_identical_verdicts(long_lived_server, 
 
 if os.environ.get("FIDOCONF_SKIP_SELFTEST"):
     pytestmark = pytest.mark.skip(reason="FIDOCONF_SKIP_SELFTEST is set")
+
+
+pytest_plugins = ["pytester"]
+
+SEED_SUITE = '''
+from pathlib import Path
+from fidoconf.conformance.cases import case
+
+@case(id="DEMO-SEED-P01", title="a", requirement="r", anchor="#a")
+def test_one(fidoconf):
+    Path("seed-one.txt").write_text(fidoconf.seeds.seed)
+
+@case(id="DEMO-SEED-P02", title="b", requirement="r", anchor="#a")
+def test_two(fidoconf):
+    Path("seed-two.txt").write_text(fidoconf.seeds.seed)
+'''
+
+
+def _run_seed_suite(pytester, *args: str) -> tuple[str, str, str]:
+    pytester.makepyfile(test_demo=SEED_SUITE)
+    result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=2)
+    index = json.loads(next(pytester.path.glob("out/*/index.json")).read_text())
+    return index["run"]["seed"], (pytester.path / "seed-one.txt").read_text(), (pytester.path / "seed-two.txt").read_text()
+
+
+def test_plugin_seed_is_given_or_fresh_and_shared_by_xdist_workers(pytester):
+    assert _run_seed_suite(pytester, "--fidoconf-seed", "given-seed") == ("given-seed",) * 3
+    seed, one, two = _run_seed_suite(pytester, "-n", "2")
+    assert seed and seed != "given-seed" and one == two == seed
