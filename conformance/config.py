@@ -8,6 +8,7 @@ import difflib
 import json
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,56 @@ _REFERENCE_COMMON = frozenset(
     }
 )
 
+#: Every capability a target can declare, and what declaring it claims. A case that needs one the target did not
+#: declare is SKIPPED with the reason; "!name" in a case's `requires` means the case holds only without it.
+CAPABILITIES: dict[str, str] = {
+    "error-codes": "refusals carry fidoconf's own code (errorCode), so negative cases check the exact code",
+    "trusts-suite-ca": "trusts the `fidoconf trust export` anchors, so attested (packed x5c, u2f ...) bases verify",
+    "fmt:*": "accepts this attestation format (fmt:none, fmt:packed, fmt:fido-u2f, fmt:tpm, fmt:android-key ...)",
+    "alg:optional": "offers and accepts the optional algorithms (PS*, RS384/512, ES384/512, Ed448, ML-DSA, ES256K)",
+    "user-verification": "honours authenticatorSelection.userVerification 'required' (refuses a UV-clear credential)",
+    "raw-id-required": "requires rawId next to id in the credential",
+    "cross-origin-iframe": "expects credentials created in cross-origin iframes (accepts crossOrigin / topOrigin)",
+    "options:extensions": "echoes and checks the registration extension inputs of seed 002",
+    "nevis:intent": "Nevis: POST /api/v1/intent and intent tokens",
+    "nevis:users": "Nevis: GET and DELETE /api/v1/users/{id}",
+    "nevis:authenticators": "Nevis: PATCH and DELETE /api/v1/authenticators/{id}",
+    "nevis:authenticator-limit": "Nevis: enforces 'Allowed Authenticators per User' (config authenticator_limit)",
+    "nevis:management": "Nevis: alias of nevis:users, nevis:authenticators and nevis:authenticator-limit",
+    "nevis:app-channel": "Nevis: enroll channel 'app' (QR code, appLinkUri, dispatch token)",
+    "fido-server:cookie-session": "FIDO conformance API: the options answer's cookie alone binds the result",
+    "nevisfido:session": "nevisFIDO: fido2SessionId and the status service",
+    "nevisfido:combined-options": "nevisFIDO: the shared options path's displayName-less authentication rule",
+    "nevisfido:http-errors": "nevisFIDO: 405/406/415 answers",
+    "skfs:challenge-timeout": "SKFS: the timeout case may wait out a challenge window",
+}
+
+
+def documented(capability: str) -> bool:
+    name = capability.removeprefix("!")
+    return name in CAPABILITIES or (name.startswith("fmt:") and "fmt:*" in CAPABILITIES)
+
+
+#: Capabilities that stand for several: an old config's `nevis:management` meant every management route at once, but
+#: servers have them separately (a user API without authenticator management, no per-user limit ...).
+ALIASES: dict[str, frozenset[str]] = {
+    "nevis:management": frozenset({"nevis:users", "nevis:authenticators", "nevis:authenticator-limit"}),
+}
+
+
+def expand_capabilities(declared: Iterable[str]) -> frozenset[str]:
+    """The declared capabilities with every alias replaced by what it stands for (the alias itself stays)."""
+    out = set(declared)
+    for name in list(out):
+        out |= ALIASES.get(name, frozenset())
+    return frozenset(out)
+
+
 #: What the embedded reference RP declares, per flavour: everything the suite can test there. A live target
 #: declares its own in the config file (`capabilities = [...]`); these are only the in-process defaults.
 REFERENCE_CAPABILITIES: dict[str, frozenset[str]] = {
-    "nevis-cloud": _REFERENCE_COMMON | {"nevis:intent", "nevis:management", "nevis:app-channel"},
+    "nevis-cloud": _REFERENCE_COMMON
+    | {"nevis:intent", "nevis:users", "nevis:authenticators", "nevis:authenticator-limit", "nevis:app-channel"},
     # options:extensions: echoes and checks seed 002's extensions; fido-server:cookie-session: a result is bound by the
     # options answer's cookie alone (the FIDO tool's way); nevisfido:*: fido2SessionId + status service, the
     # displayName-less authentication rule of the shared options path, and the 405/406/415 answers.
@@ -50,6 +97,17 @@ REFERENCE_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+def reference_capabilities(profile: str, *, policy: str = "strict") -> frozenset[str]:
+    """What the embedded reference RP of `profile` declares when it runs under the verifier preset `policy`."""
+    from fidoconf.verifier.policy import Policy
+
+    declared = REFERENCE_CAPABILITIES[profile]
+    if Policy.preset(policy).allow_cross_origin:
+        # The preset accepts crossOrigin/topOrigin: this RP expects to be embedded in cross-origin iframes.
+        declared |= {"cross-origin-iframe"}
+    return declared
+
+
 @dataclass(frozen=True)
 class SuiteConfig:
     target: str = "inprocess"
@@ -62,6 +120,11 @@ class SuiteConfig:
     #: None means the reference RP's own set for the profile (REFERENCE_CAPABILITIES).
     capabilities: frozenset[str] | None = None
     strict: bool = False
+    #: Refusal reasons (conformance/reasons.py): a table regex = fidoconf code, or "reference" for the flavour's
+    #: built-in map; None: in-process the reference's map, live none (refusals are recorded, not verified).
+    reasons: str | dict[str, str] | None = None
+    #: The run seed (conformance/seeds.py): None means a fresh one, printed at start so the run can be repeated.
+    seed: str | None = None
     timeout_s: float = 15.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,8 +133,14 @@ class SuiteConfig:
         return self.target == "inprocess"
 
     def has(self, capability: str) -> bool:
-        declared = self.capabilities if self.capabilities is not None else REFERENCE_CAPABILITIES[self.profile]
-        return capability in declared
+        """Whether the target declared `capability`; "!name" asks that it did NOT declare `name` (a case that
+        holds only for servers without a feature, e.g. one refusing crossOrigin when no iframe is expected)."""
+        if capability.startswith("!"):
+            return not self.has(capability[1:])
+        declared = self.capabilities
+        if declared is None:
+            declared = reference_capabilities(self.profile, policy=self.extra.get("rp", {}).get("policy", "strict"))
+        return capability in expand_capabilities(declared)
 
 
 #: Keys a config file may hold besides SuiteConfig's fields: tables and values the profiles and the in-process
@@ -86,11 +155,13 @@ EXTRA_KEYS: dict[str, str] = {
 #: (`skfs`, `rp`) only from a config file.
 ENV_KEYS: tuple[str, ...] = (
     "target", "profile", "rp_id", "origin", "access_key", "prefix", "capabilities", "strict", "timeout_s", "pki_seed",
+    "seed", "reasons",
 )  # fmt: skip
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "target": (str,), "profile": (str,), "rp_id": (str,), "origin": (str,), "access_key": (str,), "prefix": (str,),
     "strict": (bool,), "timeout_s": (int, float), "pki_seed": (str,), "skfs": (dict,), "rp": (dict,),
+    "seed": (str,), "reasons": (str, dict),
 }  # fmt: skip
 
 
@@ -114,7 +185,7 @@ def load(*, file: str | None = None, overrides: dict[str, Any] | None = None, en
     extra = {k: v for k, v in values.items() if k not in fields}
     values = {k: v for k, v in values.items() if k in fields}
     if "capabilities" in values:
-        values["capabilities"] = frozenset(values["capabilities"])
+        values["capabilities"] = expand_capabilities(values["capabilities"])
     config = SuiteConfig()
     config = replace(config, **values, extra={**config.extra, **extra})
     if config.profile not in PROFILES:

@@ -148,6 +148,22 @@ def skfs_ignores_hmac_signature(issued: set[bytes]) -> Callable[..., Any]:
     return verify_registration
 
 
+def misreports_signature_failures(issued: set[bytes]) -> Callable[..., Any]:
+    """Refuses a bad attestation signature, but for the wrong reason: it says the challenge did not match (servers
+    that fold every failure of the signed data into one message). Every signature case is still refused, so only
+    a suite that checks refusal reasons notices."""
+
+    def verify(credential, **kwargs):
+        try:
+            return verify_registration(credential, **kwargs)
+        except VerificationError as exc:
+            if exc.code not in _SIGNATURE_CODES:
+                raise
+            raise VerificationError(Code.CLIENT_DATA_CHALLENGE_MISMATCH, "challenge mismatch") from None
+
+    return verify
+
+
 CONTROLS: dict[str, Callable[[set[bytes]], Callable[..., Any]]] = {
     "no-challenge-check": no_challenge_check,
     "no-origin-check": no_origin_check,
@@ -157,6 +173,12 @@ CONTROLS: dict[str, Callable[[set[bytes]], Callable[..., Any]]] = {
     "unbound-status-token": unbound_status_token,
     "forgets-requested-uv": forgets_requested_uv,
     "skfs-ignores-hmac-signature": skfs_ignores_hmac_signature,
+    "misreports-signature-failures": misreports_signature_failures,
+}
+#: Controls the suite judges as a server without fidoconf's codes (capabilities the reference would declare, less
+#: these), so that the reason map (conformance/reasons.py), not the exact-code check, has to catch them.
+CONTROL_UNDECLARED: dict[str, frozenset[str]] = {
+    "misreports-signature-failures": frozenset({"error-codes"}),
 }
 #: Controls that break the RP around the verifier: the RPConfig settings the in-process reference gets for them.
 CONTROL_RP_SETTINGS: dict[str, dict[str, Any]] = {

@@ -19,6 +19,8 @@ from .authenticator.ca import TestPKI, export_trust
 from .authenticator.mutations import Mutation, registry
 from .config import SuiteConfig
 from .profiles import Ceremony, Profile, Submission, profile_for
+from .reasons import ReasonMap, reason_map_for
+from .seeds import RunSeed, new_seed
 from .targets import Target, inprocess_target, live_target
 
 #: Test authenticator models whose metadata and roots `fidoconf trust export` writes for a live server.
@@ -130,13 +132,19 @@ class Environment:
     target: Target
     profile: Profile
     pki: TestPKI
+    #: Every user name, credential id and key of the run comes from here (conformance/seeds.py).
+    seeds: RunSeed = field(default_factory=lambda: RunSeed(new_seed()))
     _tempdir: Any = None
+    #: How to read the target's refusal reasons (conformance/reasons.py); None: refusals are not verified.
+    reasons: ReasonMap | None = None
     #: Positive controls already run, by base: a negative case means something only if its base is accepted.
     base_verdicts: dict[tuple, Submission] = field(default_factory=dict)
 
     @classmethod
     def create(cls, config: SuiteConfig) -> Environment:
-        pki_seed = config.extra.get("pki_seed") or f"fidoconf-run-{secrets.token_hex(8)}"
+        seeds = RunSeed(config.seed or new_seed())
+        # In-process the test PKI is the run's own too, so one seed reproduces the attestation certificates.
+        pki_seed = config.extra.get("pki_seed") or f"fidoconf-run-{seeds.seed}"
         pki = TestPKI(seed=pki_seed)
         tempdir = None
         if config.inprocess:
@@ -151,13 +159,19 @@ class Environment:
         else:
             target = live_target(config.target, timeout_s=config.timeout_s)
         profile = profile_for(config, target)
+        profile.names = seeds.username
         try:
             preflight(config, profile)
         except PreflightFailed:
             target.close()
             raise
         target.take_exchanges()
-        return cls(config, target, profile, pki, tempdir)
+        # In-process the target is the reference RP, whose reasons the flavour's built-in map reads.
+        reasons = reason_map_for(
+            config.reasons if config.reasons is not None or not config.inprocess else "reference",
+            reference=profile.reference_reasons,
+        )
+        return cls(config, target, profile, pki, seeds, tempdir, reasons=reasons)
 
     def close(self) -> None:
         self.target.close()
@@ -186,7 +200,7 @@ class Environment:
             challenge=ceremony.challenge,
             fmt=variant,
             alg=ALG_NAMES.get(alg, alg) if isinstance(alg, int) else alg,
-            seed=seed or f"suite/{secrets.token_hex(12)}",
+            seed=seed or self.seeds.credential_seed(),
             mutation=mutation,
             pki=self.pki,
             **options,
@@ -213,6 +227,9 @@ class Environment:
         """The positive control for a base (run once): is an undamaged credential of this kind accepted?"""
         key = (variant, alg, tuple(sorted(options.items())))
         if key not in self.base_verdicts:
-            _, _, submission = self.register(variant=variant, alg=alg, **options)
+            # Within the first case that needs it on this worker: each worker registers its own base credential
+            # (one derived from the base alone would be 'already registered' on the second worker).
+            with self.seeds.scoped(f"base/{key}"):
+                _, _, submission = self.register(variant=variant, alg=alg, **options)
             self.base_verdicts[key] = submission
         return self.base_verdicts[key]

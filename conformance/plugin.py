@@ -22,7 +22,9 @@ import pytest
 
 from . import config as suite_config
 from .cases import Case
+from .reasons import ReasonMapError, reason_map_for
 from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
+from .seeds import new_seed
 
 _CONFIG_KEY = pytest.StashKey[suite_config.SuiteConfig]()
 _WRITER_KEY = pytest.StashKey[ReportWriter]()
@@ -50,6 +52,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fidoconf-strict", action="store_true", default=False, help="SHOULD-level findings fail (WARN → FAIL)"
     )
     group.addoption("--fidoconf-report-dir", default=None, help="write reports under this directory")
+    group.addoption(
+        "--fidoconf-seed", default=None, help="run seed for user names, credential ids and keys (default: fresh)"
+    )
     group.addoption("--fidoconf-control", default=None, help="in-process: a deliberately broken reference RP variant")
     group.addoption(
         "--fidoconf-id", action="append", default=[], metavar="ID", help="only the case with this stable ID (repeatable)"
@@ -79,11 +84,20 @@ def _load(config: pytest.Config) -> suite_config.SuiteConfig:
         raise pytest.UsageError(f"fidoconf: {exc}") from None
     control = config.getoption("--fidoconf-control")
     if control:
-        from .controls import CONTROLS
+        from .controls import CONTROL_UNDECLARED, CONTROLS
 
         if control not in CONTROLS or not loaded.inprocess:
             raise pytest.UsageError(f"fidoconf: --fidoconf-control takes one of {sorted(CONTROLS)}, in-process only")
         loaded = replace(loaded, extra={**loaded.extra, "control": control})
+        if control in CONTROL_UNDECLARED:
+            policy = loaded.extra.get("rp", {}).get("policy", "strict")
+            declared = suite_config.reference_capabilities(loaded.profile, policy=policy)
+            loaded = replace(loaded, capabilities=declared - CONTROL_UNDECLARED[control])
+    try:
+        reason_map_for(loaded.reasons, reference={})
+    except ReasonMapError as exc:
+        raise pytest.UsageError(f"fidoconf: {exc}") from None
+    loaded = replace(loaded, seed=_run_seed(config, loaded))
     return loaded
 
 
@@ -137,6 +151,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"fidoconf: {exc}", returncode=2)
 
 
+def _run_seed(config: pytest.Config, loaded: suite_config.SuiteConfig) -> str:
+    """--fidoconf-seed, else the config's, else a fresh one; an xdist worker takes its controller's."""
+    given = config.getoption("--fidoconf-seed") or loaded.seed
+    if given:
+        return given
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and workerinput.get("fidoconf_seed"):
+        return workerinput["fidoconf_seed"]
+    return new_seed()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist, on the controller: every worker derives from the controller's seed."""
+    loaded = node.config.stash.get(_CONFIG_KEY, None)
+    if loaded is not None:
+        node.workerinput["fidoconf_seed"] = loaded.seed
+
+
 def _case(item: pytest.Item) -> Case | None:
     marker = item.get_closest_marker("fidoconf")
     return marker.args[0] if marker and marker.args else None
@@ -146,7 +179,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not config.stash.get(_ACTIVE_KEY, False):
         return None
     loaded = config.stash[_CONFIG_KEY]
-    return [f"fidoconf: target={loaded.target} profile={loaded.profile} strict={loaded.strict}"]
+    return [f"fidoconf: target={loaded.target} profile={loaded.profile} strict={loaded.strict} seed={loaded.seed}"]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -165,7 +198,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         missing = [cap for cap in found.requires if not loaded.has(cap)]
         if missing:
-            item.add_marker(pytest.mark.skip(reason=f"target does not declare capability {', '.join(missing)}"))
+            item.add_marker(pytest.mark.skip(reason=_capability_reason(missing)))
+
+
+def _capability_reason(missing: list[str]) -> str:
+    lacking = [cap for cap in missing if not cap.startswith("!")]
+    present = [cap[1:] for cap in missing if cap.startswith("!")]
+    parts = [f"target does not declare capability {', '.join(lacking)}"] if lacking else []
+    parts += [f"target declares {', '.join(present)}, for which this case does not hold"] if present else []
+    return "; ".join(parts)
 
 
 @pytest.fixture(scope="session")
@@ -187,10 +228,18 @@ def fidoconf_env(fidoconf_config: suite_config.SuiteConfig):
 
 
 @pytest.fixture
-def fidoconf(fidoconf_env):
+def fidoconf(fidoconf_env, request: pytest.FixtureRequest):
     """Per-case view of the environment; the exchanges it makes are attached to the case's report."""
     fidoconf_env.target.take_exchanges()
+    found = _case(request.node)
+    fidoconf_env.seeds.begin(found.id if found else request.node.nodeid)
     return fidoconf_env
+
+
+def case_scope(item: pytest.Item) -> str:
+    """'target' when the case talks to the target (it takes the `fidoconf` fixture); 'reference' for the reference
+    verifier's self-checks on recorded and generated vectors, which say nothing about the target."""
+    return "target" if "fidoconf" in getattr(item, "fixturenames", ()) else "reference"
 
 
 def _take_exchanges(item: pytest.Item) -> list[dict[str, Any]]:
@@ -217,6 +266,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     exchanges = _take_exchanges(item)
     report.user_properties.append(("fidoconf_case", json.dumps(found.to_json())))
     report.user_properties.append(("fidoconf_verdict", verdict))
+    report.user_properties.append(("fidoconf_scope", case_scope(item)))
     # Exchanges travel as a report section: it reaches the HTML report's row details and, under xdist, the
     # controller's report writer, without swelling junit.xml's properties.
     report.sections.append((EXCHANGES_SECTION, json.dumps(exchanges, indent=1)))

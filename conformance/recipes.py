@@ -17,6 +17,7 @@ from .authenticator.mutations import Mutation, registry
 from .cases import Case
 from .environment import ALG_NAMES, Environment
 from .profiles import Ceremony
+from .reasons import check_reason
 
 
 def _value(value: Any) -> Any:
@@ -83,6 +84,15 @@ def _offered(ceremony: Ceremony) -> set[int]:
     return {p.get("alg") for p in ceremony.options.get("pubKeyCredParams") or [] if isinstance(p, dict)}
 
 
+def ed25519_spelling(alg: str, offered: set[int]) -> str:
+    """An Ed25519 case names the fully-specified Ed25519 (-19); a server that offers Ed25519 only as EdDSA (-8)
+    gets the same key and defect under -8 instead of a SKIP (#sctn-alg-identifier: "Keys with algorithm EdDSA
+    (-8) MUST specify Ed25519 (6) as the crv parameter", so both name one curve and one signature)."""
+    if alg == "Ed25519" and ALGS[alg].alg not in offered and ALGS["EdDSA-Ed25519"].alg in offered:
+        return "EdDSA-Ed25519"
+    return alg
+
+
 def _start(env: Environment, base: dict[str, Any]) -> Ceremony:
     return env.profile.start_registration(
         attestation=base.get("attestation", "direct"), authenticator_selection=base.get("authenticator_selection")
@@ -94,6 +104,9 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
     variant, alg = base["variant"], base["alg"]
     mutation = registry()[recipe.mutation] if recipe.mutation else edits_mutation(recipe.edits)
     ceremony = _start(env, base)
+    if not base.get("offered_only"):  # an offered_only case tests its own algorithm identifier: never respelled
+        alg = ed25519_spelling(alg, _offered(ceremony))
+    base_alg = alg
     alg_id = ALGS[alg].alg
     if base.get("offered_only") and alg_id not in _offered(ceremony):
         pytest.skip(f"the target does not offer {alg} ({alg_id}) in pubKeyCredParams")
@@ -106,10 +119,10 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
     if mutation is not None and mutation.challenge is not None:
         ceremony = _challenge_with_url_alphabet(env, base, ceremony)
     if recipe.expect != "accept":
-        control = env.base_accepted(variant, base["alg"], attestation=base.get("attestation", "direct"))
+        control = env.base_accepted(variant, base_alg, attestation=base.get("attestation", "direct"))
         if not control.accepted:
             pytest.skip(
-                f"base credential ({variant}, {base['alg']}) is refused by the target ({control.code or ''} "
+                f"base credential ({variant}, {base_alg}) is refused by the target ({control.code or ''} "
                 f"{control.message}); a refusal of the defect would prove nothing"
             )
     options = dict(mutation.options) if mutation is not None else {}
@@ -128,6 +141,13 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
     if env.config.has("error-codes") and recipe.expected_code:
         assert submission.code == recipe.expected_code, (
             f"{header} with code {recipe.expected_code}\n  actual:   {actual}"
+        )
+    elif recipe.expected_code:
+        reason = check_reason(expected_code=recipe.expected_code, submission=submission, reasons=env.reasons)
+        record("reason", reason.record())
+        assert reason.verified is not False, (
+            f"{header} ({recipe.expected_code})\n  actual:   refused for the wrong reason: expected "
+            f"{recipe.expected_code}, server said {reason.words!r} ({', '.join(reason.said) or 'no mapped code'})"
         )
 
 

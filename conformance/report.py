@@ -18,6 +18,8 @@ from .config import SuiteConfig
 from .data import schemas_dir
 
 VERDICTS = ("PASS", "FAIL", "WARN", "SKIP", "INFO")
+#: target: the case exercised the target; reference: a self-check of the reference verifier (plugin.case_scope).
+SCOPES = ("target", "reference")
 EXCHANGES_SECTION = "fidoconf HTTP exchanges"
 INDEX_SCHEMA = schemas_dir() / "report" / "index.schema.json"
 CASE_SCHEMA = schemas_dir() / "report" / "case.schema.json"
@@ -72,24 +74,29 @@ class ReportWriter:
             "refs": {"fido": found.get("fido_ref"), "spec": found.get("anchor")},
             "duration_s": round(report.duration, 4),
             "nodeid": report.nodeid,
+            "scope": props.get("fidoconf_scope", "target"),
         }
         self.cases[found["id"]] = entry
         detail = {
             **entry,
             "requirement": found["requirement"],
             "detail": failure[-8000:],
+            # A refusal's reason as the suite judged it (conformance/reasons.py), with the server's words.
+            **({"reason": props["reason"]} if "reason" in props else {}),
             "exchanges": next((json.loads(text) for name, text in report.sections if name == EXCHANGES_SECTION), []),
         }
         (self.directory / "cases" / f"{found['id']}.json").write_text(json.dumps(detail, indent=2) + "\n")
 
     def summary(self) -> dict[str, Any]:
-        totals = {v: 0 for v in VERDICTS}
+        """`totals` counts the target's cases only; `reference` the reference verifier's self-checks on vectors
+        (hundreds of PASSes that say nothing about the target)."""
+        totals = {scope: {v: 0 for v in VERDICTS} for scope in SCOPES}
         by_area: dict[str, dict[str, int]] = {}
         for entry in self.cases.values():
-            totals[entry["verdict"]] += 1
+            totals[entry["scope"]][entry["verdict"]] += 1
             area = by_area.setdefault(entry["id"].split("-", 1)[0], {v: 0 for v in VERDICTS})
             area[entry["verdict"]] += 1
-        return {"totals": totals, "by_area": dict(sorted(by_area.items()))}
+        return {"totals": totals["target"], "reference": totals["reference"], "by_area": dict(sorted(by_area.items()))}
 
     def index(self) -> dict[str, Any]:
         return {
@@ -98,6 +105,7 @@ class ReportWriter:
                 "target": self.config.target,
                 "profile": self.config.profile,
                 "strict": self.config.strict,
+                "seed": self.config.seed,
                 "started": self.started.isoformat(),
                 "duration_s": round(time.perf_counter() - self.clock_start, 3),
             },

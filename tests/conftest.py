@@ -52,3 +52,14 @@ def assert_verdict(vector: dict, expectation, *, trust) -> None:
     outcome = vectors.run(vector, policy=expectation.policy, trust=trust)
     want = (expectation.expect, expectation.expected_code if expectation.expect == "reject" else None)
     assert (outcome.result, outcome.code) == want, f"[{expectation.policy_name}] {outcome.message}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`slow` tests (every flavour x preset over the whole suite, long fuzz campaigns) run only when asked for with
+    `-m slow`; the default run stays CI-sized."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

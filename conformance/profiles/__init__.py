@@ -7,6 +7,7 @@ against every flavour; a flavour's own behaviour (Nevis token lifecycle, SKFS se
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,10 +53,17 @@ def random_username(prefix: str = "fc") -> str:
 class Profile:
     name = "abstract"
     schema_dir = ""
+    #: The reference RP's built-in reason map (regex on code + message -> fidoconf code), `reasons = "reference"`.
+    reference_reasons: dict[str, str] | None = None
 
     def __init__(self, config: SuiteConfig, target: Target) -> None:
         self.config = config
         self.target = target
+        #: Where new user names come from; the environment points it at the run seed.
+        self.names: Callable[[str], str] = random_username
+
+    def username(self, prefix: str = "fc") -> str:
+        return self.names(prefix)
 
     def probe(self) -> httpx.Response:
         """One request that needs the configured credentials; raises httpx/OS errors when the target cannot be

@@ -17,7 +17,7 @@ import httpx
 from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
-from . import Ceremony, Profile, ProfileError, Submission, random_username
+from . import Ceremony, Profile, ProfileError, Submission
 
 SCHEMAS = "fido-server"
 JSON_HEADERS = {"Accept": "application/json"}
@@ -26,6 +26,9 @@ JSON_HEADERS = {"Accept": "application/json"}
 class FidoServerProfile(Profile):
     name = "fido-server"
     schema_dir = SCHEMAS
+    #: How this flavour's reference RP names its refusal reasons (conformance/reasons.py):
+    #: errorCode is fidoconf's code beside the FA-API errorMessage.
+    reference_reasons = {r"^([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\b": r"\1"}
 
     def path(self, endpoint: str) -> str:
         return f"{self.config.prefix.rstrip('/')}/{endpoint}"
@@ -52,7 +55,7 @@ class FidoServerProfile(Profile):
         authenticator_selection: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> Ceremony:
-        username = username or random_username()
+        username = username or self.username()
         body: dict[str, Any] = {"username": username, "displayName": display_name or username}
         if attestation is not None:
             body["attestation"] = attestation

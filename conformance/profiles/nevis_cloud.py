@@ -12,7 +12,7 @@ import httpx
 from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
-from . import Ceremony, Profile, ProfileError, Submission, random_username
+from . import Ceremony, Profile, ProfileError, Submission
 
 _ACCEPTED = ("ok", "success", "succeeded")
 
@@ -20,6 +20,9 @@ _ACCEPTED = ("ok", "success", "succeeded")
 class NevisCloudProfile(Profile):
     name = "nevis-cloud"
     schema_dir = "nevis-cloud"
+    #: How this flavour's reference RP names its refusal reasons (conformance/reasons.py):
+    #: errorCode is fidoconf's code (verifier/rp/API.md).
+    reference_reasons = {r"^([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\b": r"\1"}
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.access_key}"} if self.config.access_key else {}
@@ -42,7 +45,7 @@ class NevisCloudProfile(Profile):
         authenticator_selection: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> Ceremony:
-        username = username or random_username()
+        username = username or self.username()
         fido2_options: dict[str, Any] = {}
         if attestation is not None:
             fido2_options["attestation"] = attestation

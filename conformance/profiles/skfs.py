@@ -23,7 +23,7 @@ from fidoconf.verifier.encoding import b64url_decode
 
 from ..config import ConfigError, SuiteConfig
 from ..schemas import SchemaViolation, errors_of
-from . import Ceremony, Profile, ProfileError, Submission, random_username
+from . import Ceremony, Profile, ProfileError, Submission
 
 BASE = "/skfs/rest"
 #: SKFS re-serialises `payload` in this key order before hashing it (skfsclient Payload.toJsonObject); sending it
@@ -154,6 +154,9 @@ class Refusal:
 class SkfsProfile(Profile):
     name = "skfs"
     schema_dir = "skfs"
+    #: How this flavour's reference RP names its refusal reasons (conformance/reasons.py):
+    #: the SKFS message ends in a [fidoconf:<code>] tag.
+    reference_reasons = {r"\[fidoconf:([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\]": r"\1"}
 
     def __init__(self, config: SuiteConfig, target: Any) -> None:
         super().__init__(config, target)
@@ -287,7 +290,7 @@ class SkfsProfile(Profile):
         authenticator_selection: dict[str, Any] | None = None,
         extensions: dict[str, Any] | None = None,
     ) -> Ceremony:
-        username = username or random_username()
+        username = username or self.username()
         payload = self.preregister_payload(
             username, display_name=display_name, attestation=attestation,
             authenticator_selection=authenticator_selection, extensions=extensions,

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fidoconf.conformance.cases import case
-from fidoconf.conformance.profiles import random_username
 from fidoconf.conformance.profiles.fido_server import JSON_HEADERS, submission_of
 from fidoconf.conformance.schemas import check_response
 from fidoconf.verifier.encoding import b64url_decode
@@ -67,7 +66,7 @@ def _refused(response) -> dict[str, Any]:
     fido_ref=f"{REQ1} P-1",
 )
 def test_req1_p1_echo(fidoconf):
-    username, display_name = random_username(), "FIDO Conformance User"
+    username, display_name = fidoconf.profile.username(), "FIDO Conformance User"
     selection = {"requireResidentKey": False, "userVerification": "preferred"}
     body = {
         "username": username,
@@ -131,7 +130,7 @@ def test_options_without_username(fidoconf):
     anchor=FA_API,
 )
 def test_registration_without_display_name(fidoconf):
-    body = {"username": random_username(), "attestation": "direct", "authenticatorSelection": {}}
+    body = {"username": fidoconf.profile.username(), "attestation": "direct", "authenticatorSelection": {}}
     _refused(_options(fidoconf, body))
 
 
@@ -148,7 +147,7 @@ def test_registration_without_display_name(fidoconf):
 )
 def test_authentication_request_on_options_path(fidoconf):
     response = _options(
-        fidoconf, {"username": random_username(), "userVerification": "preferred"}, schema="assertion-options-response"
+        fidoconf, {"username": fidoconf.profile.username(), "userVerification": "preferred"}, schema="assertion-options-response"
     )
     body = response.json()
     assert body.get("status") == "ok", body
@@ -271,7 +270,7 @@ def test_status_failed(fidoconf):
     requires=("nevisfido:session",),
 )
 def test_status_unknown(fidoconf):
-    assert fidoconf.profile.status_body(f"fidoconf-{random_username()}")["status"] == "unknown"
+    assert fidoconf.profile.status_body(f"fidoconf-{fidoconf.profile.username()}")["status"] == "unknown"
 
 
 # --- errors -------------------------------------------------------------------------------------------------------
@@ -318,7 +317,7 @@ def test_method_not_allowed(fidoconf):
     requires=("nevisfido:http-errors",),
 )
 def test_media_type_unsupported(fidoconf):
-    body = f'{{"username": "{random_username()}", "displayName": "x"}}'
+    body = f'{{"username": "{fidoconf.profile.username()}", "displayName": "x"}}'
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/json;charset=ISO-8859-1"):
         response = _post(
             fidoconf,
@@ -337,7 +336,7 @@ def test_media_type_unsupported(fidoconf):
     requires=("nevisfido:http-errors",),
 )
 def test_not_acceptable(fidoconf):
-    body = {"username": random_username(), "displayName": "x"}
+    body = {"username": fidoconf.profile.username(), "displayName": "x"}
     response = _post(fidoconf, "attestation/options", json=body, headers={"Accept": "text/html"})
     _error(fidoconf, response, 406)
 

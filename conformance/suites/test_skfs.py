@@ -14,7 +14,7 @@ from email.utils import format_datetime
 
 import pytest
 from fidoconf.conformance.cases import case
-from fidoconf.conformance.profiles import Ceremony, random_username
+from fidoconf.conformance.profiles import Ceremony
 from fidoconf.conformance.profiles.skfs import SkfsProfile, compact, ordered_payload
 from fidoconf.verifier.encoding import b64url_decode
 
@@ -58,7 +58,7 @@ def password_configured(skfs):
 
 
 def prereg(skfs: SkfsProfile, **fields) -> dict:
-    payload = skfs.preregister_payload(random_username("skfs"), attestation="none")
+    payload = skfs.preregister_payload(skfs.username("skfs"), attestation="none")
     payload.update(fields)
     return {k: v for k, v in payload.items() if v is not None}
 
@@ -191,7 +191,7 @@ def test_password_refused(skfs, password_configured, who):
         pytest.skip("no account without FIDO_REG configured ([skfs] limited_svcusername, limited_svcpassword)")
     account = {
         "wrong-password": (s.svcusername, f"{s.svcpassword}-wrong"),
-        "unknown-account": (f"{random_username('nobody')}", s.svcpassword),
+        "unknown-account": (f"{skfs.username('nobody')}", s.svcpassword),
         "no-role": (s.limited_svcusername, s.limited_svcpassword),
     }[who]
     unauthorized(skfs.call("preregister", prereg(skfs), svcinfo=skfs.svcinfo(authtype="PASSWORD", account=account)))
@@ -236,7 +236,7 @@ def _defective_headers(skfs: SkfsProfile, defect: str, payload_text: str) -> tup
     if defect == "other-secret":
         return skfs.hmac_headers(PATH, payload_text, secret=hashlib.sha256(b"not the secret").hexdigest()), payload_text
     if defect == "unknown-key":
-        return skfs.hmac_headers(PATH, payload_text, key=random_username("ak")), payload_text
+        return skfs.hmac_headers(PATH, payload_text, key=skfs.username("ak")), payload_text
     if defect == "hash-of-other-payload":
         other = skfs.hmac_headers(PATH, '{"username":"someone-else"}')
         return other, payload_text
@@ -467,7 +467,7 @@ def test_challenge_window(fidoconf, skfs):
     svcinfo = skfs.svcinfo(did=s.window_did)
 
     def attempt(wait_s: float):
-        username = random_username("skfs")
+        username = skfs.username("skfs")
         options, _ = skfs.ok("preregister", skfs.preregister_payload(username, attestation="none"), svcinfo=svcinfo)
         challenge = b64url_decode(options["challenge"], field="challenge")
         rp_id = (options.get("rp") or {}).get("id") or fidoconf.config.rp_id
