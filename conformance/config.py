@@ -173,8 +173,15 @@ def known_keys() -> list[str]:
     return sorted(set(SuiteConfig.__dataclass_fields__) - {"extra"} | set(EXTRA_KEYS))
 
 
-def load(*, file: str | None = None, overrides: dict[str, Any] | None = None, environ=os.environ) -> SuiteConfig:
-    values: dict[str, Any] = {}
+def load(
+    *,
+    file: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
+    environ=os.environ,
+) -> SuiteConfig:
+    """Later sources win: `defaults` (e.g. pytest ini values), the file, FIDOCONF_* variables, `overrides`."""
+    values: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if v is not None}
     file = file or environ.get("FIDOCONF_CONFIG")
     if file:
         values.update(_read_file(Path(file)))

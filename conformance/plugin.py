@@ -1,8 +1,9 @@
 """The fidoconf pytest plugin (entry point `pytest11`).
 
 Inert in every pytest run that does not ask for it: no header line, no config read (a stray FIDOCONF_PROFILE in
-another project's environment changes nothing). It is activated by any `--fidoconf-*` option or by
-FIDOCONF_TARGET / FIDOCONF_CONFIG in the environment; activated by a target or config and given no test paths,
+another project's environment changes nothing). It is activated by any `--fidoconf-*` option, by
+FIDOCONF_TARGET / FIDOCONF_CONFIG in the environment, or by `fidoconf_target` / `fidoconf_config` in the ini file
+(pytest-base-url's pattern: option, then environment, then ini); activated by a target or config and given no test paths,
 it collects the conformance suite itself (`pytest --fidoconf-target URL --fidoconf-config FILE`). Once active it
 checks the target once (reachable, credentials accepted), attaches every HTTP exchange to the case's report,
 turns outcomes into verdicts (PASS / FAIL / WARN / SKIP / INFO) and, with --fidoconf-report-dir, writes
@@ -33,6 +34,7 @@ _ACTIVE_KEY = pytest.StashKey[bool]()
 #: Options that name a target or its config: with no test paths given, these collect the suite itself.
 _TARGET_OPTIONS = ("--fidoconf-target", "--fidoconf-config", "--fidoconf-profile")
 _TARGET_ENV = ("FIDOCONF_TARGET", "FIDOCONF_CONFIG")
+_TARGET_INI = ("fidoconf_target", "fidoconf_config")
 
 
 def suites_dir() -> Path:
@@ -59,10 +61,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--fidoconf-id", action="append", default=[], metavar="ID", help="only the case with this stable ID (repeatable)"
     )
+    # Like pytest-base-url's `base_url`: a project may name its target in its ini file; options and FIDOCONF_*
+    # variables win over it.
+    parser.addini("fidoconf_target", "fidoconf: 'inprocess' or the base URL of the server under test", default="")
+    parser.addini("fidoconf_config", "fidoconf: config file (JSON/TOML), relative to the ini file", default="")
 
 
 def _targets_something(config: pytest.Config) -> bool:
-    return any(config.getoption(name) for name in _TARGET_OPTIONS) or any(os.environ.get(n) for n in _TARGET_ENV)
+    return (
+        any(config.getoption(name) for name in _TARGET_OPTIONS)
+        or any(os.environ.get(name) for name in _TARGET_ENV)
+        or any(config.getini(name) for name in _TARGET_INI)
+    )
+
+
+def _ini_config_file(config: pytest.Config) -> str | None:
+    """`fidoconf_config` from the ini file, relative to that file (as pytest resolves its own ini paths)."""
+    value = config.getini("fidoconf_config")
+    if not value:
+        return None
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return str(base / value)
 
 
 def _activated(config: pytest.Config) -> bool:
@@ -73,7 +92,8 @@ def _activated(config: pytest.Config) -> bool:
 def _load(config: pytest.Config) -> suite_config.SuiteConfig:
     try:
         loaded = suite_config.load(
-            file=config.getoption("--fidoconf-config"),
+            file=config.getoption("--fidoconf-config") or os.environ.get("FIDOCONF_CONFIG") or _ini_config_file(config),
+            defaults={"target": config.getini("fidoconf_target") or None},
             overrides={
                 "target": config.getoption("--fidoconf-target"),
                 "profile": config.getoption("--fidoconf-profile"),

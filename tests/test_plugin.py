@@ -114,3 +114,11 @@ def test_explicit_paths_are_kept(pytester):
     pytester.makepyfile(test_demo=SUITE)
     result = pytester.runpytest_subprocess("--fidoconf-target", "inprocess", "test_demo.py", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, skipped=1, xfailed=1)
+
+
+def test_an_ini_target_activates_the_plugin(pytester):
+    pytester.makefile(".json", target=json.dumps({"profile": "nevis-cloud"}))
+    pytester.makeini("[pytest]\nfidoconf_target = inprocess\nfidoconf_config = target.json\n")
+    result = pytester.runpytest_subprocess("--fidoconf-id", "NEVIS-STATUS-P03", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*fidoconf: target=inprocess profile=nevis-cloud strict=False*"])
