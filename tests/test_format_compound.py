@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import build_case, compound, safetynet
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import compound, safetynet
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import Case, leaf_changed
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
 from fidoconf.verifier import Code, Policy, VerificationError
 from fidoconf.verifier.encoding import b64url_decode
 
