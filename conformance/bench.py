@@ -327,7 +327,7 @@ def build_workloads(n: int, *, seed: str = "bench") -> list[Workload]:
 
 def _platform_workloads(n: int, pki: Any, trust: TrustStore) -> list[Workload]:
     """tpm RS256 and android-key ES256, from the tpm/android virtual authenticator (fewer: RSA keygen is slow)."""
-    from .authenticator.formats_tpm_android import ORIGIN, RP_ID, bench_credentials
+    from .authenticator.formats_tpm_android.vectors import ORIGIN, RP_ID, bench_credentials
 
     out = []
     for fmt, label in (("tpm", "tpm RS256"), ("android-key", "android-key ES256")):

@@ -25,6 +25,9 @@ _REFERENCE_COMMON = frozenset(
         "fmt:fido-u2f",
         "fmt:tpm",
         "fmt:android-key",
+        "fmt:android-safetynet",
+        "fmt:apple",
+        "fmt:compound",
         "alg:optional",  # accepts the optional algorithms (PS*, RS384/512, ES384/512, Ed448, ML-DSA, ES256K)
         "user-verification",
     }

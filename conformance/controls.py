@@ -142,6 +142,65 @@ def forgets_requested_uv(issued: set[bytes]) -> Callable[..., Any]:
     return verify
 
 
+def _check_skipped(verify: Verify, codes: frozenset[Code], attestation_type: str) -> Verify:
+    """The format's verification with one check left out: a failure with one of `codes` is not a failure."""
+
+    def skipping(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
+        try:
+            return verify(att_stmt, ctx)
+        except VerificationError as exc:
+            if exc.code not in codes:
+                raise
+            chain = load_x5c(att_stmt["x5c"]) if isinstance(att_stmt.get("x5c"), list) else ()
+            return StatementResult(attestation_type=attestation_type, trust_path=chain)
+
+    return skipping
+
+
+def _skipping(fmt: str, codes: frozenset[Code], attestation_type: str) -> Callable[[set[bytes]], Callable[..., Any]]:
+    def control(issued: set[bytes]) -> Callable[..., Any]:
+        # Compound verifies its elements through the same registry (AttestationContext.formats), so an element of
+        # this format skips the check too, as a server with one verifier per format would.
+        formats = {**REGISTRY, fmt: _check_skipped(REGISTRY[fmt], codes, attestation_type)}
+
+        def verify(credential, **kwargs):
+            return verify_registration(credential, formats=formats, **kwargs)
+
+        return verify
+
+    return control
+
+
+#: tpm: certInfo is parsed but never compared (magic, type, extraData, the Name of pubArea).
+skips_tpm_cert_info_check = _skipping(
+    "tpm",
+    frozenset(
+        {
+            Code.TPM_CERT_INFO_MAGIC_INVALID,
+            Code.TPM_CERT_INFO_ATTEST_TYPE_INVALID,
+            Code.TPM_CERT_INFO_EXTRA_DATA_MISMATCH,
+            Code.TPM_CERT_INFO_NAME_ALG_UNSUPPORTED,
+            Code.TPM_CERT_INFO_NAME_MISMATCH,
+        }
+    ),
+    "attca",
+)
+#: android-key: the KeyDescription's attestationChallenge is never compared with clientDataHash.
+skips_android_key_challenge_check = _skipping(
+    "android-key", frozenset({Code.ANDROID_KEY_CHALLENGE_MISMATCH}), "basic"
+)
+#: android-safetynet: the JWS payload's nonce is never compared with SHA-256(authenticatorData || clientDataHash).
+skips_safetynet_nonce_check = _skipping(
+    "android-safetynet",
+    frozenset({Code.SAFETYNET_RESPONSE_NONCE_MISSING, Code.SAFETYNET_RESPONSE_NONCE_MISMATCH}),
+    "basic",
+)
+#: apple: credCert's nonce extension is never compared with SHA-256(authenticatorData || clientDataHash).
+skips_apple_nonce_check = _skipping(
+    "apple", frozenset({Code.ATT_CERT_NONCE_MISSING, Code.ATT_CERT_NONCE_MISMATCH}), "anonca"
+)
+
+
 def skfs_ignores_hmac_signature(issued: set[bytes]) -> Callable[..., Any]:
     """SKFS flavour: accepts any HMAC signature made with a known access key (headers, Date and content hash are
     still checked). The verifier is the reference's; the defect is the RP setting in CONTROL_RP_SETTINGS."""
@@ -174,6 +233,10 @@ CONTROLS: dict[str, Callable[[set[bytes]], Callable[..., Any]]] = {
     "forgets-requested-uv": forgets_requested_uv,
     "skfs-ignores-hmac-signature": skfs_ignores_hmac_signature,
     "misreports-signature-failures": misreports_signature_failures,
+    "skips-tpm-cert-info-check": skips_tpm_cert_info_check,
+    "skips-android-key-challenge-check": skips_android_key_challenge_check,
+    "skips-safetynet-nonce-check": skips_safetynet_nonce_check,
+    "skips-apple-nonce-check": skips_apple_nonce_check,
 }
 #: Controls the suite judges as a server without fidoconf's codes (capabilities the reference would declare, less
 #: these), so that the reason map (conformance/reasons.py), not the exact-code check, has to catch them.

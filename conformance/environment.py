@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,18 @@ from .reasons import ReasonMap, reason_map_for
 from .seeds import RunSeed, new_seed
 from .targets import Target, inprocess_target, live_target
 
-#: Test authenticator models whose metadata and roots `fidoconf trust export` writes for a live server.
+#: Test authenticator models whose metadata and roots `fidoconf trust export` writes for a live server: one per
+#: format the live suite makes (conformance/format_cases.py), each chaining to the exported test root.
 TRUST_MODELS: tuple[tuple[str, str], ...] = (
     ("packed-x5c", "ES256"),
     ("packed-self", "ES256"),
     ("fido-u2f", "ES256"),
+    ("tpm", "ES256"),
+    ("tpm", "RS256"),
+    ("android-key", "ES256"),
+    ("android-safetynet", "ES256"),
+    ("apple", "ES256"),
+    ("compound", "ES256"),
 )
 
 ALG_NAMES = {
@@ -194,6 +202,8 @@ class Environment:
         """A fresh credential for the server's own challenge; `mutation` leaves exactly one defect."""
         if isinstance(mutation, str):
             mutation = registry()[mutation]
+        # The moment the statement is made is now (SafetyNet's timestampMs), not the generated vectors' instant.
+        options.setdefault("now", datetime.now(UTC))
         return make_credential(
             rp_id=ceremony.rp_id,
             origin=origin or self.config.origin,

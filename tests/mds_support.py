@@ -7,17 +7,16 @@ virtual authenticator, so each registration test differs from the passing one on
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
-import cbor2
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from fidoconf.verifier.encoding import b64url_encode
+from fidoconf.conformance.authenticator import authenticator
+from fidoconf.conformance.authenticator.keys import ALGS, SigningKey
 from fidoconf.verifier.errors import Code, VerificationError
 from fidoconf.verifier.metadata import MetadataStore
 from fidoconf.verifier.policy import PRESETS, Policy
@@ -102,51 +101,36 @@ class AttestationPki:
 # --- credentials ----------------------------------------------------------------------------------------------
 
 
-def b64url(data: bytes) -> str:
-    return b64url_encode(data)
-
-
 def make_credential(
     *, fmt: str, aaguid: bytes, x5c=(), attestation_key=None, credential_key=None, challenge: bytes = b"c" * 32
 ) -> dict:
-    """A registration credential with a real signature: packed full (x5c), packed self (no x5c), fido-u2f, none."""
-    key = credential_key or ec.generate_private_key(ec.SECP256R1())
+    """A registration credential from the virtual authenticator, with this test's AAGUID, attestation key and x5c
+    (the metadata tests' own vendor PKI): packed full (x5c), packed self (no x5c), fido-u2f, none."""
+    variant = {"packed": "packed-x5c" if x5c else "packed-self", "fido-u2f": "fido-u2f", "none": "none"}[fmt]
+    key = SigningKey(ALGS["ES256"], credential_key or ec.generate_private_key(ec.SECP256R1()), "mds/credential")
+    attester = SigningKey(ALGS["ES256"], attestation_key, "mds/attestation") if attestation_key else None
+    chain = [c.public_bytes(Encoding.DER) for c in x5c]
+
+    def params(build, _same):
+        build.aaguid = aaguid
+        build.attestation_key = attester or build.attestation_key
+        return build
+
+    hooks = {"params": params, "x5c": lambda _chain, _build: list(chain)}
     numbers = key.public_key().public_numbers()
-    x, y = numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
-    cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: x, -3: y}, canonical=True)
-    credential_id = hashlib.sha256(x).digest()
-    rp_id_hash = hashlib.sha256(RP_ID.encode()).digest()
-    auth_data = (
-        rp_id_hash
-        + bytes([0x45])
-        + (0).to_bytes(4, "big")
-        + aaguid
-        + len(credential_id).to_bytes(2, "big")
-        + credential_id
-        + cose_key
+    bundle = authenticator.make_credential(
+        rp_id=RP_ID,
+        origin=ORIGIN,
+        challenge=challenge,
+        fmt=variant,
+        alg="ES256",
+        seed="mds",
+        credential_key=key,
+        credential_id=hashlib.sha256(numbers.x.to_bytes(32, "big")).digest(),
+        user_verified=True,
+        mutation=SimpleNamespace(hooks=hooks),
     )
-    client_data = json.dumps(
-        {"type": "webauthn.create", "challenge": b64url(challenge), "origin": ORIGIN, "crossOrigin": False}
-    ).encode()
-    client_data_hash = hashlib.sha256(client_data).digest()
-    der = [c.public_bytes(Encoding.DER) for c in x5c]
-    if fmt == "packed":
-        signer = attestation_key if x5c else key
-        sig = signer.sign(auth_data + client_data_hash, ec.ECDSA(hashes.SHA256()))
-        att_stmt = {"alg": -7, "sig": sig, **({"x5c": der} if der else {})}
-    elif fmt == "fido-u2f":
-        signed = b"\x00" + rp_id_hash + client_data_hash + credential_id + b"\x04" + x + y
-        att_stmt = {"sig": attestation_key.sign(signed, ec.ECDSA(hashes.SHA256())), "x5c": der}
-    else:
-        att_stmt = {}
-    attestation_object = cbor2.dumps({"fmt": fmt, "attStmt": att_stmt, "authData": auth_data}, canonical=True)
-    return {
-        "id": b64url(credential_id),
-        "rawId": b64url(credential_id),
-        "type": "public-key",
-        "response": {"clientDataJSON": b64url(client_data), "attestationObject": b64url(attestation_object)},
-        "clientExtensionResults": {},
-    }
+    return bundle.credential
 
 
 def register(credential: dict, *, metadata: MetadataStore | None, policy: Policy = STRICT, trust=None):

@@ -13,14 +13,9 @@ import cbor2
 import pytest
 from cryptography import x509
 from fidoconf.conformance import vectors
-from fidoconf.conformance.authenticator.formats_tpm_android import (
-    android_key,
-    android_key_cases,
-    bench_credentials,
-    build_case,
-    files,
-)
+from fidoconf.conformance.authenticator.formats_tpm_android import android_key, android_key_cases
 from fidoconf.conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
+from fidoconf.conformance.authenticator.formats_tpm_android.vectors import bench_credentials, build_case, files
 from fidoconf.verifier import Policy, VerificationError, verify_registration
 from fidoconf.verifier.attestation.android_asn1 import KM_ORIGIN_GENERATED, KM_PURPOSE_SIGN, parse_key_description
 from fidoconf.verifier.certs import find_extension

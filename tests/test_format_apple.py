@@ -10,7 +10,8 @@ import hashlib
 
 import pytest
 from fidoconf.conformance import vectors
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import apple, build_case
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import apple
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
 from fidoconf.verifier import Code, Policy
 from fidoconf.verifier.attestation.apple import certificate_nonce
 from fidoconf.verifier.encoding import b64url_decode

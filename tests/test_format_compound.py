@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import build_case, compound, safetynet
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import compound, safetynet
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import Case, leaf_changed
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
 from fidoconf.verifier import Code, Policy, VerificationError
 from fidoconf.verifier.encoding import b64url_decode
 
@@ -115,3 +116,42 @@ def _b64url(data: bytes) -> str:
 def test_every_compound_code_has_a_generated_defect():
     codes = {code for case in compound.CASES for code in case.outcomes.values() if code}
     assert {c.value for c in Code if c.value.startswith("att_stmt.compound.")} <= codes
+
+
+def test_elements_are_verified_through_the_callers_registry():
+    """A registry passed as `formats=` also verifies compound's elements (the context carries it), so a spy sees
+    the inner formats and a registry without apple refuses an apple element."""
+    from fidoconf.verifier.attestation import REGISTRY
+    from fidoconf.verifier.clock import fixed_clock
+    from fidoconf.verifier.registration import verify_registration
+
+    from .format_support import anchored_trust
+
+    vector = _case("valid-packed-apple")
+    seen: list[str] = []
+
+    def spy(fmt):
+        def verify(att_stmt, ctx):
+            seen.append(fmt)
+            return REGISTRY[fmt](att_stmt, ctx)
+
+        return verify
+
+    def run(formats):
+        return verify_registration(
+            vector["credential"],
+            expected_challenge=b64url_decode(vector["challenge_b64url"], field="challenge"),
+            expected_origin=vector["origin"],
+            expected_rp_id=vector["rp_id"],
+            policy=Policy(),
+            trust=anchored_trust(),
+            clock=fixed_clock(vector["verify_at"]),
+            formats=formats,
+        )
+
+    run({fmt: spy(fmt) for fmt in REGISTRY})
+    assert seen == ["compound", "packed", "apple"]
+    without_apple = {fmt: v for fmt, v in REGISTRY.items() if fmt != "apple"}
+    with pytest.raises(VerificationError) as caught:
+        run(without_apple)
+    assert caught.value.code is Code.ATTESTATION_FMT_UNSUPPORTED

@@ -15,8 +15,9 @@ from datetime import timedelta
 import pytest
 from fidoconf.conformance import vectors
 from fidoconf.conformance.authenticator import ca
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import build_case, safetynet
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import safetynet
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import DROP, Case, changed
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
 from fidoconf.verifier import Code, Policy, VerificationError
 from fidoconf.verifier.attestation.android_safetynet import expected_nonce, parse_jws
 from fidoconf.verifier.clock import fixed_clock

@@ -12,8 +12,9 @@ import json
 import cbor2
 import pytest
 from fidoconf.conformance import vectors
-from fidoconf.conformance.authenticator.formats_tpm_android import bench_credentials, build_case, files, tpm, tpm_cases
+from fidoconf.conformance.authenticator.formats_tpm_android import tpm, tpm_cases
 from fidoconf.conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
+from fidoconf.conformance.authenticator.formats_tpm_android.vectors import bench_credentials, build_case, files
 from fidoconf.verifier import Policy, TrustStore, VerificationError, verify_registration
 from fidoconf.verifier.attestation.tpm_aik import TCG_VENDOR_IDS, check_manufacturer
 from fidoconf.verifier.attestation.tpm_structures import (

@@ -320,7 +320,12 @@ def _verify_statement(
     if policy.allowed_formats is not None and fmt not in policy.allowed_formats:
         raise fail(Code.ATTESTATION_FMT_NOT_ALLOWED, f"attestation format {fmt!r} is refused by policy")
     context = AttestationContext(
-        auth_data=auth_data, client_data_hash=client_data_hash, credential_key=key, policy=policy, clock=clock
+        auth_data=auth_data,
+        client_data_hash=client_data_hash,
+        credential_key=key,
+        policy=policy,
+        clock=clock,
+        formats=formats,
     )
     # Step 23: "Verify that attStmt is a correct attestation statement, conveying a valid attestation signature".
     statement = verify(att_stmt, context)

@@ -1,8 +1,8 @@
 """Virtual authenticator: WebAuthn registration credentials in every fmt and COSE algorithm, one defect at a time.
 
 `make_credential` builds a credential; `mutations.registry()` is the defect catalogue; `ca.TestPKI` the test
-PKI; `generate` writes the deterministic vectors under vectors/generated. Independent of `verifier` by design:
-it makes the input the verifier is tested with.
+PKI; `generate` writes the deterministic vectors under vectors/generated. It uses nothing of `verifier` but its
+DER reader (one home for reading DER): it makes the input the verifier is tested with.
 """
 
 from .authenticator import FORMAT_VARIANTS, CredentialBundle, VirtualAuthenticator, make_credential

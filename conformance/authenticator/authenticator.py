@@ -5,124 +5,70 @@ client data → COSE key → authenticatorData → x5c → signature → attStmt
 A mutation names the stage(s) it edits through `hooks`; because signing happens after every stage that feeds
 the signed bytes, a defect in client data, the key or authData is signed over and is the only defect left.
 Stages after `signature` (attStmt, the attestation object bytes, the JSON) are, by construction, not re-signed.
+Every format variant runs these same stages; what differs is only the attStmt, which the variant's builder in
+`formats.FORMATS` makes (none, packed self/x5c, fido-u2f, tpm, android-key, android-safetynet, apple, compound).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from . import cbor
 from .ca import U2F_SUBJECT, ChainProfile, LeafProfile, TestPKI, aaguid_for
+from .formats import FORMATS, FormatBuilder
 from .keys import SigningKey, derive_key
-
-#: Format variants: the fmt, plus which packed attestation type.
-FORMAT_VARIANTS = ("none", "packed-self", "packed-x5c", "fido-u2f")
-FMT = {"none": "none", "packed-self": "packed", "packed-x5c": "packed", "fido-u2f": "fido-u2f"}
-#: Stages in build order; a hook at a stage before "signature" is signed over.
-STAGES = (
-    "params",
-    "client_data",
-    "client_data_json",
-    "cose_key",
-    "cose_key_bytes",
-    "auth_data",
-    "auth_data_bytes",
-    "x5c",
-    "signed_data",
-    "signature",
-    "att_stmt",
-    "attestation_object",
-    "attestation_object_bytes",
-    "credential",
+from .model import (
+    FLAG_AT,
+    FLAG_BE,
+    FLAG_BS,
+    FLAG_ED,
+    FLAG_UP,
+    FLAG_UV,
+    SIGNED_STAGES,
+    STAGES,
+    AuthDataParts,
+    Build,
+    CredentialBundle,
+    Hook,
+    MutationLike,
+    StatementInput,
+    b64url,
+    with_leaf,
 )
-SIGNED_STAGES = frozenset(STAGES[: STAGES.index("signature")])
 
-FLAG_UP, FLAG_UV, FLAG_BE, FLAG_BS, FLAG_AT, FLAG_ED = 0x01, 0x04, 0x08, 0x10, 0x40, 0x80
+__all__ = [
+    "FLAG_AT",
+    "FLAG_BE",
+    "FLAG_BS",
+    "FLAG_ED",
+    "FLAG_UP",
+    "FLAG_UV",
+    "FMT",
+    "FORMAT_VARIANTS",
+    "SIGNED_STAGES",
+    "STAGES",
+    "VARIANTS",
+    "AuthDataParts",
+    "Build",
+    "CredentialBundle",
+    "Hook",
+    "MutationLike",
+    "VirtualAuthenticator",
+    "b64url",
+    "make_credential",
+    "with_leaf",
+]
 
-Hook = Callable[[Any, "Build"], Any]
-
-
-class MutationLike(Protocol):
-    hooks: Mapping[str, Hook]
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-@dataclass(slots=True)
-class AuthDataParts:
-    """authenticatorData fields (#sctn-authenticator-data) before serialisation."""
-
-    rp_id_hash: bytes
-    flags: int
-    sign_count: int
-    aaguid: bytes
-    credential_id: bytes
-    credential_public_key: bytes
-    extensions: bytes | None = None
-    #: None: the real length of credential_id.
-    credential_id_length: int | None = None
-    include_attested_data: bool = True
-    trailing: bytes = b""
-
-    def encode(self) -> bytes:
-        out = self.rp_id_hash + bytes([self.flags]) + self.sign_count.to_bytes(4, "big")
-        if self.include_attested_data:
-            length = len(self.credential_id) if self.credential_id_length is None else self.credential_id_length
-            out += self.aaguid + length.to_bytes(2, "big") + self.credential_id + self.credential_public_key
-        if self.extensions is not None:
-            out += self.extensions
-        return out + self.trailing
-
-
-@dataclass(slots=True)
-class Build:
-    """Everything a mutation hook may read or change while the credential is being made."""
-
-    rp_id: str
-    origin: str
-    challenge: bytes
-    variant: str
-    alg_name: str
-    seed: str
-    pki: TestPKI
-    credential_key: SigningKey
-    attestation_key: SigningKey | None
-    chain_profile: ChainProfile
-    flags: int
-    credential_id: bytes
-    aaguid: bytes
-    sign_count: int = 0
-    extensions: Any = None
-    transports: tuple[str, ...] = ("internal",)
-    cose_map: Any = None
-    auth_data: bytes = b""
-    client_data_json: bytes = b""
-    x5c: list[bytes] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialBundle:
-    """The credential JSON and the parts it was made of (for tests and for rebuilding)."""
-
-    credential: dict[str, Any]
-    variant: str
-    fmt: str
-    alg_name: str
-    client_data_json: bytes
-    auth_data: bytes
-    cose_key: bytes
-    att_stmt: dict[str, Any]
-    attestation_object: bytes
-    credential_key: SigningKey
-    attestation_key: SigningKey | None
-    x5c: tuple[bytes, ...]
+#: Every format variant the virtual authenticator makes (formats.FORMATS), and the fmt each writes.
+VARIANTS: tuple[str, ...] = tuple(FORMATS)
+FMT = {variant: builder.fmt for variant, builder in FORMATS.items()}
+#: The variants the defect catalogue (mutations.py) is written against and whose valid vectors cover every algorithm.
+FORMAT_VARIANTS = ("none", "packed-self", "packed-x5c", "fido-u2f")
+_DEFAULT = object()
 
 
 def make_credential(
@@ -139,16 +85,24 @@ def make_credential(
     mutation: MutationLike | None = None,
     pki: TestPKI | None = None,
     credential_id: bytes | None = None,
+    credential_key: SigningKey | None = None,
+    statement_options: Any = None,
+    now: datetime | None = None,
+    transports: tuple[str, ...] | None = None,
+    attachment: Any = _DEFAULT,
 ) -> CredentialBundle:
-    """Make one registration credential. `fmt` is a format variant (FORMAT_VARIANTS), `alg` a keys.ALGS name.
+    """Make one registration credential. `fmt` is a format variant (VARIANTS), `alg` a keys.ALGS name.
 
-    `seed` determines the credential key (and, unless `credential_id` is given, the credential id): one seed is
-    one authenticator-held key, reusable across ceremonies.
+    `seed` determines the credential key (unless `credential_key` is given) and, unless `credential_id` is given,
+    the credential id: one seed is one authenticator-held key, reusable across ceremonies. `statement_options` is
+    the format builder's recipe (formats.FORMATS); `now` when the statement is made (SafetyNet's timestamp);
+    `transports` and `attachment` (None: left out) override the variant's credential JSON members.
     """
-    if fmt not in FMT:
-        raise ValueError(f"unknown format variant {fmt!r}; known: {', '.join(FORMAT_VARIANTS)}")
-    if fmt == "fido-u2f" and alg != "ES256":
-        raise ValueError("fido-u2f credentials are P-256 (ES256) only")
+    builder = FORMATS.get(fmt)
+    if builder is None:
+        raise ValueError(f"unknown format variant {fmt!r}; known: {', '.join(VARIANTS)}")
+    if builder.algs is not None and alg not in builder.algs:
+        raise ValueError(f"{fmt} credentials are made for {', '.join(builder.algs)} only, not {alg}")
     hooks: Mapping[str, Hook] = mutation.hooks if mutation is not None else {}
 
     def stage(name: str, value: Any, build: Build) -> Any:
@@ -160,6 +114,11 @@ def make_credential(
     )
     if credential_id is not None:
         build.credential_id = credential_id
+    if credential_key is not None:
+        build.credential_key = credential_key
+    if transports is not None:
+        build.transports = transports
+    build.statement_options, build.now = statement_options, now
     build.flags |= (FLAG_UV if user_verified else 0) | (FLAG_BE if backup_eligible else 0)
     build.flags |= FLAG_BS if backup_state else 0
     build = stage("params", build, build)
@@ -184,16 +143,9 @@ def make_credential(
     parts = stage("auth_data", parts, build)
     build.auth_data = stage("auth_data_bytes", parts.encode(), build)
 
-    if build.variant in ("packed-x5c", "fido-u2f"):
-        build.x5c = build.pki.chain(
-            build.attestation_key, aaguid=build.aaguid, profile=build.chain_profile, serial=_serial(build)
-        )
-    build.x5c = stage("x5c", build.x5c, build)
-
-    att_stmt = _attestation_statement(build, parts, client_data_hash, stage)
-    att_stmt = stage("att_stmt", att_stmt, build)
+    att_stmt = stage("att_stmt", _attestation_statement(builder, build, parts, client_data_hash, stage), build)
     pairs = sorted(
-        [("fmt", FMT[build.variant]), ("attStmt", att_stmt), ("authData", build.auth_data)],
+        [("fmt", builder.fmt), ("attStmt", att_stmt), ("authData", build.auth_data)],
         key=lambda kv: (len(cbor.encode(kv[0])), cbor.encode(kv[0])),
     )
     pairs = stage("attestation_object", pairs, build)
@@ -211,13 +163,16 @@ def make_credential(
             "transports": list(build.transports),
         },
         "clientExtensionResults": {},
-        "authenticatorAttachment": "cross-platform" if build.variant == "fido-u2f" else "platform",
     }
+    if attachment is _DEFAULT:
+        attachment = "cross-platform" if build.variant == "fido-u2f" else "platform"
+    if attachment is not None:
+        credential["authenticatorAttachment"] = attachment
     credential = stage("credential", credential, build)
     return CredentialBundle(
         credential=credential,
         variant=build.variant,
-        fmt=FMT[build.variant],
+        fmt=builder.fmt,
         alg_name=build.alg_name,
         client_data_json=build.client_data_json,
         auth_data=build.auth_data,
@@ -278,34 +233,17 @@ def _compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _attestation_statement(build: Build, parts: AuthDataParts, client_data_hash: bytes, stage) -> dict[str, Any]:
-    variant = build.variant
-    if variant == "none":
-        return {}
-    if variant == "fido-u2f":
-        # #sctn-fido-u2f-attestation: verificationData = 0x00 || rpIdHash || clientDataHash || credentialId ||
-        # publicKeyU2F (0x04 || x || y).
-        signed = b"\x00" + parts.rp_id_hash + client_data_hash + parts.credential_id + _u2f_public_key(build)
-    else:
-        # #sctn-packed-attestation: sig over authenticatorData || clientDataHash.
-        signed = build.auth_data + client_data_hash
-    signed = stage("signed_data", signed, build)
-    signer = build.credential_key if variant == "packed-self" else build.attestation_key
-    signature = stage("signature", signer.sign(signed), build)
-    if variant == "fido-u2f":
-        return {"sig": signature, "x5c": list(build.x5c)}
-    statement: dict[str, Any] = {"alg": signer.spec.alg, "sig": signature}
-    if variant == "packed-x5c":
-        statement["x5c"] = list(build.x5c)
-    return statement
-
-
-def _u2f_public_key(build: Build) -> bytes:
-    cose_map = build.cose_map
-    if isinstance(cose_map, dict) and isinstance(cose_map.get(-2), bytes) and isinstance(cose_map.get(-3), bytes):
-        return b"\x04" + cose_map[-2] + cose_map[-3]
-    numbers = build.credential_key.public_key().public_numbers()
-    return b"\x04" + numbers.x.to_bytes(32, "big") + numbers.y.to_bytes(32, "big")
+def _attestation_statement(
+    builder: FormatBuilder, build: Build, parts: AuthDataParts, client_data_hash: bytes, stage
+) -> Any:
+    """The variant's builder makes attStmt; for the profile-chained formats x5c is made first. The `x5c` stage runs
+    for every variant: it is also the last moment before signing (a hook there may swap the signer)."""
+    if builder.chain_from_profile:
+        build.x5c = build.pki.chain(
+            build.attestation_key, aaguid=build.aaguid, profile=build.chain_profile, serial=_serial(build)
+        )
+    build.x5c = stage("x5c", build.x5c, build)
+    return builder.statement(build, StatementInput(parts, client_data_hash, stage))
 
 
 class VirtualAuthenticator:
@@ -329,9 +267,3 @@ class VirtualAuthenticator:
             pki=self.pki,
             **options,
         )
-
-
-def with_leaf(build: Build, **changes: Any) -> Build:
-    """Helper for certificate mutations: change one LeafProfile field of the build's chain."""
-    build.chain_profile = replace(build.chain_profile, leaf=replace(build.chain_profile.leaf, **changes))
-    return build

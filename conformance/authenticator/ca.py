@@ -274,7 +274,16 @@ _FIDO_ALG_NAMES = {
     "ML-DSA-65": "ml_dsa_65",
     "ML-DSA-87": "ml_dsa_87",
 }
-_ATTESTATION_TYPES = {"packed-x5c": ["basic_full"], "packed-self": ["basic_surrogate"], "fido-u2f": ["basic_full"]}
+_ATTESTATION_TYPES = {
+    "packed-x5c": ["basic_full"],
+    "packed-self": ["basic_surrogate"],
+    "fido-u2f": ["basic_full"],
+    "tpm": ["attca"],
+    "android-key": ["basic_full"],
+    "android-safetynet": ["basic_full"],
+    "apple": ["anonca"],
+    "compound": ["basic_full", "anonca"],
+}
 
 
 def metadata_statement(variant: str, alg_name: str, *, pki: TestPKI) -> dict[str, Any]:

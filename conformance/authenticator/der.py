@@ -1,4 +1,5 @@
-"""Just enough DER to take certificates and ECDSA signatures apart and put them back differently.
+"""Just enough DER to put certificates and ECDSA signatures together differently (writing only: reading goes
+through the verifier's DER reader, the project's one, and cryptography's signature decoder).
 
 cryptography builds only well-formed, policy-respecting certificates (always v3, never SHA-1). Defects such
 as a v1 attestation certificate or a SHA-1 signature are made here by editing the TBSCertificate and signing
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from fidoconf.verifier.attestation.der import encoded_children, single
 
 SEQUENCE, INTEGER, BIT_STRING, OCTET_STRING, OID = 0x30, 0x02, 0x03, 0x04, 0x06
 VERSION_TAG, EXTENSIONS_TAG = 0xA0, 0xA3
@@ -31,27 +34,14 @@ def tlv(tag: int, content: bytes) -> bytes:
     return bytes([tag]) + length_bytes(len(content)) + content
 
 
-def read(data: bytes, pos: int = 0) -> tuple[int, int, int]:
-    """(tag, content start, end) of the single-byte-tag element at `pos`."""
-    tag = data[pos]
-    first = data[pos + 1]
-    if first < 0x80:
-        return tag, pos + 2, pos + 2 + first
-    count = first & 0x7F
-    length = int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
-    start = pos + 2 + count
-    return tag, start, start + length
-
-
 def children(element: bytes) -> list[bytes]:
-    """The encoded child elements of one constructed element."""
-    _, pos, end = read(element)
-    out = []
-    while pos < end:
-        _, _, child_end = read(element, pos)
-        out.append(element[pos:child_end])
-        pos = child_end
-    return out
+    """The encoded child elements of one constructed element (read by the verifier's DER reader: one home)."""
+    return encoded_children(element)
+
+
+def content(element: bytes) -> bytes:
+    """The value octets of one element."""
+    return single(element, "element").value
 
 
 def integer(value: int, *, pad: int = 0) -> bytes:
@@ -60,18 +50,12 @@ def integer(value: int, *, pad: int = 0) -> bytes:
     return tlv(INTEGER, b"\x00" * pad + body)
 
 
-def int_value(element: bytes) -> int:
-    _, start, end = read(element)
-    return int.from_bytes(element[start:end], "big", signed=True)
-
-
 def ecdsa_signature(r: int, s: int) -> bytes:
     return tlv(SEQUENCE, integer(r) + integer(s))
 
 
 def ecdsa_values(signature: bytes) -> tuple[int, int]:
-    r, s = children(signature)[:2]
-    return int_value(r), int_value(s)
+    return decode_dss_signature(signature)
 
 
 def resign_certificate(

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import formats_safetynet_apple_compound, formats_tpm_android
 from .authenticator import FMT, FORMAT_VARIANTS, b64url, make_credential
 from .ca import VERIFY_AT, TestPKI, aaguid_for
+from .formats_safetynet_apple_compound import vectors as safetynet_apple_compound_vectors
+from .formats_tpm_android import vectors as tpm_android_vectors
 from .keys import ALGS
 from .mutations import Mutation, registry
 
@@ -130,8 +131,8 @@ def files(*, pki: TestPKI | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     for case in cases():
         out[f"{case.variant}/{case.id}.json"] = render(vector(case, pki=pki))
-    out.update(formats_safetynet_apple_compound.files(pki=pki))
-    out.update(formats_tpm_android.files(pki=pki))
+    out.update(safetynet_apple_compound_vectors.files(pki=pki))
+    out.update(tpm_android_vectors.files(pki=pki))
     out.update(_trust_files(pki))
     return out
 

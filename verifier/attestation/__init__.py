@@ -28,6 +28,9 @@ class AttestationContext(NamedTuple):
     credential_key: CoseKey
     policy: Policy
     clock: Callable[[], datetime]
+    #: The format registry this verification runs with (compound verifies its elements through it, so a caller's
+    #: replacement registry sees the inner formats too); None means `REGISTRY`.
+    formats: Mapping[str, Verify] | None = None
 
 
 class StatementResult(NamedTuple):

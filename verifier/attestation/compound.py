@@ -85,8 +85,13 @@ def _entries(att_stmt: object, ctx: AttestationContext) -> list[tuple[str, dict]
     return [_entry(item, index, ctx) for index, item in enumerate(att_stmt)]
 
 
-def _entry(item: object, index: int, ctx: AttestationContext) -> tuple[str, dict]:
+def _formats(ctx: AttestationContext):
     from . import REGISTRY  # the registry imports this module
+
+    return REGISTRY if ctx.formats is None else ctx.formats
+
+
+def _entry(item: object, index: int, ctx: AttestationContext) -> tuple[str, dict]:
 
     # "nonCompoundAttStmt = { $$attStmtType }": a map of exactly fmt and attStmt.
     if not isinstance(item, dict):
@@ -105,7 +110,7 @@ def _entry(item: object, index: int, ctx: AttestationContext) -> tuple[str, dict
         )
     # #sctn-registering-a-new-credential step 22, for each element: a case-sensitive match against the supported
     # formats, then the RP's own list.
-    if fmt not in REGISTRY:
+    if fmt not in _formats(ctx):
         raise fail(Code.ATTESTATION_FMT_UNSUPPORTED, f"compound[{index}] format {fmt!r} is not supported")
     allowed = ctx.policy.allowed_formats
     if allowed is not None and fmt not in allowed:
@@ -116,6 +121,4 @@ def _entry(item: object, index: int, ctx: AttestationContext) -> tuple[str, dict
 
 
 def _verify_one(fmt: str, statement: dict, ctx: AttestationContext) -> StatementResult:
-    from . import REGISTRY
-
-    return REGISTRY[fmt](statement, ctx)
+    return _formats(ctx)[fmt](statement, ctx)

@@ -1,5 +1,5 @@
 """`python -m fidoconf.conformance.authenticator.formats_safetynet_apple_compound --out DIR`."""
 
-from . import main
+from .vectors import main
 
 raise SystemExit(main())

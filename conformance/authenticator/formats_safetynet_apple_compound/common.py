@@ -1,11 +1,11 @@
-"""What the three formats' builders share: client data and authenticatorData, leaf certificates, cases, edits."""
+"""What the three formats' builders share: their parts of the build, leaf certificates, cases, edits."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from typing import Any
 
 from cryptography import x509
@@ -13,10 +13,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .. import cbor
-from ..authenticator import FLAG_AT, FLAG_UP, FLAG_UV, AuthDataParts, b64url
-from ..ca import LEAF_VALIDITY, TestPKI, aaguid_for
-from ..keys import SigningKey, derive_key
+from ..ca import LEAF_VALIDITY, VERIFY_AT, TestPKI
+from ..keys import SigningKey
+from ..model import Build, StatementInput
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"
@@ -35,6 +34,8 @@ class Parts:
     credential_key: SigningKey
     auth_data: bytes
     client_data_hash: bytes
+    #: When the statement is made (SafetyNet's timestampMs is relative to it).
+    now: datetime
 
     @property
     def nonce(self) -> bytes:
@@ -69,44 +70,18 @@ def policy_dependent(code: str, *, accepted_by: tuple[str, ...] = ("permissive",
     return {preset: None if preset in accepted_by else code for preset in PRESETS}
 
 
-# --- client data, authenticatorData, credential JSON ---------------------------------------------------------
+# --- from the virtual authenticator's build ---------------------------------------------------------------
 
 
-def make_parts(case_id: str, *, fmt: str, pki: TestPKI, alg: str = "ES256") -> tuple[Parts, dict[str, Any]]:
-    """Client data and authenticatorData for one case: the parts, and what the credential JSON needs."""
-    seed = f"fidoconf/{fmt}/{case_id}"
-    challenge = hashlib.sha256(f"{seed}/challenge".encode()).digest()
-    client_data = {"type": "webauthn.create", "challenge": b64url(challenge), "origin": ORIGIN, "crossOrigin": False}
-    client_data_json = json.dumps(client_data, separators=(",", ":")).encode()
-    key = derive_key(alg, f"fidoconf/{fmt}/credential")
-    credential_id = hashlib.sha256(f"{seed}/credential-id".encode()).digest()
-    auth_data = AuthDataParts(
-        rp_id_hash=hashlib.sha256(RP_ID.encode()).digest(),
-        flags=FLAG_UP | FLAG_UV | FLAG_AT,
-        sign_count=0,
-        aaguid=aaguid_for(fmt, alg),
-        credential_id=credential_id,
-        credential_public_key=cbor.encode(key.cose_key()),
-    ).encode()
-    parts = Parts(pki, seed, key, auth_data, hashlib.sha256(client_data_json).digest())
-    return parts, {"challenge": challenge, "client_data_json": client_data_json, "credential_id": credential_id}
+def parts_of(build: Build, given: StatementInput) -> Parts:
+    """The parts these builders sign over, from the one virtual authenticator's build (`model.Build`)."""
+    now = build.now or datetime.fromisoformat(VERIFY_AT)
+    return Parts(build.pki, build.seed, build.credential_key, build.auth_data, given.client_data_hash, now)
 
 
-def credential(skeleton: dict[str, Any], fmt: str, att_stmt: Any, auth_data: bytes) -> dict[str, Any]:
-    """RegistrationResponseJSON around a canonical attestation object {fmt, attStmt, authData}."""
-    attestation_object = cbor.encode({"fmt": fmt, "attStmt": att_stmt, "authData": auth_data})
-    credential_id = b64url(skeleton["credential_id"])
-    return {
-        "id": credential_id,
-        "rawId": credential_id,
-        "type": "public-key",
-        "response": {
-            "clientDataJSON": b64url(skeleton["client_data_json"]),
-            "attestationObject": b64url(attestation_object),
-            "transports": ["internal"],
-        },
-        "clientExtensionResults": {},
-    }
+def builder(statement: Callable[[Parts, dict[str, Any]], Any]) -> Callable[[Build, StatementInput], Any]:
+    """A `formats.FormatBuilder` statement: `statement(parts, edits)` with the build's statement_options as edits."""
+    return lambda build, given: statement(parts_of(build, given), build.statement_options or {})
 
 
 # --- leaf certificates under the test PKI -------------------------------------------------------------------

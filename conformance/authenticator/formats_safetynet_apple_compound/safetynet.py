@@ -9,14 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from ..authenticator import b64url
-from ..ca import VERIFY_AT
 from ..keys import KTY_EC2, derive_key
+from ..model import b64url
 from .common import (
     DROP,
     Edit,
@@ -34,7 +33,6 @@ from .common import leaf_changed as leaf
 
 FMT = "android-safetynet"
 HOST = "attest.android.com"
-_NOW = datetime.fromisoformat(VERIFY_AT)
 
 
 def statement(parts: Parts, edits: dict[str, Any]) -> Any:
@@ -59,7 +57,7 @@ def _payload(parts: Parts) -> dict[str, Any]:
     # The members of a SafetyNet compatibility-check response, issued 5 s before the vectors' verify_at.
     return {
         "nonce": base64.b64encode(parts.nonce).decode(),
-        "timestampMs": _ms(-timedelta(seconds=5)),
+        "timestampMs": _ms(parts, -timedelta(seconds=5)),
         "apkPackageName": "com.google.android.gms",
         "apkDigestSha256": base64.b64encode(hashlib.sha256(b"fidoconf-apk").digest()).decode(),
         "ctsProfileMatch": True,
@@ -73,8 +71,8 @@ def _segment(value: Any) -> str:
     return b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
-def _ms(delta: timedelta) -> int:
-    return int((_NOW + delta).timestamp() * 1000)
+def _ms(parts: Parts, delta: timedelta) -> int:
+    return int((parts.now + delta).timestamp() * 1000)
 
 
 # --- edits ----------------------------------------------------------------------------------------------------
@@ -248,13 +246,13 @@ CASES = (
     _case(
         "timestamp-future",
         "timestampMs 10 minutes after verify_at",
-        {"payload": changed(timestampMs=_ms(timedelta(minutes=10)))},
+        {"payload": lambda p, parts: {**p, "timestampMs": _ms(parts, timedelta(minutes=10))}},
         "safetynet_response.timestamp.future",
     ),
     _case(
         "timestamp-expired",
         "timestampMs 2 minutes before verify_at",
-        {"payload": changed(timestampMs=_ms(-timedelta(minutes=2)))},
+        {"payload": lambda p, parts: {**p, "timestampMs": _ms(parts, -timedelta(minutes=2))}},
         policy_dependent("safetynet_response.timestamp.expired"),
         "permissive sets no age limit",
     ),

@@ -1,5 +1,5 @@
 """`python -m fidoconf.conformance.authenticator.formats_tpm_android --out DIR [--check]`."""
 
-from . import main
+from .vectors import main
 
 raise SystemExit(main())

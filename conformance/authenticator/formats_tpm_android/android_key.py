@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from .. import der
-from ..authenticator import CredentialBundle
 from ..ca import LEAF_VALIDITY, TestPKI
 from ..keys import SigningKey, derive_key
-from .common import Ceremony, statement
+from ..model import Build, StatementInput
+from .common import edited_statement
 
 OID_KEY_DESCRIPTION = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.1.17")
 # keymaster_defs.h / KeyMint AIDL: KeyPurpose, KeyOrigin, SecurityLevel, Algorithm.
@@ -125,35 +126,24 @@ def keystore_certificate(key: SigningKey, *, pki: TestPKI, description: bytes | 
     return builder.sign(issuer_key, hashes.SHA256(), ecdsa_deterministic=True)
 
 
-def make_android_key_credential(
-    *,
-    rp_id: str,
-    origin: str,
-    challenge: bytes,
-    alg: str,
-    seed: str,
-    recipe: AndroidKeyRecipe = AndroidKeyRecipe(),
-    pki: TestPKI | None = None,
-    credential_key: SigningKey | None = None,
-    credential_id: bytes = b"",
-) -> CredentialBundle:
-    """An android-key registration credential for a credential key of `alg` (keys.ALGS name)."""
-    pki = pki or TestPKI()
-    c = Ceremony(
-        rp_id, origin, challenge, "android-key", alg, seed, credential_key=credential_key, credential_id=credential_id
-    )
-    certified = derive_key(*recipe.certified_key) if recipe.certified_key else c.key
-    attestation_challenge = recipe.challenge if recipe.challenge is not None else c.client_data_hash
+def statement(build: Build, given: StatementInput) -> dict[str, Any]:
+    """The android-key attStmt for the build's credential key, shaped by `build.statement_options` (an
+    AndroidKeyRecipe)."""
+    recipe = build.statement_options or AndroidKeyRecipe()
+    pki = build.pki
+    certified = derive_key(*recipe.certified_key) if recipe.certified_key else build.credential_key
+    attestation_challenge = recipe.challenge if recipe.challenge is not None else given.client_data_hash
     description = key_description(challenge=attestation_challenge, recipe=recipe) if recipe.key_description else None
-    leaf = keystore_certificate(certified, pki=pki, description=description, serial=c.serial("leaf"))
+    leaf = keystore_certificate(certified, pki=pki, description=description, serial=build.serial("leaf"))
     intermediate, _ = pki.issuer("intermediate")
     chain = {
         "intermediate+leaf": [intermediate, leaf],
         "leaf+intermediate+root": [leaf, intermediate, pki.root],
     }.get(recipe.x5c_layout, [leaf, intermediate])
-    x5c = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
+    build.x5c = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
     # Signing procedure: "The authenticator produces sig by concatenating authenticatorData and clientDataHash,
     # and signing the result using the credential private key."
-    fields = {"alg": certified.spec.alg, "sig": certified.sign(c.auth_data + c.client_data_hash), "x5c": x5c}
+    signature = certified.sign(build.auth_data + given.client_data_hash)
+    fields = {"alg": certified.spec.alg, "sig": signature, "x5c": build.x5c}
     drop = ("x5c",) if recipe.x5c_layout == "absent" else ()
-    return c.bundle(statement(fields, drop=drop), attestation_key=None, x5c=x5c)
+    return edited_statement(fields, drop=drop)

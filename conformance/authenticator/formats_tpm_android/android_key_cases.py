@@ -37,8 +37,8 @@ def _indefinite(encoded: bytes) -> bytes:
 
 
 def _non_minimal_length(encoded: bytes) -> bytes:
-    _, start, end = der.read(encoded)
-    return b"\x30\x84" + (end - start).to_bytes(4, "big") + encoded[start:end]  # DER: the fewest length octets
+    value = der.content(encoded)
+    return b"\x30\x84" + len(value).to_bytes(4, "big") + value  # DER: the fewest length octets
 
 
 def _seven_fields(encoded: bytes) -> bytes:

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .. import der
-from ..authenticator import CredentialBundle
 from ..ca import LEAF_VALIDITY, TestPKI
 from ..keys import KTY_EC2, KTY_RSA, SigningKey, derive_key
-from .common import Ceremony, statement
+from ..model import Build, StatementInput
+from .common import edited_statement
 
 # TPM 2.0 Part 2 §6: TPM_GENERATED, TPM_ST, TPM_ALG_ID, TPM_ECC_CURVE.
 TPM_GENERATED_VALUE = 0xFF544347
@@ -205,44 +205,36 @@ def aik_key(alg: str) -> SigningKey:
     return derive_key(alg, f"fidoconf/tpm/{alg}/aik")
 
 
-def make_tpm_credential(
-    *,
-    rp_id: str,
-    origin: str,
-    challenge: bytes,
-    alg: str,
-    seed: str,
-    recipe: TpmRecipe = TpmRecipe(),
-    pki: TestPKI | None = None,
-    credential_key: SigningKey | None = None,
-    credential_id: bytes = b"",
-) -> CredentialBundle:
-    """A tpm registration credential for a credential key of `alg` (keys.ALGS name)."""
-    pki = pki or TestPKI()
-    c = Ceremony(rp_id, origin, challenge, "tpm", alg, seed, credential_key=credential_key, credential_id=credential_id)
+def statement(build: Build, given: StatementInput) -> dict[str, Any]:
+    """The tpm attStmt for the build's credential key, shaped by `build.statement_options` (a TpmRecipe)."""
+    recipe = build.statement_options or TpmRecipe()
+    pki = build.pki
     aik = aik_key(recipe.aik_alg)
-    described = derive_key(*recipe.described_key) if recipe.described_key else c.key
+    described = derive_key(*recipe.described_key) if recipe.described_key else build.credential_key
     public_area = pub_area(described, recipe)
     # #sctn-tpm-attestation signing procedure: "setting the extraData parameter to the digest of attToBeSigned
     # using the hash algorithm corresponding to the "alg" signature algorithm".
-    att_to_be_signed = c.auth_data + c.client_data_hash
+    att_to_be_signed = build.auth_data + given.client_data_hash
     hashed = recipe.extra_data_over if recipe.extra_data_over is not None else att_to_be_signed
     extra_data = digest(recipe.extra_data_hash or aik.spec.hash, hashed)
-    named = pub_area(derive_key(alg, f"{seed}/other-key"), recipe) if recipe.name_of_other_key else public_area
+    named = public_area
+    if recipe.name_of_other_key:
+        named = pub_area(derive_key(build.alg_name, f"{build.seed}/other-key"), recipe)
     name = tpm_name(named, recipe.name_prefix_alg or recipe.name_alg, recipe.name_hash_alg)
     info = cert_info(extra_data=extra_data, name=name, recipe=recipe)
-    aik_cert = aik_certificate(aik, pki=pki, aaguid=c.aaguid, recipe=recipe, serial=c.serial("aik"))
+    aik_cert = aik_certificate(aik, pki=pki, aaguid=build.aaguid, recipe=recipe, serial=build.serial("aik"))
     intermediate, _ = pki.issuer("intermediate")
     chain = [aik_cert, intermediate] if recipe.x5c_layout != "intermediate+aik" else [intermediate, aik_cert]
-    x5c = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
+    build.x5c = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
+    build.attestation_key = aik
     signer = derive_key(*recipe.sign_with) if recipe.sign_with else aik
     fields: dict[str, Any] = {
         "ver": recipe.ver,
         "alg": aik.spec.alg,
-        "x5c": x5c,
+        "x5c": build.x5c,
         "sig": signer.sign(info),
         "certInfo": info,
         "pubArea": public_area,
     }
     drop = recipe.drop + (("x5c",) if recipe.x5c_layout == "absent" else ())
-    return c.bundle(statement(fields, drop=drop, set_=recipe.set_fields), attestation_key=aik, x5c=x5c)
+    return edited_statement(fields, drop=drop, set_=recipe.set_fields)

@@ -1,4 +1,5 @@
-"""A small strict DER reader for certificate extension values a format reads by hand (X.690 §8, §10).
+"""The project's one DER reader: strict, for certificate extension values a format reads by hand (X.690 §8, §10),
+and for the suite's authenticator, which edits DER it built (`encoded_children`).
 
 cryptography has no generic ASN.1 parser, so structures it does not know (android-key's KeyDescription) are
 walked here. DER only: definite minimal lengths, minimal tag numbers and INTEGERs, no trailing bytes.
@@ -102,3 +103,14 @@ def integer(tlv: Tlv, what: str, number: int = INTEGER) -> int:
     if not value or (len(value) > 1 and (value[0], value[1] & 0x80) in ((0, 0), (0xFF, 0x80))):
         raise DerError(f"{what} is not a minimal INTEGER")
     return int.from_bytes(value, "big", signed=True)
+
+
+def encoded_children(element: bytes) -> list[bytes]:
+    """The encodings (tag, length and value) of the TLVs inside the one constructed TLV `element`."""
+    content = single(element, "element").value
+    out, pos = [], 0
+    while pos < len(content):
+        _, end = read_tlv(content, pos)
+        out.append(content[pos:end])
+        pos = end
+    return out
