@@ -21,7 +21,20 @@ from .data import vectors_dir
 RECIPES_DIR = vectors_dir() / "recipes"
 LEDGER = vectors_dir() / "ledger.json"
 ID_PATTERN = re.compile(r"^[A-Z0-9]+-[A-Z0-9]+-[PFI][0-9]{2}$")
-SEVERITIES = ("MUST", "SHOULD", "INFO")
+#: MUST: a normative text requires the RP to do or refuse it (quoted in the case); SHOULD: SHOULD text; STRICT:
+#: fidoconf's own hardening beyond those texts (WARN, FAIL under --strict); INFO: recorded, not judged.
+SEVERITIES = ("MUST", "SHOULD", "STRICT", "INFO")
+#: The words by which a quoted sentence requires something of the RP (tests/test_case_sources.py holds every MUST
+#: case to one of them, a FIDO test ID or the seed API's documentation).
+REQUIREMENT_KEYWORD = re.compile(
+    r"\bMUST\b|\bSHALL\b|\bREQUIRED\b|\bVerify\b|verify that|[Vv]alidate that|[Cc]heck that|\bfail\b|"
+    r"terminate this algorithm"
+)
+#: The registration procedure's own MUST, for a step quoted without a keyword of its own.
+PROCEDURE = "In order to perform a registration ceremony, the Relying Party MUST proceed as follows: … "
+#: Step 21, for a format case whose statement passes every step of its format's procedure.
+FORMAT_STEP = ("Verify that attStmt is a correct attestation statement, conveying a valid attestation signature, by "
+               "using the attestation statement format fmt's verification procedure given attStmt, authData and hash")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pytest
 from .authenticator.formats_safetynet_apple_compound import apple, compound, safetynet
 from .authenticator.formats_tpm_android import android_key_cases, tpm_cases
 from .authenticator.keys import ALGS
-from .cases import Case
+from .cases import FORMAT_STEP, PROCEDURE, REQUIREMENT_KEYWORD, Case
 from .environment import Environment
 
 #: Stable ID → the builder case it runs. Append only: never renumber, never reuse.
@@ -205,6 +205,14 @@ def _case(case_id: str, name: str, source: Any) -> Case:
     else:
         anchor, step = _STEPS[source.fmt]
         requirement = _CODE_STEPS.get(code or "", step)
+    if not REQUIREMENT_KEYWORD.search(requirement):
+        if code is None:  # a valid statement: it passes every step of its format's procedure
+            requirement = f"{FORMAT_STEP}: this one passes every step ({requirement})."
+        elif source.fmt == "android-key":
+            requirement = ("Verify the following using the appropriate authorization list from the attestation "
+                           f"certificate extension data: {requirement}")
+        else:
+            requirement = PROCEDURE + requirement
     fido_ref = FIDO_REFS.get(name)
     return Case(
         id=case_id,

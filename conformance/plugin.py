@@ -282,7 +282,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # SHOULD-level finding without --strict: reported as an expected failure, so the run's exit code stays
         # green while the finding is visible in every report.
         report.outcome = "skipped"
-        report.wasxfail = f"WARN (SHOULD): {found.id}"
+        report.wasxfail = f"WARN ({found.severity}): {found.id}"
     exchanges = _take_exchanges(item)
     report.user_properties.append(("fidoconf_case", json.dumps(found.to_json())))
     report.user_properties.append(("fidoconf_verdict", verdict))

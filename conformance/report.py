@@ -30,7 +30,7 @@ def verdict_for(found: Case, report: pytest.TestReport, *, strict: bool) -> str:
         return "INFO" if found.severity == "INFO" else "PASS"
     if report.skipped:
         return "SKIP"
-    if found.severity == "SHOULD" and not strict and report.when == "call":
+    if found.severity in ("SHOULD", "STRICT") and not strict and report.when == "call":
         return "WARN"
     return "FAIL"
 

@@ -134,7 +134,10 @@ def test_negative_control_fails_exactly_its_cases(control, tmp_path):
     profile = ["--profile", expected["profile"]] if "profile" in expected else []
     code, index, stdout = run_suite(tmp_path, "--control", control, *profile, *TARGET_ONLY)
     assert findings(index) == sorted(expected["ids"]), f"{control}: {expected['why']}\n{stdout[-2000:]}"
-    assert code == 1
+    # The run fails when a MUST-level finding is among them; a control caught only by SHOULD/STRICT cases (trailing
+    # bytes after the attestation object are fidoconf's own hardening) WARNs and exits 0 unless --strict.
+    must_failed = any(verdicts(index)[case_id] == "FAIL" for case_id in expected["ids"])
+    assert code == (1 if must_failed else 0)
 
 
 def test_every_control_is_documented():

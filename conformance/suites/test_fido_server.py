@@ -207,7 +207,8 @@ def test_result_bound_by_cookie(fidoconf):
 @case(
     id="FSRV-SESSION-F01",
     title="a session takes one attestation",
-    requirement="Challenges are single-use: a second attestation for the options of a completed registration is "
+    requirement="#sctn-cryptographic-challenges: the returned challenge value in the client's response MUST match what was "
+    "generated; challenges are single-use: a second attestation for the options of a completed registration is "
     "refused.",
     anchor="#sctn-cryptographic-challenges",
 )

@@ -252,7 +252,8 @@ def test_bearer_enforced(fidoconf, method, path, kwargs, kind, status):
 @case(
     id="NEVIS-REPLAY-F01",
     title="the same attestation posted twice is refused the second time",
-    requirement="Challenges are single-use: a replayed attestation must not register again.",
+    requirement="#sctn-cryptographic-challenges: the returned challenge value in the client's response MUST match what was "
+    "generated; challenges are single-use: a replayed attestation must not register again.",
     anchor="#sctn-cryptographic-challenges",
     requires=("trusts-suite-ca",),
 )
@@ -266,7 +267,9 @@ def test_replayed_attestation(fidoconf):
 @case(
     id="NEVIS-REPLAY-F02",
     title="a spent statusToken cannot carry a second credential",
-    requirement="The statusToken binds one transaction; after it succeeded, a new credential on it is refused.",
+    requirement="#sctn-cryptographic-challenges: the returned challenge value in the client's response MUST match what was "
+    "generated; the statusToken binds one transaction; after it succeeded, a new credential on it is "
+    "refused.",
     anchor="#sctn-cryptographic-challenges",
     requires=("trusts-suite-ca",),
 )
@@ -283,6 +286,7 @@ def test_status_token_reuse(fidoconf):
     requirement="Verify that the credentialId is not yet registered for any user; if it is, the RP SHOULD fail "
     "this registration ceremony.",
     anchor="#sctn-registering-a-new-credential",
+    severity="SHOULD",
     requires=("trusts-suite-ca",),
 )
 def test_duplicate_credential_id(fidoconf):
@@ -303,7 +307,8 @@ def test_duplicate_credential_id(fidoconf):
 @case(
     id="NEVIS-REPLAY-F04",
     title="a statusToken of another transaction does not bind this attestation",
-    requirement="The statusToken binds the result to its enrollment: an attestation made for transaction A, "
+    requirement="Verify that the value of C.challenge equals the base64url encoding of pkOptions.challenge. "
+    "The statusToken binds the result to its enrollment: an attestation made for transaction A, "
     "posted with B's statusToken, answers B's challenge wrongly and is refused.",
     anchor="#sctn-registering-a-new-credential",
 )

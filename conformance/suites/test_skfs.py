@@ -459,7 +459,7 @@ def test_key_status_invalid(fidoconf, skfs):
     title="a register after the challenge window is refused",
     requirement="A registration session expires (SKFS: 30 s cutoff, swept every 5 s); an attestation for its "
     "challenge after that is refused ('Request timed out').",
-    anchor="#dom-publickeycredentialcreationoptions-timeout",
+    anchor=REST,
     requires=("skfs:challenge-timeout",),
 )
 def test_challenge_window(fidoconf, skfs):
