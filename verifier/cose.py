@@ -107,7 +107,8 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int) -> CoseKey:
     kty = params.get(1)
     if kty is None:
         raise fail(Code.COSE_KEY_KTY_MISSING, "kty (1) missing")
-    if kty not in _ALLOWED_LABELS:
+    # Found by `fidoconf fuzz`: a list kty is unhashable, and True would pass as kty 1 (True == 1).
+    if not isinstance(kty, int) or isinstance(kty, bool) or kty not in _ALLOWED_LABELS:
         raise fail(Code.COSE_KEY_KTY_UNSUPPORTED, f"kty {kty!r} unsupported")
     alg_id = params.get(3)
     if alg_id is None:
