@@ -10,15 +10,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fidoconf.verifier.encoding import b64url_encode
+import cbor2
+from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 
 from .oracle import Observation
+from .strategies import Example
 
 SOURCE = {"repo": "fidoconf", "path": "conformance/fuzz", "license": "Apache-2.0"}
 
 
 def slug(key: tuple[str, str]) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{key[0]}.{key[1]}")
+
+
+def encode_recipe(example: Example) -> str:
+    """The example as base64url CBOR (defect arguments are bytes, NaN, int-keyed maps: not JSON)."""
+    return b64url_encode(cbor2.dumps(example.recipe()))
+
+
+def decode_recipe(text: str) -> Example:
+    return Example.from_recipe(cbor2.loads(b64url_decode(text, field="recipe")))
+
+
+def load_finding(path: Path) -> tuple[dict[str, Any], Example, tuple[str, str]]:
+    """A saved finding: the vector, the example to rebuild on a fresh ceremony, and the (kind, code) it had."""
+    record = json.loads(Path(path).read_text(encoding="utf-8"))
+    fuzz = record["info"]["fuzz"]
+    return record, decode_recipe(fuzz["recipe"]), (fuzz["kind"], fuzz["code"])
 
 
 def vector(observation: Observation, *, origin: str, root_pem: str | None) -> dict[str, Any]:
@@ -44,8 +62,8 @@ def vector(observation: Observation, *, origin: str, root_pem: str | None) -> di
         + (f" {observation.reference.code}" if observation.reference.code else ""),
         "notes": [f"defects: {', '.join(observation.example.names) or '(none)'}",
                   f"target detail: {observation.target.detail[:200]}"],
-        "info": {"fuzz": {"kind": kind, "target": observation.target.__dict__,
-                          "reference": observation.reference.__dict__}},
+        "info": {"fuzz": {"kind": kind, "code": code, "target": observation.target.__dict__,
+                          "reference": observation.reference.__dict__, "recipe": encode_recipe(observation.example)}},
         "credential": observation.credential,
     }
     if algorithms and all(isinstance(a, int) and not isinstance(a, bool) for a in algorithms):
