@@ -141,6 +141,9 @@ def _curve(params: dict, alg: Algorithm) -> int:
     crv = params.get(-1)
     if crv is None:
         raise fail(Code.COSE_KEY_CRV_MISSING, "crv (-1) missing")
+    # Found by `fidoconf fuzz`: a list/map crv is unhashable below, and True would pass as crv 1 (True == 1).
+    if not isinstance(crv, int) or isinstance(crv, bool):
+        raise fail(Code.COSE_KEY_CRV_UNSUPPORTED, f"crv {crv!r} is not an integer")
     if crv not in alg.curves:
         known = crv in _EC_CURVES or crv in _OKP_LENGTHS
         code = Code.COSE_KEY_CRV_ALG_MISMATCH if known else Code.COSE_KEY_CRV_UNSUPPORTED

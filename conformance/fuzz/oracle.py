@@ -47,11 +47,16 @@ class Observation:
     ceremony: dict[str, Any]
     credential: dict[str, Any]
     elapsed_s: float
+    #: The credential id was accepted earlier in this run (a catalogued defect may fix the id): whether the target
+    #: refuses it again is store behaviour (a SHOULD), not the verdict under test, so the example decides nothing.
+    duplicate: bool = False
     #: The finish request as sent (method, url, headers, body): what the curl reproduction replays.
     request: dict[str, Any] | None = None
 
     @property
     def kind(self) -> str | None:
+        if self.duplicate and self.target.result != "error":
+            return None
         if self.reference.code == INTERNAL:
             return REFERENCE_FAULT
         if self.target.result == "error":
@@ -105,6 +110,7 @@ class Oracle:
     def __init__(self, env: Environment, *, policy: Policy, trust: TrustStore, slow_s: float = 5.0) -> None:
         self.env, self.policy, self.trust, self.slow_s = env, policy, trust, slow_s
         self.count = 0
+        self.accepted_ids: set[str] = set()
 
     def build(self, example: Example, ceremony: Ceremony, *, seed: str) -> dict[str, Any]:
         try:
@@ -132,7 +138,13 @@ class Oracle:
             target = Verdict("error", "slow", f"answered in {elapsed:.1f} s (threshold {self.slow_s} s)")
         exchanges = self.env.target.take_exchanges()  # per example, or a long run keeps every exchange alive
         request = _request_of(self.env, exchanges[-1]) if exchanges else None
-        return Observation(example, reference, target, _ceremony_record(ceremony), credential, elapsed, request)
+        raw_id = credential.get("rawId") if isinstance(credential, dict) else None
+        duplicate = isinstance(raw_id, str) and raw_id in self.accepted_ids
+        if target.result == "accept" and isinstance(raw_id, str):
+            self.accepted_ids.add(raw_id)
+        return Observation(
+            example, reference, target, _ceremony_record(ceremony), credential, elapsed, duplicate, request
+        )
 
     def submit(self, ceremony: Ceremony, credential: dict[str, Any]) -> Verdict:
         try:
