@@ -31,6 +31,8 @@ class _OutOfTime(Exception):
 @dataclass
 class Run:
     findings: dict[tuple[str, str], Observation] = field(default_factory=dict)
+    #: The example count at which each finding was first seen (how much budget finding it took).
+    first_seen: dict[tuple[str, str], int] = field(default_factory=dict)
     examples: int = 0
     unbuildable: int = 0
     elapsed_s: float = 0.0
@@ -45,7 +47,8 @@ class Run:
 
     def stats(self) -> dict[str, Any]:
         return {"examples": self.examples, "unbuildable": self.unbuildable, "elapsed_s": round(self.elapsed_s, 2),
-                "examples_per_s": round(self.rate, 2), "findings": len(self.findings)}
+                "examples_per_s": round(self.rate, 2), "findings": len(self.findings),
+                "first_seen": {f"{kind} {code}": n for (kind, code), n in sorted(self.first_seen.items())}}
 
 
 def keep(run: Run, observation: Observation) -> None:
@@ -53,6 +56,7 @@ def keep(run: Run, observation: Observation) -> None:
     key = observation.key
     if key is None:
         return
+    run.first_seen.setdefault(key, run.examples)
     held = run.findings.get(key)
     if held is None or len(observation.example.defects) < len(held.example.defects):
         run.findings[key] = observation

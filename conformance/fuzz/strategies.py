@@ -79,9 +79,13 @@ def combine(defects: tuple[Defect, ...]) -> Combined:
 
 def usable(mutation: Mutation) -> bool:
     """Catalogue entries whose expectation needs nothing the fuzz ceremony does not give (policy, a challenge,
-    other algorithms, authenticator options): the oracle decides anyway, but these would only add noise."""
+    other algorithms, authenticator options): the oracle decides anyway, but these would only add noise. Defects that
+    break the credential JSON envelope are left out too: a flavour may legitimately repair the envelope (Nevis fills
+    a missing rawId from id), which the verifier-level oracle cannot know, and a finding must be a schema-valid
+    vector."""
     return (
-        mutation.policy is None
+        mutation.vector_file
+        and mutation.policy is None
         and mutation.challenge is None
         and mutation.pub_key_cred_params is None
         and not mutation.options
