@@ -32,6 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--replay", nargs="+", default=None, metavar="FILE", help="re-run saved findings")
     parser.add_argument("--control", default=None, help="in-process only: fuzz a deliberately broken RP variant")
     parser.add_argument("--slow", type=float, default=5.0, help="seconds after which an answer is a robustness finding")
+    parser.add_argument("--library", default=None,
+                        help="differential mode, in-process: py_webauthn | python-fido2 | MODULE:FUNCTION (adapter)")
     parser.add_argument("--max-defects", type=int, default=3, help="defects combined per example")
     return parser
 
@@ -39,6 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     from .fuzz.session import session
 
+    if args.library:
+        return run_library(args)
     overrides = {"target": args.target, "profile": args.profile, "control": args.control}
     try:
         config = load(file=args.config, overrides=overrides)
@@ -47,13 +51,30 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with session(config, slow_s=args.slow) as oracle:
-            return replay(oracle, args.replay) if args.replay else explore(oracle, args, config)
+            if args.replay:
+                return replay(oracle, args.replay)
+            facts = {"target": config.target, "profile": config.profile, "origin": config.origin,
+                     "control": config.extra.get("control")}
+            return explore(oracle, args, facts)
     except TargetUnreachable as exc:
         print(f"fidoconf fuzz: target unreachable: {exc}", file=sys.stderr)
         return 2
 
 
-def explore(oracle, args: argparse.Namespace, config) -> int:
+def run_library(args: argparse.Namespace) -> int:
+    from .fuzz.library import ORIGIN, LibraryOracle, adapter
+
+    try:
+        oracle = LibraryOracle(adapter(args.library))
+    except (ImportError, AttributeError, ValueError) as exc:
+        print(f"fidoconf fuzz: --library {args.library}: {exc}", file=sys.stderr)
+        return 2
+    if args.replay:
+        return replay(oracle, args.replay)
+    return explore(oracle, args, {"target": f"library:{args.library}", "profile": None, "origin": ORIGIN})
+
+
+def explore(oracle, args: argparse.Namespace, facts: dict) -> int:
     from .fuzz.findings import save
     from .fuzz.runner import fuzz, progress_line
 
@@ -63,9 +84,8 @@ def explore(oracle, args: argparse.Namespace, config) -> int:
     examples_n = args.examples if args.examples or args.time else 500
     result = fuzz(oracle, examples_n=examples_n, time_s=args.time, seed=args.seed,
                   database_dir=base / "hypothesis", progress=progress_line(), max_defects=args.max_defects)
-    stats = {**result.stats(), "seed": args.seed, "target": config.target, "profile": config.profile,
-             "control": config.extra.get("control")}
-    save(result.findings, out_dir=run_dir, origin=config.origin, root_pem=oracle.env.pki.root_pem(), stats=stats)
+    stats = {**result.stats(), "seed": args.seed, **facts}
+    save(result.findings, out_dir=run_dir, origin=facts["origin"], root_pem=oracle.root_pem(), stats=stats)
     print(f"\n{result.examples} examples in {result.elapsed_s:.1f} s ({result.rate:.1f}/s), "
           f"{len(result.findings)} finding(s)")
     for (kind, code), observation in sorted(result.findings.items()):

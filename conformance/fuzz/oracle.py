@@ -112,6 +112,9 @@ class Oracle:
         self.count = 0
         self.accepted_ids: set[str] = set()
 
+    def root_pem(self) -> str:
+        return self.env.pki.root_pem()
+
     def build(self, example: Example, ceremony: Ceremony, *, seed: str) -> dict[str, Any]:
         try:
             bundle = make_credential(
