@@ -34,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--slow", type=float, default=5.0, help="seconds after which an answer is a robustness finding")
     parser.add_argument("--library", default=None,
                         help="differential mode, in-process: py_webauthn | python-fido2 | MODULE:FUNCTION (adapter)")
+    parser.add_argument("--engine", choices=("hypothesis", "atheris"), default="hypothesis",
+                        help="atheris: coverage-guided fuzzing of the reference verifier's parse boundary (extra fuzz)")
     parser.add_argument("--max-defects", type=int, default=3, help="defects combined per example")
     return parser
 
@@ -41,6 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     from .fuzz.session import session
 
+    if args.engine == "atheris":
+        return run_atheris(args)
     if args.library:
         return run_library(args)
     overrides = {"target": args.target, "profile": args.profile, "control": args.control}
@@ -59,6 +63,30 @@ def run(args: argparse.Namespace) -> int:
     except TargetUnreachable as exc:
         print(f"fidoconf fuzz: target unreachable: {exc}", file=sys.stderr)
         return 2
+
+
+def run_atheris(args: argparse.Namespace) -> int:
+    import importlib.util
+    import subprocess
+
+    from .fuzz.atheris_harness import seed_corpus
+
+    if importlib.util.find_spec("atheris") is None:
+        print("fidoconf fuzz: --engine atheris needs atheris (pip install 'fidoconf[fuzz]')", file=sys.stderr)
+        return 2
+    run_dir = (Path(args.report_dir) / time.strftime("fuzz-atheris-%Y%m%d-%H%M%S", time.gmtime())).resolve()
+    corpus = run_dir / "corpus"
+    seeded = seed_corpus(corpus)
+    budget = [f"-max_total_time={int(args.time or 60)}"] + ([f"-runs={args.examples}"] if args.examples else [])
+    command = [sys.executable, "-m", "fidoconf.conformance.fuzz.atheris_harness", str(run_dir), *budget,
+               f"-seed={args.seed or 1}", "-print_final_stats=1", str(corpus)]
+    print(f"atheris: {seeded} seed inputs from vectors/generated; run dir {run_dir}", file=sys.stderr)
+    # libFuzzer ends the process it runs in, and writes crash-* files into its working directory.
+    subprocess.run(command, cwd=run_dir, check=False)
+    crashes = sorted((run_dir / "findings").glob("*.json"))
+    print(f"{len(crashes)} crash(es) saved as vectors" + "".join(f"\n  {c}" for c in crashes))
+    print(f"report: {run_dir}")
+    return 1 if crashes else 0
 
 
 def run_library(args: argparse.Namespace) -> int:
