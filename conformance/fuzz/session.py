@@ -21,10 +21,15 @@ from .oracle import Oracle
 def session(config: SuiteConfig, *, slow_s: float = 5.0) -> Iterator[Oracle]:
     env = Environment.create(config)
     try:
-        with tempfile.TemporaryDirectory(prefix="fidoconf-fuzz-trust-") as trust_dir:
-            export_trust(trust_dir, pki=env.pki, authenticators=list(TRUST_MODELS))
-            trust = TrustStore.from_pem_paths(str(Path(trust_dir) / "root.pem"))
-            policy = Policy.preset(str(config.extra.get("policy", "strict")))
-            yield Oracle(env, policy=policy, trust=trust, slow_s=slow_s)
+        yield oracle_for(env, slow_s=slow_s)
     finally:
         env.close()
+
+
+def oracle_for(env: Environment, *, slow_s: float = 5.0) -> Oracle:
+    """The oracle for an existing environment (the suite's session one, in the FUZZ cases)."""
+    with tempfile.TemporaryDirectory(prefix="fidoconf-fuzz-trust-") as trust_dir:
+        export_trust(trust_dir, pki=env.pki, authenticators=list(TRUST_MODELS))
+        trust = TrustStore.from_pem_paths(str(Path(trust_dir) / "root.pem"))
+    policy = Policy.preset(str(env.config.extra.get("policy", "strict")))
+    return Oracle(env, policy=policy, trust=trust, slow_s=slow_s)
