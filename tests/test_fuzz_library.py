@@ -17,9 +17,6 @@ def test_library_has_five_wrong_accept_classes_that_replay(library, tmp_path):
     run = fuzz(oracle, examples_n=300, seed=1)
     wrong_accepts = sorted(code for kind, code in run.findings if kind == "wrong-accept")
     assert len(wrong_accepts) >= 5, wrong_accepts
-    # The reference refuses a COSE point not on its curve (#sctn-attested-credential-data: a valid public key);
-    # both libraries take one.
-    assert "cose_key.point.invalid" in wrong_accepts or "cose_key.x.length_invalid" in wrong_accepts
     paths = save(run.findings, out_dir=tmp_path, origin="http://localhost:8000", root_pem=oracle.root_pem(),
                  stats=run.stats())
     path = next(p for p in paths if p.name.startswith("wrong-accept."))

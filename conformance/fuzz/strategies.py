@@ -111,8 +111,7 @@ def cbor_values() -> st.SearchStrategy[Any]:
         st.text(max_size=8),
         st.booleans(),
         st.none(),
-        st.floats(allow_nan=True),
-    )
+    )  # no floats: the authenticator's canonical encoder refuses them; catalog_cbor has the float defects
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
         st.integers(-3, 3), inner, max_size=2), max_leaves=4)
 
