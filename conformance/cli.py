@@ -21,6 +21,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "verify",  # verify vector files with the reference verifier (cli_verify.py)
     "bench",  # verification throughput (benchmarks)
     "trust",  # export the suite's test CA and metadata (conformance suite)
+    "fuzz",  # property-based fuzzing against a target or a library (conformance/fuzz)
 )
 
 

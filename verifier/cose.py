@@ -107,7 +107,8 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int) -> CoseKey:
     kty = params.get(1)
     if kty is None:
         raise fail(Code.COSE_KEY_KTY_MISSING, "kty (1) missing")
-    if kty not in _ALLOWED_LABELS:
+    # Found by `fidoconf fuzz`: a list kty is unhashable, and True would pass as kty 1 (True == 1).
+    if not isinstance(kty, int) or isinstance(kty, bool) or kty not in _ALLOWED_LABELS:
         raise fail(Code.COSE_KEY_KTY_UNSUPPORTED, f"kty {kty!r} unsupported")
     alg_id = params.get(3)
     if alg_id is None:
@@ -140,6 +141,9 @@ def _curve(params: dict, alg: Algorithm) -> int:
     crv = params.get(-1)
     if crv is None:
         raise fail(Code.COSE_KEY_CRV_MISSING, "crv (-1) missing")
+    # Found by `fidoconf fuzz`: a list/map crv is unhashable below, and True would pass as crv 1 (True == 1).
+    if not isinstance(crv, int) or isinstance(crv, bool):
+        raise fail(Code.COSE_KEY_CRV_UNSUPPORTED, f"crv {crv!r} is not an integer")
     if crv not in alg.curves:
         known = crv in _EC_CURVES or crv in _OKP_LENGTHS
         code = Code.COSE_KEY_CRV_ALG_MISMATCH if known else Code.COSE_KEY_CRV_UNSUPPORTED
