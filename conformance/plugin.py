@@ -2,8 +2,8 @@
 
 Inert unless conformance cases are collected: it then builds the target (in-process reference RP or a live
 URL), checks it is reachable once, attaches every HTTP exchange to the case's report, turns outcomes into
-verdicts (PASS / FAIL / WARN / SKIP / INFO) and writes reports/<target>-<timestamp>/ (index.json, per-case
-JSON; junit.xml and report.html through pytest's own writers).
+verdicts (PASS / FAIL / WARN / SKIP / INFO / ERROR) and writes reports/<target>-<timestamp>/ (index.json,
+cases/<ID>.json, junit.xml, report.html: all rendered from the same case results, see report.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 
 from . import config as suite_config
+from .case_result import case_result, failure_text, junit_properties
 from .cases import Case
-from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
+from .report import RESULT_PROPERTY, ReportWriter
 
 _CONFIG_KEY = pytest.StashKey[suite_config.SuiteConfig]()
 _WRITER_KEY = pytest.StashKey[ReportWriter]()
+_RECORD_KEY = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,10 +34,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fidoconf-strict", action="store_true", default=False, help="SHOULD-level findings fail (WARN → FAIL)"
     )
     group.addoption("--fidoconf-report-dir", default=None, help="write reports under this directory")
+    group.addoption("--fidoconf-id", action="append", default=[], help="run only this case ID (repeatable)")
     group.addoption("--fidoconf-control", default=None, help="in-process: a deliberately broken reference RP variant")
 
 
-@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their output paths
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fidoconf(case): a fidoconf conformance case with its stable ID")
     try:
@@ -56,6 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if control not in CONTROLS or not loaded.inprocess:
             raise pytest.UsageError(f"fidoconf: --fidoconf-control takes one of {sorted(CONTROLS)}, in-process only")
         loaded = replace(loaded, extra={**loaded.extra, "control": control})
+    if config.getoption("--fidoconf-config"):  # named in each case's reproduction command
+        loaded = replace(loaded, extra={**loaded.extra, "config_file": config.getoption("--fidoconf-config")})
     config.stash[_CONFIG_KEY] = loaded
     report_dir = config.getoption("--fidoconf-report-dir")
     if report_dir and not hasattr(config, "workerinput"):
@@ -63,12 +68,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_WRITER_KEY] = writer
         # The writer hears every report on the controller (also under xdist) and writes at session end.
         config.pluginmanager.register(writer, "fidoconf-report-writer")
-        # junit.xml and report.html come from pytest's own writers, pointed at the run's directory.
-        if not config.option.xmlpath:
-            config.option.xmlpath = str(writer.directory / "junit.xml")
-        if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
-            config.option.htmlpath = str(writer.directory / "report.html")
-            config.option.self_contained_html = True
 
 
 def _case(item: pytest.Item) -> Case | None:
@@ -85,6 +84,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     loaded = config.stash[_CONFIG_KEY]
+    wanted = set(config.getoption("--fidoconf-id"))
+    if wanted:  # exact IDs (a -k expression would also match IDs that merely contain the text)
+        kept = [item for item in items if (found := _case(item)) is not None and found.id in wanted]
+        dropped = set(items) - set(kept)
+        config.hook.pytest_deselected(items=[item for item in items if item in dropped])
+        items[:] = kept
     for item in items:
         found = _case(item)
         if found is None:
@@ -126,39 +131,41 @@ def _take_exchanges(item: pytest.Item) -> list[dict[str, Any]]:
     return [e.to_json() for e in env.target.take_exchanges()]
 
 
+@pytest.fixture
+def fidoconf_record(request: pytest.FixtureRequest):
+    """`record(name, value)`: what a case saw for its report (expected, actual, defect). Values stay on the
+    worker; a callable value is evaluated only when the case's report details it (not PASS)."""
+    store = request.node.stash.setdefault(_RECORD_KEY, {})
+
+    def record(name: str, value: Any) -> None:
+        store[name] = value
+
+    return record
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     found = _case(item)
-    if found is None or report.when not in ("call", "setup") or (report.when == "setup" and report.passed):
+    if found is None or report.when == "teardown" or (report.when == "setup" and report.passed):
         return
-    strict = item.config.stash[_CONFIG_KEY].strict
-    verdict = verdict_for(found, report, strict=strict)
+    loaded = item.config.stash[_CONFIG_KEY]
+    result = case_result(
+        case=found.to_json(),
+        report=report,
+        excinfo=call.excinfo,
+        recorded=item.stash.get(_RECORD_KEY, {}),
+        user_properties=item.user_properties,
+        exchanges=_take_exchanges(item),
+        config=loaded,
+    )
+    verdict = result["verdict"]
     if verdict == "WARN":
-        # SHOULD-level finding without --strict: reported as an expected failure, so the run's exit code stays
-        # green while the finding is visible in every report.
-        report.outcome = "skipped"
-        report.wasxfail = f"WARN (SHOULD): {found.id}"
-    exchanges = _take_exchanges(item)
-    report.user_properties.append(("fidoconf_case", json.dumps(found.to_json())))
-    report.user_properties.append(("fidoconf_verdict", verdict))
-    # Exchanges travel as a report section: it reaches the HTML report's row details and, under xdist, the
-    # controller's report writer, without swelling junit.xml's properties.
-    report.sections.append((EXCHANGES_SECTION, json.dumps(exchanges, indent=1)))
-
-
-def pytest_html_results_table_header(cells: list[str]) -> None:
-    cells.insert(1, '<th class="sortable" data-column-type="id">ID</th>')
-    cells.insert(2, "<th>Requirement</th>")
-    cells.insert(3, '<th class="sortable">Verdict</th>')
-
-
-def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    from html import escape
-
-    props = dict(report.user_properties)
-    found = json.loads(props.get("fidoconf_case", "{}"))
-    cells.insert(1, f"<td>{escape(found.get('id', ''))}</td>")
-    cells.insert(2, f"<td>{escape(found.get('requirement', ''))}</td>")
-    cells.insert(3, f"<td>{escape(props.get('fidoconf_verdict', ''))}</td>")
+        # A SHOULD/STRICT finding without --strict: the run stays green and no report calls it "skipped".
+        report.outcome, report.longrepr = "passed", None
+    elif verdict == "FAIL":
+        report.longrepr = failure_text(result)  # the finding, not the suite's traceback
+    # Public properties on the item reach pytest's own --junitxml (it reads them from the teardown report).
+    item.user_properties.extend(junit_properties(result))
+    report.user_properties.append((RESULT_PROPERTY, json.dumps(result, ensure_ascii=False)))
