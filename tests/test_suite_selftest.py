@@ -28,6 +28,7 @@ from fidoconf.conformance.controls import CONTROLS, expected_failures
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .conftest import ROOT
+from .report_support import invalid_case_files, run_dir
 
 FIDOCONF = [sys.executable, "-m", "fidoconf.conformance.cli"]
 TARGET_ONLY = ["-k", "not test_vector"]
@@ -135,6 +136,8 @@ def test_negative_control_fails_exactly_its_cases(control, tmp_path):
     code, index, stdout = run_suite(tmp_path, "--control", control, *profile, *TARGET_ONLY)
     assert findings(index) == sorted(expected["ids"]), f"{control}: {expected['why']}\n{stdout[-2000:]}"
     assert code == 1
+    # Every case file validates and every finding carries expected / actual / defect / reproduction.
+    assert invalid_case_files(run_dir(tmp_path)) == {}
 
 
 def test_every_control_is_documented():
