@@ -99,7 +99,9 @@ def one_line_reason(result: dict[str, Any]) -> str:
         return f"suite error (not the target's fault): {error.get('type', '')}: {_first_line(error.get('message'))}"
     if verdict == "INFO":
         actual = result.get("actual") or {}
-        return f"recorded: {actual.get('outcome', '')}".strip()
+        seen = actual.get("outcome") or ", ".join(f"{k}={json.dumps(v)}" for k, v in (result.get("recorded") or {}).items()
+                                                  if k not in ("id", "level", "verdict", "requirement", "source"))
+        return _first_line(f"recorded: {seen or 'nothing'}")
     if verdict == "PASS":
         return ""
     expected, actual = result.get("expected") or {}, result.get("actual") or {}

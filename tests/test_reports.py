@@ -214,11 +214,16 @@ def test_report_html_in_headless_chromium(control_run):
         row.locator("summary").first.click()
         assert expected.is_visible() and row.locator("h4", has_text="Actual").is_visible()
         assert row.get_by_text("att_stmt.sig.invalid").first.is_visible()
+        assert page.locator("#cases > tbody > tr").count() == len(_index(directory)["cases"])
+        # The decoded defect of an empty signature: its diff row is shown.
+        empty_sig = page.locator("#case-ATTOBJ-FIELD-F13")
+        empty_sig.locator("summary").first.click()
+        assert empty_sig.locator(".diff td", has_text="response.attestationObject.attStmt.sig").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         # Filters: only SKIP rows left visible when SKIP alone is checked.
         for box_ in page.locator("input[name=verdict]").all():
             box_.set_checked(box_.get_attribute("value") == "SKIP")
-        visible = page.locator("#cases tbody tr:not(.hidden)")
+        visible = page.locator("#cases > tbody > tr:not(.hidden)")
         assert visible.count() > 0 and set(visible.evaluate_all("rs => rs.map(r => r.dataset.verdict)")) == {"SKIP"}
         browser.close()
     assert errors == []
