@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import sys
 from pathlib import Path
 
 import pytest
 
 from . import config as suite_config
+from . import console
 from .plugin import report_directory, suites_dir
 from .seeds import new_seed
 
@@ -54,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--maxfail", type=int, default=None, metavar="N", help="stop after N failing cases")
     parser.add_argument("--strict", action="store_true", help="SHOULD-level findings fail the run (WARN → FAIL)")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (pytest-xdist), or 0")
-    parser.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the HTTP exchanges of each finding")
     parser.add_argument("--control", default=None, help="in-process only: run against a deliberately broken RP variant")
     parser.add_argument(
         "--seed", default=None, help="run seed: the same seed makes the same user names, credential ids and keys"
@@ -63,10 +63,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
-    argv = [str(suites_dir()), "-p", "no:cacheprovider", "--fidoconf-report-dir", args.report_dir, "-rfE"]
-    # xunit1 keeps each case's ID and verdict as junit properties; the rewrite warning is anyio's, not ours.
-    argv += ["-o", "junit_family=xunit1", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["-v"] if args.verbose else ["-q"]
+    argv = [str(suites_dir()), "-p", "no:cacheprovider", "--fidoconf-report-dir", args.report_dir]
+    # pytest stays quiet (progress only): the findings are printed from the run's reports (console.py).
+    argv += ["-qq", "--tb=no", "--no-summary", "-p", "no:warnings"]
+    argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]  # anyio's, not ours
     for flag, value in (
         ("--fidoconf-target", args.target),
         ("--fidoconf-profile", args.profile),
@@ -115,8 +115,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     index = caught.directory / "index.json" if caught.directory else None
     if index is not None and index.exists():
-        print(summary_table(json.loads(index.read_text())))
-        print(f"report: {caught.directory / 'report.html'}")
+        print(console.render(caught.directory, verbose=args.verbose))
     if code == pytest.ExitCode.OK:
         return 0
     if code == pytest.ExitCode.TESTS_FAILED:
@@ -154,20 +153,6 @@ def unknown_ids(ids: list[str]) -> str | None:
             near = difflib.get_close_matches(case_id, list(known), n=1)
             return f"no case has the ID {case_id!r}" + (f" (did you mean {near[0]}?)" if near else "")
     return None
-
-
-def summary_table(index: dict) -> str:
-    verdicts = ("PASS", "FAIL", "WARN", "SKIP", "INFO")
-    lines = ["", f"{'area':<10}" + "".join(f"{v:>7}" for v in verdicts)]
-    for area, counts in index["summary"]["by_area"].items():
-        lines.append(f"{area:<10}" + "".join(f"{counts[v]:>7}" for v in verdicts))
-    totals = index["summary"]["totals"]
-    lines.append(f"{'target':<10}" + "".join(f"{totals[v]:>7}" for v in verdicts))
-    reference = index["summary"].get("reference") or {}
-    if any(reference.values()):
-        # The reference verifier's own checks on vectors: counted apart, they say nothing about the target.
-        lines.append(f"{'reference':<10}" + "".join(f"{reference[v]:>7}" for v in verdicts))
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

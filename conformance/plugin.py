@@ -6,8 +6,9 @@ FIDOCONF_TARGET / FIDOCONF_CONFIG in the environment, or by `fidoconf_target` / 
 (pytest-base-url's pattern: option, then environment, then ini); activated by a target or config and given no test paths,
 it collects the conformance suite itself (`pytest --fidoconf-target URL --fidoconf-config FILE`). Once active it
 checks the target once (reachable, credentials accepted), attaches every HTTP exchange to the case's report,
-turns outcomes into verdicts (PASS / FAIL / WARN / SKIP / INFO) and, with --fidoconf-report-dir, writes
-<dir>/<target>-<timestamp>/ (index.json, per-case JSON; junit.xml and report.html through pytest's own writers).
+turns outcomes into verdicts (PASS / FAIL / WARN / SKIP / INFO / ERROR) and, with --fidoconf-report-dir, writes
+<dir>/<target>-<timestamp>/ (index.json, cases/<ID>.json, junit.xml, report.html: all rendered from the same case
+results, see report.py).
 Conformance cases collected without activation (`pytest path/to/suites`) load the config when they first need it.
 """
 
@@ -22,14 +23,16 @@ from typing import Any
 import pytest
 
 from . import config as suite_config
+from .case_result import case_result, failure_text, junit_properties
 from .cases import Case
 from .reasons import ReasonMapError, reason_map_for
-from .report import EXCHANGES_SECTION, ReportWriter, verdict_for
+from .report import RESULT_PROPERTY, ReportWriter
 from .seeds import new_seed
 
 _CONFIG_KEY = pytest.StashKey[suite_config.SuiteConfig]()
 _WRITER_KEY = pytest.StashKey[ReportWriter]()
 _ACTIVE_KEY = pytest.StashKey[bool]()
+_RECORD_KEY = pytest.StashKey[dict]()
 
 #: Options that name a target or its config: with no test paths given, these collect the suite itself.
 _TARGET_OPTIONS = ("--fidoconf-target", "--fidoconf-config", "--fidoconf-profile")
@@ -118,6 +121,8 @@ def _load(config: pytest.Config) -> suite_config.SuiteConfig:
     except ReasonMapError as exc:
         raise pytest.UsageError(f"fidoconf: {exc}") from None
     loaded = replace(loaded, seed=_run_seed(config, loaded))
+    if config.getoption("--fidoconf-config"):  # named in each case's reproduction command
+        loaded = replace(loaded, extra={**loaded.extra, "config_file": config.getoption("--fidoconf-config")})
     return loaded
 
 
@@ -128,7 +133,7 @@ def _config(config: pytest.Config) -> suite_config.SuiteConfig:
     return config.stash[_CONFIG_KEY]
 
 
-@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html read their output paths
+@pytest.hookimpl(tryfirst=True)  # before xdist and junitxml read their options
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fidoconf(case): a fidoconf conformance case with its stable ID")
     config.stash[_ACTIVE_KEY] = _activated(config)
@@ -143,12 +148,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_WRITER_KEY] = writer
         # The writer hears every report on the controller (also under xdist) and writes at session end.
         config.pluginmanager.register(writer, "fidoconf-report-writer")
-        # junit.xml and report.html come from pytest's own writers, pointed at the run's directory.
-        if not config.option.xmlpath:
-            config.option.xmlpath = str(writer.directory / "junit.xml")
-        if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
-            config.option.htmlpath = str(writer.directory / "report.html")
-            config.option.self_contained_html = True
 
 
 def report_directory(config: pytest.Config) -> Path | None:
@@ -269,40 +268,41 @@ def _take_exchanges(item: pytest.Item) -> list[dict[str, Any]]:
     return [e.to_json() for e in env.target.take_exchanges()]
 
 
+@pytest.fixture
+def fidoconf_record(request: pytest.FixtureRequest):
+    """`record(name, value)`: what a case saw for its report (expected, actual, defect). Values stay on the
+    worker; a callable value is evaluated only when the case's report details it (not PASS)."""
+    store = request.node.stash.setdefault(_RECORD_KEY, {})
+
+    def record(name: str, value: Any) -> None:
+        store[name] = value
+
+    return record
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     found = _case(item)
-    if found is None or report.when not in ("call", "setup") or (report.when == "setup" and report.passed):
+    if found is None or report.when == "teardown" or (report.when == "setup" and report.passed):
         return
-    strict = _config(item.config).strict
-    verdict = verdict_for(found, report, strict=strict)
+    loaded = _config(item.config)
+    result = case_result(
+        case={**found.to_json(), "scope": case_scope(item)},
+        report=report,
+        excinfo=call.excinfo,
+        recorded=item.stash.get(_RECORD_KEY, {}),
+        user_properties=item.user_properties,
+        exchanges=_take_exchanges(item),
+        config=loaded,
+    )
+    verdict = result["verdict"]
     if verdict == "WARN":
-        # SHOULD-level finding without --strict: reported as an expected failure, so the run's exit code stays
-        # green while the finding is visible in every report.
-        report.outcome = "skipped"
-        report.wasxfail = f"WARN ({found.severity}): {found.id}"
-    exchanges = _take_exchanges(item)
-    report.user_properties.append(("fidoconf_case", json.dumps(found.to_json())))
-    report.user_properties.append(("fidoconf_verdict", verdict))
-    report.user_properties.append(("fidoconf_scope", case_scope(item)))
-    # Exchanges travel as a report section: it reaches the HTML report's row details and, under xdist, the
-    # controller's report writer, without swelling junit.xml's properties.
-    report.sections.append((EXCHANGES_SECTION, json.dumps(exchanges, indent=1)))
-
-
-def pytest_html_results_table_header(cells: list[str]) -> None:
-    cells.insert(1, '<th class="sortable" data-column-type="id">ID</th>')
-    cells.insert(2, "<th>Requirement</th>")
-    cells.insert(3, '<th class="sortable">Verdict</th>')
-
-
-def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    from html import escape
-
-    props = dict(report.user_properties)
-    found = json.loads(props.get("fidoconf_case", "{}"))
-    cells.insert(1, f"<td>{escape(found.get('id', ''))}</td>")
-    cells.insert(2, f"<td>{escape(found.get('requirement', ''))}</td>")
-    cells.insert(3, f"<td>{escape(props.get('fidoconf_verdict', ''))}</td>")
+        # A SHOULD/STRICT finding without --strict: the run stays green and no report calls it "skipped".
+        report.outcome, report.longrepr = "passed", None
+    elif verdict == "FAIL":
+        report.longrepr = failure_text(result)  # the finding, not the suite's traceback
+    # Public properties on the item reach pytest's own --junitxml (it reads them from the teardown report).
+    item.user_properties.extend(junit_properties(result))
+    report.user_properties.append((RESULT_PROPERTY, json.dumps(result, ensure_ascii=False)))

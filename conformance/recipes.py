@@ -15,6 +15,7 @@ import pytest
 from .authenticator.keys import ALGS
 from .authenticator.mutations import Mutation, registry
 from .cases import Case
+from .defects import recipe_defect
 from .environment import ALG_NAMES, Environment
 from .profiles import Ceremony
 from .reasons import check_reason
@@ -128,9 +129,14 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
     options = dict(mutation.options) if mutation is not None else {}
     bundle = env.credential(ceremony, variant=variant, alg=alg, mutation=mutation, **options)
     credential = apply_json_edits(bundle.credential, recipe.edits)
+    record("expected", {"outcome": recipe.expect or "record", "code": recipe.expected_code})
+    record("defect", recipe_defect(recipe=recipe, mutation=mutation, ceremony=ceremony, variant=variant, alg=alg,
+                                   options=options, pki=env.pki, origin=env.config.origin,
+                                   json_edits=(lambda c: apply_json_edits(c, recipe.edits)) if recipe.edits else None))
     submission = env.profile.finish_registration(ceremony, credential)
     actual = "accept" if submission.accepted else f"reject ({submission.code or 'no code'}: {submission.message})"
-    record("outcome", actual)
+    record("actual", {"outcome": "accept" if submission.accepted else "reject", "http_status": submission.http_status,
+                      "code": submission.code, "message": submission.message})
     if recipe.expect is None:
         return  # INFO: the outcome is recorded, not judged
     header = f"{recipe.id}: {recipe.requirement}\n  expected: {recipe.expect}"
@@ -144,7 +150,7 @@ def run_recipe(env: Environment, recipe: Case, record) -> None:
         )
     elif recipe.expected_code:
         reason = check_reason(expected_code=recipe.expected_code, submission=submission, reasons=env.reasons)
-        record("reason", reason.record())
+        record("refusal", reason.record())
         assert reason.verified is not False, (
             f"{header} ({recipe.expected_code})\n  actual:   refused for the wrong reason: expected "
             f"{recipe.expected_code}, server said {reason.words!r} ({', '.join(reason.said) or 'no mapped code'})"

@@ -22,6 +22,10 @@ def test_pass(fidoconf):
 def test_should(fidoconf):
     assert False, "expected x, got y"
 
+@case(id="DEMO-A-F03", title="suite breaks", requirement="r", anchor="#a")
+def test_suite_breaks(fidoconf):
+    raise RuntimeError("the suite's own bug")
+
 @case(id="DEMO-A-F02", title="needs a capability", requirement="r", anchor="#a", requires=("no-such-capability",))
 def test_capability(fidoconf):
     raise AssertionError("must not run")
@@ -37,24 +41,52 @@ def _index(pytester) -> dict:
 def test_verdicts_reports_and_header(pytester):
     pytester.makepyfile(test_demo=SUITE)
     result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, skipped=1, xfailed=1)
+    # WARN passes in pytest's terms (it must not turn a CI gate red, nor read as "skipped" in JUnit).
+    result.assert_outcomes(passed=2, skipped=1, failed=1)
     result.stdout.fnmatch_lines(["*fidoconf: target=inprocess profile=nevis-cloud strict=False*"])
     index = _index(pytester)
     verdicts = {k: v["verdict"] for k, v in index["cases"].items()}
-    assert verdicts == {"DEMO-A-P01": "PASS", "DEMO-A-F01": "WARN", "DEMO-A-F02": "SKIP"}
+    assert verdicts == {"DEMO-A-P01": "PASS", "DEMO-A-F01": "WARN", "DEMO-A-F02": "SKIP", "DEMO-A-F03": "ERROR"}
     schema = json.loads((ROOT / "schemas" / "report" / "index.schema.json").read_text())
     assert list(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(index)) == []
     case_file = json.loads(next(pytester.path.glob("out/*/cases/DEMO-A-P01.json")).read_text())
     assert case_file["exchanges"][0]["path"] == "/api/v1/users/enroll"
     assert next(pytester.path.glob("out/*/junit.xml")).exists()
     assert next(pytester.path.glob("out/*/report.html")).exists()
+    warn = json.loads(next(pytester.path.glob("out/*/cases/DEMO-A-F01.json")).read_text())
+    assert (warn["verdict"], warn["level"], warn["actual"]["message"]) == ("WARN", "SHOULD", "expected x, got y")
+    assert warn["error"] is None and "Traceback" not in json.dumps(warn)
+    # A non-assertion exception is the suite's fault: ERROR (never FAIL) with its traceback.
+    broke = json.loads(next(pytester.path.glob("out/*/cases/DEMO-A-F03.json")).read_text())
+    assert (broke["verdict"], broke["error"]["type"]) == ("ERROR", "RuntimeError")
+    assert "the suite's own bug" in broke["error"]["traceback"]
+    skipped = json.loads(next(pytester.path.glob("out/*/cases/DEMO-A-F02.json")).read_text())
+    assert skipped["skip_reason"] == "target does not declare capability no-such-capability"
 
 
 def test_strict_turns_warn_into_fail(pytester):
     pytester.makepyfile(test_demo=SUITE)
     result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "--fidoconf-strict", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, skipped=1, failed=1)
+    result.assert_outcomes(passed=1, skipped=1, failed=2)
     assert _index(pytester)["cases"]["DEMO-A-F01"]["verdict"] == "FAIL"
+
+
+def test_setup_error_is_error_not_fail(pytester):
+    pytester.makepyfile(test_demo='''
+import pytest
+from fidoconf.conformance.cases import case
+
+@pytest.fixture
+def broken():
+    raise OSError("connection reset")
+
+@case(id="DEMO-B-F01", title="setup breaks", requirement="r", anchor="#a")
+def test_setup(fidoconf, broken):
+    pass
+''')
+    pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "-p", "no:cacheprovider")
+    entry = _index(pytester)["cases"]["DEMO-B-F01"]
+    assert (entry["verdict"], entry["reason"].split(":")[0]) == ("ERROR", "suite error (not the target's fault)")
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
@@ -113,7 +145,8 @@ def test_a_target_option_collects_the_suite_from_anywhere(pytester, monkeypatch)
 def test_explicit_paths_are_kept(pytester):
     pytester.makepyfile(test_demo=SUITE)
     result = pytester.runpytest_subprocess("--fidoconf-target", "inprocess", "test_demo.py", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, skipped=1, xfailed=1)
+    # WARN is reported to pytest as passed (not "skipped"); the suite's own fault is an ERROR, a pytest failure.
+    result.assert_outcomes(passed=2, skipped=1, failed=1)
 
 
 def test_an_ini_target_activates_the_plugin(pytester):

@@ -28,6 +28,7 @@ from fidoconf.conformance.controls import CONTROLS, expected_failures
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .conftest import ROOT
+from .report_support import invalid_case_files, run_dir
 
 FIDOCONF = [sys.executable, "-m", "fidoconf.conformance.cli"]
 TARGET_ONLY = ["-k", "not test_vector"]
@@ -138,6 +139,8 @@ def test_negative_control_fails_exactly_its_cases(control, tmp_path):
     # bytes after the attestation object are fidoconf's own hardening) WARNs and exits 0 unless --strict.
     must_failed = any(verdicts(index)[case_id] == "FAIL" for case_id in expected["ids"])
     assert code == (1 if must_failed else 0)
+    # Every case file validates and every finding carries expected / actual / defect / reproduction.
+    assert invalid_case_files(run_dir(tmp_path)) == {}
 
 
 def test_every_control_is_documented():

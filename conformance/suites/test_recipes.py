@@ -11,5 +11,5 @@ RECIPES = [recipe for path in all_recipe_files() for recipe in load_recipes(path
 
 
 @pytest.mark.parametrize("recipe", params(RECIPES))
-def test_recipe(fidoconf, recipe, record_property):
-    run_recipe(fidoconf, recipe, record_property)
+def test_recipe(fidoconf, recipe, fidoconf_record):
+    run_recipe(fidoconf, recipe, fidoconf_record)
