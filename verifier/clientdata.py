@@ -25,8 +25,17 @@ class _DuplicateKey(ValueError):
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     fields = dict(pairs)
     if len(fields) != len(pairs):
-        raise _DuplicateKey(sorted({k for k, _ in pairs if [p for p, _ in pairs].count(k) > 1}))
+        raise _DuplicateKey(_repeated_keys(pairs))
     return fields
+
+
+def _repeated_keys(pairs: list[tuple[str, Any]]) -> list[str]:
+    """The keys that occur more than once, in one pass: a member count is attacker-chosen (issue 11)."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for key, _ in pairs:
+        (repeated if key in seen else seen).add(key)
+    return sorted(repeated)
 
 
 # Built once: json.loads(..., object_pairs_hook=...) would build a new decoder on every call.
