@@ -25,6 +25,7 @@ from fidoconf.verifier.registration import verify_registration
 from fidoconf.verifier.trust import TrustStore
 from hypothesis import strategies as st
 
+from . import seeded
 from .metadata_builder import (
     SigningPki,
     blob_payload,
@@ -54,7 +55,7 @@ class AttestationPki:
 
     def __init__(self, label: str) -> None:
         start, end = NOW - timedelta(days=30), NOW + timedelta(days=3650)
-        self.root_key = ec.generate_private_key(ec.SECP256R1())
+        self.root_key = seeded.ec_key()
         self.root = make_certificate(
             subject=name(f"{label} ROOT"),
             key=self.root_key,
@@ -63,7 +64,7 @@ class AttestationPki:
             not_after=end,
             critical_basic_constraints=True,
         )
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+        self.ca_key = seeded.ec_key()
         self.ca = make_certificate(
             subject=name(f"{label} CA"),
             key=self.ca_key,
@@ -73,7 +74,7 @@ class AttestationPki:
             not_before=start,
             not_after=end,
         )
-        self.leaf_key = ec.generate_private_key(ec.SECP256R1())
+        self.leaf_key = seeded.ec_key()
         self.leaf = self.batch_cert(self.leaf_key, issuer=self.root, issuer_key=self.root_key)
         self.leaf_via_ca = self.batch_cert(self.leaf_key, issuer=self.ca, issuer_key=self.ca_key)
 
@@ -110,7 +111,7 @@ def make_credential(
     *, fmt: str, aaguid: bytes, x5c=(), attestation_key=None, credential_key=None, challenge: bytes = b"c" * 32
 ) -> dict:
     """A registration credential with a real signature: packed full (x5c), packed self (no x5c), fido-u2f, none."""
-    key = credential_key or ec.generate_private_key(ec.SECP256R1())
+    key = credential_key or seeded.ec_key()
     numbers = key.public_key().public_numbers()
     x, y = numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
     cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: x, -3: y}, canonical=True)
