@@ -3,7 +3,6 @@ against schemas/api/fido-server, credentials for its options, and the assertions
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -14,6 +13,7 @@ from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 from fidoconf.verifier.errors import Code
 from fidoconf.verifier.rp import RPConfig, create_app
 
+from . import seeded
 from .rp_support import ManualClock, asgi_client, assert_valid
 
 RP_ID, ORIGIN = "rp.example", "https://rp.example"
@@ -57,7 +57,7 @@ class FidoServerApi:
         return response.json()
 
     def start(self, username: str | None = None, **fields: Any) -> dict[str, Any]:
-        username = username or f"user-{secrets.token_hex(4)}"
+        username = username or f"user-{seeded.token_hex(4)}"
         options = self.options({"username": username, "displayName": f"{username} display", **fields})
         assert options["status"] == "ok", options
         return options
@@ -131,7 +131,7 @@ def credential(
         challenge=b64url_decode(options["challenge"], field="challenge"),
         fmt=fmt,
         alg=alg,
-        seed=secrets.token_hex(8),
+        seed=seeded.token_hex(8),
         mutation=outputs_mutation(outputs) if outputs is not None else None,
         **kwargs,
     )

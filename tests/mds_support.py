@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from fidoconf.conformance.authenticator import authenticator
@@ -24,6 +23,7 @@ from fidoconf.verifier.registration import verify_registration
 from fidoconf.verifier.trust import TrustStore
 from hypothesis import strategies as st
 
+from . import seeded
 from .metadata_builder import (
     SigningPki,
     blob_payload,
@@ -53,7 +53,7 @@ class AttestationPki:
 
     def __init__(self, label: str) -> None:
         start, end = NOW - timedelta(days=30), NOW + timedelta(days=3650)
-        self.root_key = ec.generate_private_key(ec.SECP256R1())
+        self.root_key = seeded.ec_key()
         self.root = make_certificate(
             subject=name(f"{label} ROOT"),
             key=self.root_key,
@@ -62,7 +62,7 @@ class AttestationPki:
             not_after=end,
             critical_basic_constraints=True,
         )
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+        self.ca_key = seeded.ec_key()
         self.ca = make_certificate(
             subject=name(f"{label} CA"),
             key=self.ca_key,
@@ -72,7 +72,7 @@ class AttestationPki:
             not_before=start,
             not_after=end,
         )
-        self.leaf_key = ec.generate_private_key(ec.SECP256R1())
+        self.leaf_key = seeded.ec_key()
         self.leaf = self.batch_cert(self.leaf_key, issuer=self.root, issuer_key=self.root_key)
         self.leaf_via_ca = self.batch_cert(self.leaf_key, issuer=self.ca, issuer_key=self.ca_key)
 
@@ -107,7 +107,7 @@ def make_credential(
     """A registration credential from the virtual authenticator, with this test's AAGUID, attestation key and x5c
     (the metadata tests' own vendor PKI): packed full (x5c), packed self (no x5c), fido-u2f, none."""
     variant = {"packed": "packed-x5c" if x5c else "packed-self", "fido-u2f": "fido-u2f", "none": "none"}[fmt]
-    key = SigningKey(ALGS["ES256"], credential_key or ec.generate_private_key(ec.SECP256R1()), "mds/credential")
+    key = SigningKey(ALGS["ES256"], credential_key or seeded.ec_key(), "mds/credential")
     attester = SigningKey(ALGS["ES256"], attestation_key, "mds/attestation") if attestation_key else None
     chain = [c.public_bytes(Encoding.DER) for c in x5c]
 

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from fidoconf.verifier.encoding import b64url_encode
 
+from . import seeded
+
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
@@ -88,7 +90,7 @@ class SigningPki:
     @classmethod
     def generate(cls, *, now: datetime, label: str = "fidoconf TEST MDS3", lifetime_days: int = 3650) -> SigningPki:
         start, end = now - timedelta(days=1), now + timedelta(days=lifetime_days)
-        root_key, ca_key, signer_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+        root_key, ca_key, signer_key = (seeded.ec_key() for _ in range(3))
         root = make_certificate(subject=name(f"{label} ROOT"), key=root_key, ca=True, not_before=start, not_after=end)
         ca = make_certificate(
             subject=name(f"{label} CA-1"),
@@ -116,7 +118,7 @@ class SigningPki:
 
     def with_signer(self, *, not_before: datetime, not_after: datetime) -> SigningPki:
         """The same root and CA, a new signer with the given validity (e.g. one already expired)."""
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = seeded.ec_key()
         signer = make_certificate(
             subject=name("fidoconf TEST MDS3 BLOB SIGNER (dated)"),
             key=key,

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 from contextlib import ExitStack
 from email.utils import format_datetime
 from typing import Any
@@ -17,12 +16,13 @@ from fidoconf.conformance.authenticator.authenticator import make_credential
 from fidoconf.verifier.encoding import b64url_decode
 from fidoconf.verifier.rp import RPConfig, create_app
 
+from . import seeded
 from .rp_support import ManualClock, asgi_client, assert_valid
 
 RP_ID, ORIGIN = "rp.example", "https://rp.example"
 SVC = ("svcfidouser", "Abcd1234!")
 MONITOR = ("svcmonitor", "Monitor-only-1")
-HMAC_KEY, HMAC_SECRET = "ak-fidoconf", secrets.token_hex(32)
+HMAC_KEY, HMAC_SECRET = "ak-fidoconf", seeded.token_hex(32)
 ACCOUNTS = ((*SVC, ("FIDO_REG", "FIDO", "FIDO_MONITOR")), (*MONITOR, ("FIDO_MONITOR",)))
 TAG = re.compile(r"\[fidoconf:([a-z0-9_.]+)\]")
 
@@ -133,13 +133,13 @@ class Skfs:
 def credential_for(options: dict, *, fmt: str = "none", seed: str | None = None, **kwargs) -> dict:
     challenge = b64url_decode(options["challenge"], field="challenge")
     return make_credential(
-        rp_id=RP_ID, origin=ORIGIN, challenge=challenge, fmt=fmt, alg="ES256", seed=seed or secrets.token_hex(8),
+        rp_id=RP_ID, origin=ORIGIN, challenge=challenge, fmt=fmt, alg="ES256", seed=seed or seeded.token_hex(8),
         **kwargs,
     ).credential  # fmt: skip
 
 
 def user() -> str:
-    return f"user_{secrets.token_hex(4)}"
+    return f"user_{seeded.token_hex(4)}"
 
 
 def refusal(skfs: Skfs, response) -> tuple[str, str | None]:

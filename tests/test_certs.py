@@ -22,6 +22,7 @@ from fidoconf.verifier import certs
 from fidoconf.verifier.encoding import b64url_decode
 from fidoconf.verifier.errors import Code, VerificationError
 
+from . import seeded
 from .conftest import ROOT
 
 UTC = dt.UTC
@@ -105,7 +106,7 @@ def issue(
     algorithm: hashes.HashAlgorithm | None = None,
 ) -> Issued:
     """A certificate named `cn`, signed by `issuer` (self-signed when None). ca=None omits basicConstraints."""
-    key = key or ec.generate_private_key(ec.SECP256R1())
+    key = key or seeded.ec_key()
     if subject is None:
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]) if ca else attestation_name(cn)
     signer_name = issuer.cert.subject if issuer else subject
@@ -440,11 +441,11 @@ class _CoseLike:
 
 
 def test_public_key_matches(root):
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = seeded.ec_key()
     leaf = issue("leaf", issuer=root, key=key)
     assert certs.public_key_matches(leaf.cert, key.public_key())
     assert certs.public_key_matches(leaf.cert, _CoseLike(key.public_key()))
-    assert not certs.public_key_matches(leaf.cert, ec.generate_private_key(ec.SECP256R1()).public_key())
+    assert not certs.public_key_matches(leaf.cert, seeded.ec_key().public_key())
     assert not certs.public_key_matches(leaf.cert, object())
 
 

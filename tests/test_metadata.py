@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from fidoconf.verifier.errors import Code, VerificationError
 from fidoconf.verifier.metadata import MetadataStore, latest_status_report
@@ -20,6 +19,7 @@ from fidoconf.verifier.trust import TrustStore
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from . import seeded
 from .mds_support import (
     AAGUID,
     CONFORMANCE,
@@ -147,7 +147,7 @@ def test_only_the_latest_status_report_counts(pki, vendor):
 
 def test_attestation_key_compromise_naming_another_batch_spares_this_one(pki, vendor):
     other_batch = AttestationPki.batch_cert(
-        ec.generate_private_key(ec.SECP256R1()), issuer=vendor.root, issuer_key=vendor.root_key
+        seeded.ec_key(), issuer=vendor.root, issuer_key=vendor.root_key
     )
 
     def report(cert):

@@ -7,7 +7,6 @@ validated against schemas/api/nevis-cloud by `NevisApi`.
 from __future__ import annotations
 
 import base64
-import secrets
 from contextlib import ExitStack
 
 import jwt
@@ -19,6 +18,7 @@ from fidoconf.verifier.policy import PRESETS
 from fidoconf.verifier.rp import RPConfig, create_app
 from fidoconf.verifier.rp.ceremony import offered_algorithms
 
+from . import seeded
 from .rp_support import ManualClock, NevisApi, asgi_client, assert_valid, dispatch_token_of
 
 RP_ID, ORIGIN, KEY = "rp.example", "https://rp.example", "test-access-key"
@@ -51,7 +51,7 @@ def api(make_api) -> NevisApi:
 def credential(enrolled: dict, fmt: str = "none", *, seed: str | None = None, **kwargs) -> dict:
     options = enrolled["enrollment"]["credentialCreationOptions"]
     challenge = b64url_decode(options["challenge"], field="challenge")
-    seed = seed or secrets.token_hex(8)
+    seed = seed or seeded.token_hex(8)
     bundle = make_credential(rp_id=RP_ID, origin=ORIGIN, challenge=challenge, fmt=fmt, alg="ES256", seed=seed, **kwargs)
     return bundle.credential
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import secrets
 from contextlib import ExitStack
 
 import pytest
 from fidoconf.conformance import serve_skfs
 from fidoconf.verifier.rp import RPConfig, create_app
 
+from . import seeded
 from .rp_support import ManualClock
 from .skfs_support import MONITOR, SVC, Skfs, compact, open_skfs, user
 
@@ -108,7 +108,7 @@ def test_hmac_defects_are_401_with_an_empty_body(skfs, clock, defect):
     text = compact(payload)
     headers = skfs.hmac_headers("/skfs/rest/preregister", text)
     if defect == "wrong-secret":
-        headers = skfs.hmac_headers("/skfs/rest/preregister", text, secret=secrets.token_hex(32))
+        headers = skfs.hmac_headers("/skfs/rest/preregister", text, secret=seeded.token_hex(32))
     elif defect == "unknown-key":
         headers = skfs.hmac_headers("/skfs/rest/preregister", text, key="ak-unknown")
     elif defect == "hash-mismatch":
@@ -145,7 +145,7 @@ def test_hmac_hash_over_skfs_key_order_or_the_received_order(make_skfs):
 def test_signature_control_accepts_any_signature_of_a_known_key(make_skfs):
     skfs = make_skfs(skfs_hmac_signature_check=False)
     payload = {"username": user(), "displayname": "k", "options": {}}
-    headers = skfs.hmac_headers("/skfs/rest/preregister", compact(payload), secret=secrets.token_hex(32))
+    headers = skfs.hmac_headers("/skfs/rest/preregister", compact(payload), secret=seeded.token_hex(32))
     assert skfs.call("preregister", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers).status_code == 200
     headers = skfs.hmac_headers("/skfs/rest/preregister", compact(payload), key="ak-unknown")
     assert skfs.call("preregister", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers).status_code == 401

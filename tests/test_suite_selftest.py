@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -27,6 +26,7 @@ import pytest
 from fidoconf.conformance.controls import CONTROLS, expected_failures
 from jsonschema import Draft202012Validator, FormatChecker
 
+from . import seeded
 from .conftest import ROOT
 from .report_support import invalid_case_files, run_dir
 
@@ -73,7 +73,7 @@ def serving(workdir: Path, *args: str, ready: Callable[[str], httpx.Response]) -
     """`fidoconf serve` on a free loopback port, trusting a fresh exported test PKI, with a SQLite file in
     `workdir`; yields (url, origin, pki seed) once `ready(url)` answers 200, and stops the server after."""
     trust = workdir / "trust"
-    seed = f"selftest-{secrets.token_hex(8)}"
+    seed = f"selftest-{seeded.token_hex(8)}"
     subprocess.run([*FIDOCONF, "trust", "export", str(trust), "--seed", seed], check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
     origin = f"http://localhost:{port}"
@@ -107,7 +107,7 @@ def serving(workdir: Path, *args: str, ready: Callable[[str], httpx.Response]) -
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    workdir, key = tmp_path_factory.mktemp("live"), secrets.token_urlsafe(24)
+    workdir, key = tmp_path_factory.mktemp("live"), seeded.token_hex(24)
     ping = lambda url: httpx.get(f"{url}/ping", headers={"Authorization": f"Bearer {key}"})  # noqa: E731
     with serving(workdir, "--access-key", key, ready=ping) as (url, origin, seed):
         config = workdir / "target.json"
@@ -203,7 +203,7 @@ def test_skfs_reference_passes_every_must(skfs_run):
 @pytest.fixture(scope="module")
 def skfs_live(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("skfs-live")
-    password, monitor, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_hex(32)
+    password, monitor, secret = seeded.token_hex(16), seeded.token_hex(16), seeded.token_hex(32)
     # Domain 2's 2 s challenge window lets SKFS-TIME-F01 run in seconds, as in-process.
     (workdir / "skfs.json").write_text(json.dumps({
         "envelope": "4.16",

@@ -16,6 +16,7 @@ from fidoconf.verifier.clock import fixed_clock, system_clock
 from fidoconf.verifier.errors import Code
 from fidoconf.verifier.trust import TrustStore, TrustVerdict, validate_chain
 
+from . import seeded
 from .test_certs import (
     AAGUID,
     T0,
@@ -360,7 +361,7 @@ def test_small_rsa_issuer_key_is_policy():
 
 def test_issuer_key_outside_web_pki_is_walked():
     # cryptography's verifier refuses a secp256k1 issuer key; attestation PKI has no such rule.
-    root = issue("K1 Root", ca=True, key=ec.generate_private_key(ec.SECP256K1()))
+    root = issue("K1 Root", ca=True, key=seeded.ec_key(ec.SECP256K1()))
     verdict = _validate([issue("Leaf", issuer=root)], TrustStore.from_certificates([root.cert]))
     _trusted(verdict)
     assert "secp256k1" in verdict.reason

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .errors import Code, fail
+from .keys import public_key_problem
 
 OID_FIDO_GEN_CE_AAGUID = "1.3.6.1.4.1.45724.1.1.4"
 OID_BASIC_CONSTRAINTS = "2.5.29.19"
@@ -82,9 +83,13 @@ def _load_one(item: object, index: int) -> x509.Certificate:
     if index == 0:
         # The attestation certificate's key verifies the statement: an unusable key is that certificate's defect.
         try:
-            cert.public_key()
+            key = cert.public_key()
         except Exception as exc:  # unsupported algorithm, bad point, bad encoding: all "no usable key"
             raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key is unusable: {exc}", index=0) from None
+        # Checked before the statement signature is: an even modulus is no RSA key, a huge exponent a slow one.
+        problem = public_key_problem(key)
+        if problem:
+            raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key: {problem}", index=0)
     return cert
 
 

@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, mldsa, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from .encoding import CborLimits, decode_cbor
+from .encoding import CborLimits, decode_cbor, is_int
 from .errors import Code, fail
+from .keys import ed25519_is_weak, rsa_numbers_problem
 
 KTY_OKP, KTY_EC2, KTY_RSA, KTY_AKP = 1, 2, 3, 7
 CRV_P256, CRV_P384, CRV_P521, CRV_ED25519, CRV_ED448, CRV_SECP256K1 = 1, 2, 3, 6, 7, 8
@@ -91,29 +92,31 @@ class CoseKey(NamedTuple):
     public_key: PublicKey
 
 
-def parse_cose_key(wire: bytes, *, min_rsa_bits: int, limits: CborLimits) -> CoseKey:
+def parse_cose_key(
+    wire: bytes, *, min_rsa_bits: int, limits: CborLimits, refuse_weak_ed25519: bool = False
+) -> CoseKey:
     """Decode and validate a credential public key given as its exact wire bytes."""
     params = decode_cbor(wire, what="credentialPublicKey", trailing_code=Code.AUTH_DATA_TRAILING_BYTES, limits=limits)
-    return cose_key_from_map(params, min_rsa_bits=min_rsa_bits)
+    return cose_key_from_map(params, min_rsa_bits=min_rsa_bits, refuse_weak_ed25519=refuse_weak_ed25519)
 
 
-def cose_key_from_map(params: object, *, min_rsa_bits: int) -> CoseKey:
+def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519: bool = False) -> CoseKey:
     if not isinstance(params, dict):
         raise fail(Code.COSE_KEY_TYPE_INVALID, "credential public key is not a CBOR map")
     for label in params:
-        if not isinstance(label, int):
+        if not is_int(label):
             # Text labels ('kty', 'OKP') are what broken firmware emits (attack_catalog C); COSE keys use ints here.
             raise fail(Code.COSE_KEY_LABEL_INVALID, f"label {label!r} is not an integer")
     kty = params.get(1)
     if kty is None:
         raise fail(Code.COSE_KEY_KTY_MISSING, "kty (1) missing")
-    # Found by `fidoconf fuzz`: a list kty is unhashable, and True would pass as kty 1 (True == 1).
-    if not isinstance(kty, int) or isinstance(kty, bool) or kty not in _ALLOWED_LABELS:
+    _check_label_type(kty, "kty", Code.COSE_KEY_KTY_TYPE_INVALID)
+    if not is_int(kty) or kty not in _ALLOWED_LABELS:
         raise fail(Code.COSE_KEY_KTY_UNSUPPORTED, f"kty {kty!r} unsupported")
     alg_id = params.get(3)
     if alg_id is None:
         raise fail(Code.COSE_KEY_ALG_MISSING, "alg (3) missing")
-    alg = ALGORITHMS.get(alg_id) if isinstance(alg_id, int) and not isinstance(alg_id, bool) else None
+    alg = ALGORITHMS.get(alg_id) if is_int(alg_id) else None
     if alg is None:
         raise fail(Code.COSE_KEY_ALG_UNSUPPORTED, f"alg {alg_id!r} unsupported")
     if alg.kty != kty:
@@ -123,7 +126,16 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int) -> CoseKey:
         raise fail(Code.COSE_KEY_PARAM_UNEXPECTED, f"unexpected parameter(s) {sorted(extra)}")
     loader = _LOADERS[kty]
     crv, public_key = loader(params, alg, min_rsa_bits)
+    if refuse_weak_ed25519 and crv == CRV_ED25519 and ed25519_is_weak(params[-2]):
+        raise fail(Code.COSE_KEY_POINT_WEAK, "Ed25519 key is a small-order point or a non-canonical encoding")
     return CoseKey(alg=alg, kty=kty, crv=crv, public_key=public_key)
+
+
+def _check_label_type(value: object, name: str, code: Code) -> None:
+    # RFC 9052 §7 / RFC 9053 §7.1: kty and crv are "int / tstr". A bool would compare equal to 1 and an array or
+    # map cannot be looked up at all, so anything else is refused before any comparison.
+    if not (is_int(value) or isinstance(value, str)):
+        raise fail(code, f"{name} is {type(value).__name__}, not an integer or text")
 
 
 def _bytes_param(params: dict, label: int, missing: Code, length: int | None, bad_length: Code) -> bytes:
@@ -141,10 +153,8 @@ def _curve(params: dict, alg: Algorithm) -> int:
     crv = params.get(-1)
     if crv is None:
         raise fail(Code.COSE_KEY_CRV_MISSING, "crv (-1) missing")
-    # Found by `fidoconf fuzz`: a list/map crv is unhashable below, and True would pass as crv 1 (True == 1).
-    if not isinstance(crv, int) or isinstance(crv, bool):
-        raise fail(Code.COSE_KEY_CRV_UNSUPPORTED, f"crv {crv!r} is not an integer")
-    if crv not in alg.curves:
+    _check_label_type(crv, "crv", Code.COSE_KEY_CRV_TYPE_INVALID)
+    if not is_int(crv) or crv not in alg.curves:
         known = crv in _EC_CURVES or crv in _OKP_LENGTHS
         code = Code.COSE_KEY_CRV_ALG_MISMATCH if known else Code.COSE_KEY_CRV_UNSUPPORTED
         raise fail(code, f"crv {crv!r} is not allowed with {alg.name}")
@@ -184,10 +194,12 @@ def _load_rsa(params: dict, alg: Algorithm, min_rsa_bits: int) -> tuple[None, Pu
     if not e_bytes or e_bytes[0] == 0:
         raise fail(Code.COSE_KEY_E_INVALID, "exponent is empty or has a leading zero octet")
     n, e = int.from_bytes(n_bytes, "big"), int.from_bytes(e_bytes, "big")
-    if e < 3 or e % 2 == 0 or e >= n:
-        raise fail(Code.COSE_KEY_E_INVALID, f"exponent {e} is not an odd value in [3, n)")
     if n.bit_length() < min_rsa_bits:
         raise fail(Code.COSE_KEY_RSA_TOO_SMALL, f"{n.bit_length()}-bit modulus is below {min_rsa_bits}")
+    problem = rsa_numbers_problem(n=n, e=e)
+    if problem:
+        code = Code.COSE_KEY_E_INVALID if problem.startswith("exponent") else Code.COSE_KEY_N_INVALID
+        raise fail(code, problem)
     try:
         return None, rsa.RSAPublicNumbers(e, n).public_key()
     except (ValueError, UnsupportedAlgorithm):

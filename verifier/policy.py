@@ -29,6 +29,9 @@ class Policy:
     require_user_verification: bool = False
     # --- keys, algorithms and formats ---
     min_rsa_bits: int = 2048
+    #: Ed25519 keys of small order or non-canonical encoding (RFC 8032 §5.1.3): with the identity key a
+    #: self-attestation signature verifies without any private key. No authenticator generates such a key.
+    refuse_weak_ed25519_keys: bool = True
     #: SHA-1 anywhere (RS1 credential/attestation alg, SHA-1 certificate signatures).
     allow_sha1: bool = False
     #: fido-u2f: the AAGUID of a U2F authenticator is all zeros (CTAP2 #u2f-authenticatorMakeCredential-interoperability).
@@ -117,6 +120,7 @@ PRESETS: dict[str, Policy] = {
         safetynet_require_basic_integrity=False,
         safetynet_max_age_ms=None,
         compound_require_all=False,
+        refuse_weak_ed25519_keys=False,
         reject_duplicate_client_data_keys=False,
         cbor=CborLimits(require_minimal=False),
     ),

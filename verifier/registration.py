@@ -43,6 +43,9 @@ _CHAIN_DEFECTS = frozenset(
         Code.TRUST_CHAIN_INVALID,
         Code.TRUST_CHAIN_ROOT_INCLUDED,
         Code.TRUST_CHAIN_WEAK_SIGNATURE,
+        Code.TRUST_CHAIN_WEAK_KEY,
+        Code.TRUST_CHAIN_TOO_LONG,
+        Code.TRUST_CHAIN_TOO_COSTLY,
     }
 )
 
@@ -169,7 +172,11 @@ def _verify(
     if auth_data.credential_id != raw_id:
         # #sctn-registering-a-new-credential: the credential's rawId is the credentialId in authData.
         raise fail(Code.CREDENTIAL_RAW_ID_MISMATCH, "rawId differs from the credentialId in authenticatorData")
-    key = cose_key_from_map(auth_data.credential_public_key_params, min_rsa_bits=policy.min_rsa_bits)
+    key = cose_key_from_map(
+        auth_data.credential_public_key_params,
+        min_rsa_bits=policy.min_rsa_bits,
+        refuse_weak_ed25519=policy.refuse_weak_ed25519_keys,
+    )
     check_convenience_members(response, auth_data=auth_data, key=key)
     # Step 20: "Verify that the "alg" parameter in the credential public key in authData matches the alg
     # attribute of one of the items in pkOptions.pubKeyCredParams."

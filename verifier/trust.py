@@ -36,8 +36,15 @@ from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyB
 from . import certs
 from .errors import Code
 from .errors import VerificationError as CodedError
+from .keys import public_key_problem
 
 MAX_DEPTH = 8
+#: Longest x5c assessed (attestation certificate included). Real attestation chains carry 1 to 4 certificates;
+#: each further one costs signature checks an attacker chooses (issue 11).
+MAX_X5C_LENGTH = MAX_DEPTH
+#: Signature checks fidoconf itself makes per chain (self-signed tests and the explicit walk). A valid path of
+#: MAX_X5C_LENGTH needs fewer than this; same-named candidate issuers are what would exceed it.
+MAX_SIGNATURE_CHECKS = 3 * MAX_DEPTH
 
 _SHA1_SIGNATURES = certs.SHA1_SIGNATURE_OIDS
 _BROKEN_SIGNATURES = frozenset({"1.2.840.113549.1.1.2", "1.2.840.113549.1.1.4"})  # md2, md5: never acceptable
@@ -100,6 +107,26 @@ class TrustVerdict:
 
 def _refuse(code: Code, reason: str) -> TrustVerdict:
     return TrustVerdict(False, code, reason)
+
+
+class _BudgetExhausted(Exception):
+    pass
+
+
+class _SignatureBudget:
+    """Counts the signature checks of one validate_chain call and stops it at MAX_SIGNATURE_CHECKS."""
+
+    def __init__(self, limit: int = MAX_SIGNATURE_CHECKS) -> None:
+        self.left = limit
+
+    def signed_by(self, child: x509.Certificate, issuer: x509.Certificate) -> bool:
+        if self.left <= 0:
+            raise _BudgetExhausted
+        self.left -= 1
+        return certs.is_signed_by(child, issuer)
+
+    def self_signed(self, cert: x509.Certificate) -> bool:
+        return cert.issuer == cert.subject and self.signed_by(cert, cert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +261,9 @@ def validate_chain(
     chain = tuple(chain)
     if not chain:
         return _refuse(Code.TRUST_CHAIN_INVALID, "empty certificate chain")
+    too_long = _chain_length_limit(chain)
+    if too_long:
+        return too_long
     anchors = trust._anchor_set(aaguid)
     if not anchors.certs:
         scope = f" for AAGUID {bytes(aaguid).hex()}" if aaguid else ""
@@ -243,13 +273,46 @@ def validate_chain(
     now = clock()
     allow_sha1 = bool(getattr(policy, "allow_sha1", False))
     min_rsa_bits = int(getattr(policy, "min_rsa_bits", 2048))
+    budget = _SignatureBudget()
     try:
-        if allow_root_in_x5c and len(chain) > 1 and certs.is_self_signed(chain[-1]):
+        weak = _key_bounds(chain, min_rsa_bits)
+        if weak:
+            return weak
+        if allow_root_in_x5c and len(chain) > 1 and budget.self_signed(chain[-1]):
             chain = chain[:-1]
-        return _validate(chain, trust, anchors, now, allow_sha1, min_rsa_bits)
+        return _validate(chain, trust, anchors, now, allow_sha1, min_rsa_bits, budget)
+    except _BudgetExhausted:
+        return _refuse(
+            Code.TRUST_CHAIN_TOO_COSTLY, f"more than {MAX_SIGNATURE_CHECKS} signature checks to assess this chain"
+        )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         # cryptography parses some fields (keys, names of certificates it was not handed by load_x5c) lazily.
         return _refuse(Code.TRUST_CHAIN_INVALID, f"a certificate on the path cannot be parsed: {exc}")
+
+
+def _chain_length_limit(chain: tuple[x509.Certificate, ...]) -> TrustVerdict | None:
+    # Before anything else: the work of every later step grows with the length an attacker chose.
+    if len(chain) > MAX_X5C_LENGTH:
+        return _refuse(
+            Code.TRUST_CHAIN_TOO_LONG, f"x5c has {len(chain)} certificates; at most {MAX_X5C_LENGTH} are assessed"
+        )
+    return None
+
+
+def _key_bounds(chain: tuple[x509.Certificate, ...], min_rsa_bits: int) -> TrustVerdict | None:
+    """Every x5c key is a key (RSA: odd modulus, odd exponent >= 3) of bounded verification cost, checked before
+    any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts."""
+    for index, cert in enumerate(chain):
+        key = cert.public_key()
+        problem = public_key_problem(key)
+        if problem:
+            return _refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] public key: {problem}")
+    leaf_key = chain[0].public_key()
+    if isinstance(leaf_key, rsa.RSAPublicKey) and leaf_key.key_size < min_rsa_bits:
+        return _refuse(
+            Code.TRUST_CHAIN_WEAK_KEY, f"x5c[0] has a {leaf_key.key_size}-bit RSA key (policy floor {min_rsa_bits})"
+        )
+    return None
 
 
 def _validate(
@@ -259,8 +322,9 @@ def _validate(
     now: datetime,
     allow_sha1: bool,
     min_rsa_bits: int,
+    budget: _SignatureBudget,
 ) -> TrustVerdict:
-    verdict = _check_x5c(chain, anchors, now=now, allow_sha1=allow_sha1, min_rsa_bits=min_rsa_bits)
+    verdict = _check_x5c(chain, anchors, now=now, allow_sha1=allow_sha1, min_rsa_bits=min_rsa_bits, budget=budget)
     if verdict is not None:
         return verdict
     builder = PolicyBuilder().store(anchors.store).time(now).max_chain_depth(MAX_DEPTH)
@@ -268,7 +332,9 @@ def _validate(
     try:
         path = tuple(verifier.verify(chain[0], [*chain[1:], *trust.intermediates]).chain)
     except VerificationError as exc:
-        return _walk(chain, anchors, trust.intermediates, now, allow_sha1, min_rsa_bits, library_error=str(exc))
+        return _walk(
+            chain, anchors, trust.intermediates, now, allow_sha1, min_rsa_bits, budget=budget, library_error=str(exc)
+        )
     weak = _weak_issuer_key(path, min_rsa_bits)
     if weak:
         return _refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
@@ -276,7 +342,13 @@ def _validate(
 
 
 def _check_x5c(
-    chain: tuple[x509.Certificate, ...], anchors: _AnchorSet, *, now: datetime, allow_sha1: bool, min_rsa_bits: int
+    chain: tuple[x509.Certificate, ...],
+    anchors: _AnchorSet,
+    *,
+    now: datetime,
+    allow_sha1: bool,
+    min_rsa_bits: int,
+    budget: _SignatureBudget,
 ) -> TrustVerdict | None:
     """The x5c on its own, so each defect gets its precise code before any path is built."""
     for index, cert in enumerate(chain):
@@ -288,7 +360,7 @@ def _check_x5c(
         return TrustVerdict(True, None, "the attestation certificate is itself a trust anchor", (chain[0],))
     for index, cert in enumerate(chain[1:], start=1):
         # FIDO Resp-5 F-10: x5c must not carry a root; the anchor comes from the trust store, never from x5c.
-        if certs.is_self_signed(cert):
+        if budget.self_signed(cert):
             return _refuse(Code.TRUST_CHAIN_ROOT_INCLUDED, f"x5c[{index}] is a self-signed root")
     for index in range(len(chain) - 1):
         # #sctn-packed-attestation: x5c is "attestnCert followed by its certificate chain": each one named as the
@@ -354,6 +426,7 @@ def _walk(
     allow_sha1: bool,
     min_rsa_bits: int,
     *,
+    budget: _SignatureBudget,
     library_error: str,
 ) -> TrustVerdict:
     path = list(chain[:1])
@@ -361,13 +434,13 @@ def _walk(
     while _der(path[-1]) not in anchors.ders:
         last = path[-1]
         named_anchors = anchors.by_subject.get(last.issuer, ())
-        issued = [a for a in named_anchors if certs.is_signed_by(last, a)]
+        issued = [a for a in named_anchors if budget.signed_by(last, a)]
         if issued:
             # Several anchors may share subject and key (Google's RSA attestation roots): prefer one valid now.
             path.append(next((a for a in issued if _validity(a, now, "") is None), issued[0]))
             break
         named = [c for c in (*extra, *intermediates) if c not in path and c.subject == last.issuer]
-        helpers = [c for c in named if certs.is_signed_by(last, c)]
+        helpers = [c for c in named if budget.signed_by(last, c)]
         if helpers and len(path) < MAX_DEPTH:
             path.append(helpers[0])
             continue

@@ -70,8 +70,20 @@ def _ecdsa(fn):
 
 
 def _flip_middle(sig: bytes) -> bytes:
-    i = len(sig) // 2
+    # A DER ECDSA signature's middle byte is sometimes the tag or length of s (r one octet short): flipping it
+    # makes the signature malformed, not wrong. So for DER, flip a bit in the middle of s's value instead.
+    i = _middle_of_s(sig) or len(sig) // 2
     return sig[:i] + bytes([sig[i] ^ 0x01]) + sig[i + 1 :]
+
+
+def _middle_of_s(sig: bytes) -> int | None:
+    """Offset of the middle octet of s in a DER SEQUENCE { r INTEGER, s INTEGER } of short form, else None."""
+    if len(sig) < 8 or sig[0] != 0x30 or sig[1] != len(sig) - 2 or sig[2] != 0x02:
+        return None
+    s_tag = 4 + sig[3]
+    if s_tag + 2 > len(sig) or sig[s_tag] != 0x02 or s_tag + 2 + sig[s_tag + 1] != len(sig) or sig[s_tag + 1] < 2:
+        return None
+    return s_tag + 2 + sig[s_tag + 1] // 2
 
 
 def _swap_signer(attr: str, key_fn):

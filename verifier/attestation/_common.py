@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..cose import ALGORITHMS, Algorithm
+from ..encoding import is_int
 from ..errors import Code, fail
 from ..policy import Policy
 
@@ -23,7 +24,7 @@ def statement_alg(att_stmt: dict, *, policy: Policy) -> Algorithm:
     if "alg" not in att_stmt:
         raise fail(Code.ATT_STMT_ALG_MISSING, "attStmt.alg missing")
     value = att_stmt["alg"]
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_int(value):
         raise fail(Code.ATT_STMT_ALG_TYPE_INVALID, f"attStmt.alg is {type(value).__name__}, not an integer")
     alg = ALGORITHMS.get(value)
     if alg is None:

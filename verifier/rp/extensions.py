@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..encoding import b64url_decode
+from ..encoding import b64url_decode, is_int
 from ..errors import Code, VerificationError, fail
 
 #: CTAP 2.1 #sctn-credProtect-extension: credentialProtectionPolicy names and the credProtect values they map to.
@@ -122,7 +122,7 @@ def _check_cred_protect(requested: Mapping[str, Any], outputs: Mapping[Any, Any]
         return
     applied = outputs["credProtect"]
     # The authenticator output is the credProtect policy it applied: 0x01, 0x02 or 0x03.
-    if not isinstance(applied, int) or isinstance(applied, bool) or applied not in (1, 2, 3):
+    if not is_int(applied) or applied not in (1, 2, 3):
         raise fail(Code.EXTENSION_CRED_PROTECT_INVALID, f"credProtect output {applied!r} is not 1, 2 or 3")
     if enforce and applied < wanted:
         raise fail(
