@@ -17,7 +17,8 @@ import httpx
 
 from .authenticator.authenticator import CredentialBundle, make_credential
 from .authenticator.ca import TestPKI, export_trust
-from .authenticator.mutations import Mutation, registry
+from .authenticator.defects import registry
+from .authenticator.mutations import Mutation
 from .config import SuiteConfig
 from .profiles import Ceremony, Profile, Submission, profile_for
 from .reasons import ReasonMap, reason_map_for

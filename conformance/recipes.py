@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from .authenticator.defects import registry
 from .authenticator.keys import ALGS
-from .authenticator.mutations import Mutation, registry
+from .authenticator.mutations import Mutation
 from .cases import Case
 from .defects import recipe_defect
 from .environment import ALG_NAMES, Environment

@@ -265,9 +265,9 @@ def test_bit_flip_mutation_changes_the_value_of_s_never_the_der_structure(r_bits
     # SIG-SIG-F32: with r one octet short, the middle byte of the DER signature is s's tag; a correct server then
     # answers att_stmt.sig.malformed where the case expects att_stmt.sig.invalid.
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
-    from fidoconf.conformance.authenticator.catalog_statements import _flip_middle
+    from fidoconf.conformance.authenticator.catalog_statements import flip_middle
 
     r, s = (1 << (r_bits - 1)) + 12345, (1 << (s_bits - 1)) + 6789
-    flipped = _flip_middle(encode_dss_signature(r, s))
+    flipped = flip_middle(encode_dss_signature(r, s))
     r2, s2 = decode_dss_signature(flipped)
     assert (r2, s2 != s, encode_dss_signature(r2, s2)) == (r, True, flipped)

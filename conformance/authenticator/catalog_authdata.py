@@ -19,45 +19,45 @@ _ACD_REQ = (
     "attestedCredentialData: aaguid (16) | credentialIdLength (2) | credentialId (L) | credentialPublicKey "
     "(variable: a COSE_Key, CTAP2 canonical CBOR)"
 )
-_REG = "#sctn-registering-a-new-credential"
-_KEY = "#sctn-encoded-credpubkey-examples"
+REG = "#sctn-registering-a-new-credential"
+KEY = "#sctn-encoded-credpubkey-examples"
 _KEY_REQ = (
     'The credential public key ... MUST contain the "alg" parameter and MUST NOT contain any other OPTIONAL parameters.'
 )
-_ACCEPT = {"expect": "accept"}
-_P256 = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+ACCEPT = {"expect": "accept"}
+P256 = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 
 
 def _ad(name, description, hooks, code, *, requirement=_AD_REQ, anchor=_AD, **kw) -> Mutation:
     return Mutation(name, "auth_data", description, requirement, anchor, hooks, code, **kw)
 
 
-def _cose(name, description, hook, code, *, requirement=_KEY_REQ, anchor=_KEY, **kw) -> Mutation:
+def cose_defect(name, description, hook, code, *, requirement=_KEY_REQ, anchor=KEY, **kw) -> Mutation:
     return Mutation(name, "cose_key", description, requirement, anchor, {"cose_key": hook}, code, **kw)
 
 
-def _cose_bytes(name, description, fn, code, *, extra_hooks=None, **kw) -> Mutation:
+def cose_bytes(name, description, fn, code, *, extra_hooks=None, **kw) -> Mutation:
     hooks = {"cose_key_bytes": func(fn), **(extra_hooks or {})}
     return Mutation(
         name, "cose_key", description, kw.pop("requirement", _ACD_REQ), kw.pop("anchor", _ACD), hooks, code, **kw
     )
 
 
-def _canonical_items(cose: dict) -> list:
+def canonical_items(cose: dict) -> list:
     return sorted(cose.items(), key=lambda kv: (len(cbor.encode(kv[0])), cbor.encode(kv[0])))
 
 
-def _insert_before_end(data: bytes, extra: bytes, count: int = 1) -> bytes:
+def insert_before_end(data: bytes, extra: bytes, count: int = 1) -> bytes:
     """Add `count` entries (already encoded in `extra`) to a small canonical map (head byte 0xa0 | n)."""
     return bytes([data[0] + count]) + data[1:] + extra
 
 
-def _alg_non_minimal(data: bytes) -> bytes:
+def alg_non_minimal(data: bytes) -> bytes:
     # ES256: label 3 then alg -7 (0x26); write -7 as 38 06 (one-byte argument for a value below 24).
     return data.replace(b"\x03\x26", b"\x03\x38\x06", 1)
 
 
-def _flip_y(cose: dict) -> dict:
+def flip_y(cose: dict) -> dict:
     y = bytearray(cose[-3])
     y[-1] ^= 0x01
     return {**cose, -3: bytes(y)}
@@ -70,7 +70,7 @@ def _longest_credential_id(build, _same):
     return build
 
 
-def _junk(n: int):
+def junk(n: int):
     return parts(trailing=bytes(range(1, n + 1)))
 
 
@@ -92,7 +92,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"auth_data": lambda p, _b: parts(flags=p.flags & ~FLAG_AT, include_attested_data=False)(p, _b)},
         "auth_data.flags.at_missing",
         requirement="#sctn-registering-a-new-credential: a registration's authenticator data must carry attested credential data (AT set).",
-        anchor=_REG,
+        anchor=REG,
     ),
     _ad(
         "authdata-at-set-short",
@@ -108,7 +108,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"auth_data": flags(clear_bits=FLAG_UP)},
         "auth_data.flags.up_missing",
         requirement="Verify that the UP bit of the flags in authData is set.",
-        anchor=_REG,
+        anchor=REG,
     ),
     _ad(
         "authdata-uv-clear-when-required",
@@ -116,9 +116,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         {},
         "auth_data.flags.uv_missing",
         requirement="If user verification is required for this registration, verify that the User Verified bit of the flags in authData is set.",
-        anchor=_REG,
+        anchor=REG,
         policy={"preset": "strict", "require_user_verification": True},
-        outcomes={"strict": _ACCEPT},
+        outcomes={"strict": ACCEPT},
     ),
     _ad(
         "authdata-bs-without-be",
@@ -126,7 +126,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"auth_data": flags(set_bits=FLAG_BS, clear_bits=FLAG_BE)},
         "auth_data.flags.bs_without_be",
         requirement="If the BE bit of the flags in authData is not set, verify that the BS bit is not set.",
-        anchor=_REG,
+        anchor=REG,
     ),
     _ad(
         "authdata-rp-id-hash-wrong",
@@ -134,7 +134,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"auth_data": parts(rp_id_hash=hashlib.sha256(b"evil.example").digest())},
         "auth_data.rp_id_hash.mismatch",
         requirement="Verify that the rpIdHash in authData is the SHA-256 hash of the RP ID expected by the Relying Party.",
-        anchor=_REG,
+        anchor=REG,
     ),
     # --- credentialIdLength (B2, B3) ---
     _ad(
@@ -163,7 +163,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"params": build_attr(credential_id=bytes(range(256)) * 4)},
         "auth_data.credential_id.too_long",
         requirement="Verify that the credentialId is ≤ 1023 bytes.",
-        anchor=_REG,
+        anchor=REG,
     ),
     _ad(
         "authdata-cred-id-length-65535",
@@ -171,7 +171,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"auth_data": parts(credential_id_length=65535)},
         "auth_data.credential_id.too_long",
         requirement="Verify that the credentialId is ≤ 1023 bytes.",
-        anchor=_REG,
+        anchor=REG,
     ),
     _ad(
         "valid-cred-id-1023",
@@ -179,13 +179,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         {"params": _longest_credential_id},
         None,
         requirement="Verify that the credentialId is ≤ 1023 bytes.",
-        anchor=_REG,
+        anchor=REG,
     ),
     # --- what follows the key (A3, B1) ---
     _ad(
         "authdata-junk-after-key",
         "three junk bytes after the credential public key, ED clear",
-        {"auth_data": _junk(3)},
+        {"auth_data": junk(3)},
         "auth_data.trailing_bytes.present",
     ),
     _ad(

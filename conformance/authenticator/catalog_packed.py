@@ -6,19 +6,19 @@ import base64
 
 from .ca import EXPIRED_VALIDITY, NOT_YET_VALID
 from .catalog_statements import (
-    _ACCEPT,
-    _PACKED,
-    _REQUIRE_TRUST,
-    _U2F,
-    _U2F_BASE,
-    _X5C,
-    _cert,
-    _chain,
-    _flip_middle,
-    _sig,
-    _stmt,
-    _subject,
-    _u2f_over_packed_data,
+    ACCEPT,
+    PACKED,
+    REQUIRE_TRUST,
+    U2F,
+    U2F_BASE,
+    X5C,
+    cert,
+    chain,
+    flip_middle,
+    sig,
+    stmt,
+    subject,
+    u2f_over_packed_data,
 )
 from .hooks import DROP, build_attr, chain_layout, func, leaf, set_fields
 from .keys import derive_key
@@ -26,39 +26,39 @@ from .mutations import Mutation
 
 MUTATIONS: tuple[Mutation, ...] = (
     # --- packed statement shape (E2) ---
-    _stmt("packed-x5c-empty", "packed", "x5c is an empty array", set_fields(x5c=[]), "att_stmt.x5c.empty", base=_X5C),
-    _stmt(
+    stmt("packed-x5c-empty", "packed", "x5c is an empty array", set_fields(x5c=[]), "att_stmt.x5c.empty", base=X5C),
+    stmt(
         "packed-x5c-not-array",
         "packed",
         "x5c is the leaf certificate itself, not an array",
         lambda st, b: {**st, "x5c": b.x5c[0]},
         "att_stmt.x5c.type_invalid",
-        base=_X5C,
+        base=X5C,
     ),
-    _stmt(
+    stmt(
         "packed-x5c-text-element",
         "packed",
         "x5c holds base64 text instead of DER byte strings",
         func(lambda st: {**st, "x5c": [base64.b64encode(c).decode() for c in st["x5c"]]}),
         "att_stmt.x5c.type_invalid",
-        base=_X5C,
+        base=X5C,
     ),
-    _stmt(
+    stmt(
         "packed-x5c-truncated-cert",
         "packed",
         "the attestation certificate's last 10 bytes cut off",
         func(lambda st: {**st, "x5c": [st["x5c"][0][:-10], *st["x5c"][1:]]}),
         "att_stmt.x5c.cert_invalid",
-        base=_X5C,
+        base=X5C,
     ),
-    _stmt(
+    stmt(
         "packed-ecdaa-key-id",
         "packed",
         "an ecdaaKeyId member (ECDAA was removed in Level 2)",
         set_fields(ecdaaKeyId=bytes(32)),
         "att_stmt.ecdaa_key_id.unsupported",
     ),
-    _stmt(
+    stmt(
         "packed-unknown-member",
         "packed",
         "an unknown attStmt member 'foo'",
@@ -66,182 +66,182 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.key.unexpected",
     ),
     # --- packed certificate requirements (E2) ---
-    _cert(
+    cert(
         "packed-cert-ou-wrong",
         "Subject OU is 'Attestation' instead of 'Authenticator Attestation'",
-        _subject(OU="Attestation"),
+        subject(OU="Attestation"),
         "att_cert.subject.invalid",
     ),
-    _cert("packed-cert-ou-missing", "no Subject OU", _subject(OU=None), "att_cert.subject.invalid"),
-    _cert("packed-cert-c-missing", "no Subject C", _subject(C=None), "att_cert.subject.invalid"),
-    _cert("packed-cert-o-missing", "no Subject O", _subject(O=None), "att_cert.subject.invalid"),
-    _cert("packed-cert-cn-missing", "no Subject CN", _subject(CN=None), "att_cert.subject.invalid"),
-    _cert(
+    cert("packed-cert-ou-missing", "no Subject OU", subject(OU=None), "att_cert.subject.invalid"),
+    cert("packed-cert-c-missing", "no Subject C", subject(C=None), "att_cert.subject.invalid"),
+    cert("packed-cert-o-missing", "no Subject O", subject(O=None), "att_cert.subject.invalid"),
+    cert("packed-cert-cn-missing", "no Subject CN", subject(CN=None), "att_cert.subject.invalid"),
+    cert(
         "packed-cert-ca-true",
         "attestation certificate with Basic Constraints CA=true",
         leaf(ca=True),
         "att_cert.basic_constraints.ca_true",
         requirement="The Basic Constraints extension MUST have the CA component set to false.",
     ),
-    _cert(
+    cert(
         "packed-cert-version-1",
         "an X.509 v1 attestation certificate",
         leaf(version1=True),
         "att_cert.version.invalid",
         requirement="Version MUST be set to 3 (which is indicated by an ASN.1 INTEGER with value 2).",
     ),
-    _cert(
+    cert(
         "packed-cert-aaguid-critical",
         "id-fido-gen-ce-aaguid marked critical",
         leaf(aaguid_ext="critical"),
         "att_cert.aaguid.critical",
         requirement="If the related attestation root certificate is used for multiple authenticator models, the Extension OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid) MUST be present, containing the AAGUID as a 16-byte OCTET STRING. The extension MUST NOT be marked as critical.",
     ),
-    _cert(
+    cert(
         "packed-cert-aaguid-mismatch",
         "id-fido-gen-ce-aaguid holds another AAGUID",
         leaf(aaguid_ext="mismatch"),
         "att_cert.aaguid.mismatch",
         requirement="If attestnCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid) verify that the value of this extension matches the aaguid in authenticatorData.",
-        anchor=_PACKED,
+        anchor=PACKED,
     ),
-    _cert(
+    cert(
         "packed-cert-aaguid-not-octet-string",
         "id-fido-gen-ce-aaguid holds the bare 16 bytes, not OCTET STRING(AAGUID)",
         leaf(aaguid_ext="malformed"),
         "att_cert.aaguid.malformed",
     ),
-    _cert(
+    cert(
         "valid-packed-cert-aaguid-absent",
         "no id-fido-gen-ce-aaguid extension (it is optional)",
         leaf(aaguid_ext="absent"),
         None,
     ),
     # --- chains (F) ---
-    _chain(
+    chain(
         "chain-root-included",
         "x5c is leaf, intermediate and the trust anchor itself (FIDO Resp-5 F-10)",
         chain_layout("leaf+intermediate+root"),
         "trust.chain.root_included",
         policy={"preset": "strict", "allow_root_in_x5c": False},
-        outcomes={"strict": _ACCEPT},
+        outcomes={"strict": ACCEPT},
     ),
-    _chain(
+    chain(
         "chain-self-signed-in-x5c",
         "the leaf is issued by an attacker's self-signed CA that x5c carries (attack_catalog F2)",
         chain_layout("leaf+attacker", issuer="attacker"),
         "trust.chain.untrusted",
-        policy=_REQUIRE_TRUST,
-        outcomes={"strict": _ACCEPT},
+        policy=REQUIRE_TRUST,
+        outcomes={"strict": ACCEPT},
     ),
-    _chain(
+    chain(
         "chain-leaf-expired",
         "attestation certificate expired (2020-2021) at verify_at",
         leaf(validity=EXPIRED_VALIDITY),
         "trust.chain.expired",
     ),
-    _chain(
+    chain(
         "chain-leaf-not-yet-valid",
         "attestation certificate valid only from 2030",
         leaf(validity=NOT_YET_VALID),
         "trust.chain.not_yet_valid",
     ),
-    _chain(
+    chain(
         "chain-intermediate-expired",
         "the intermediate expired (2020-2021) at verify_at",
         leaf(issuer="intermediate_expired"),
         "trust.chain.expired",
     ),
-    _chain(
+    chain(
         "chain-intermediate-not-ca",
         "the intermediate has Basic Constraints CA=false",
         leaf(issuer="intermediate_not_ca"),
         "trust.chain.invalid",
     ),
-    _chain(
+    chain(
         "chain-leaf-sha1",
         "the attestation certificate is signed with ECDSA-SHA1",
         leaf(hash_name="sha1"),
         "trust.chain.weak_signature",
-        outcomes={"permissive": _ACCEPT},
+        outcomes={"permissive": ACCEPT},
     ),
-    _chain(
+    chain(
         "chain-unknown-root",
         "a well-formed chain to a root the RP was never given",
         leaf(issuer="other_root"),
         "trust.chain.untrusted",
-        policy=_REQUIRE_TRUST,
-        outcomes={"strict": _ACCEPT},
+        policy=REQUIRE_TRUST,
+        outcomes={"strict": ACCEPT},
     ),
-    _chain(
+    chain(
         "chain-intermediate-missing",
         "x5c holds only the leaf; the anchor is the root above the intermediate",
         chain_layout("leaf"),
         "trust.chain.untrusted",
-        policy=_REQUIRE_TRUST,
-        outcomes={"strict": _ACCEPT},
+        policy=REQUIRE_TRUST,
+        outcomes={"strict": ACCEPT},
     ),
-    _chain(
+    chain(
         "chain-reversed",
         "x5c is [intermediate, leaf]: the first certificate is not the attestation certificate",
         chain_layout("intermediate+leaf"),
         "att_stmt.sig.invalid",
     ),
     # --- fido-u2f (E3) ---
-    _chain(
+    chain(
         "u2f-x5c-two-certs",
         "fido-u2f x5c with the attestation certificate and the root",
         chain_layout("leaf+intermediate"),
         "att_stmt.x5c.count_invalid",
-        base=_U2F_BASE,
+        base=U2F_BASE,
     ),
-    _stmt(
+    stmt(
         "u2f-x5c-empty",
         "fido_u2f",
         "fido-u2f x5c is an empty array",
         set_fields(x5c=[]),
         "att_stmt.x5c.empty",
-        base=_U2F_BASE,
-        anchor=_U2F,
+        base=U2F_BASE,
+        anchor=U2F,
         requirement="Check that x5c has exactly one element and let attCert be that element.",
     ),
-    _stmt(
+    stmt(
         "u2f-x5c-missing",
         "fido_u2f",
         "fido-u2f without x5c",
         set_fields(x5c=DROP),
         "att_stmt.x5c.missing",
-        base=_U2F_BASE,
-        anchor=_U2F,
+        base=U2F_BASE,
+        anchor=U2F,
         requirement='attStmtType = ( fmt: "fido-u2f", attStmt: { x5c: [ attestnCert: bytes ], sig: bytes } )',
     ),
-    _stmt(
+    stmt(
         "u2f-sig-missing",
         "fido_u2f",
         "fido-u2f without sig",
         set_fields(sig=DROP),
         "att_stmt.sig.missing",
-        base=_U2F_BASE,
-        anchor=_U2F,
+        base=U2F_BASE,
+        anchor=U2F,
         requirement='attStmtType = ( fmt: "fido-u2f", attStmt: { x5c: [ attestnCert: bytes ], sig: bytes } )',
     ),
-    _stmt(
+    stmt(
         "u2f-alg-member",
         "fido_u2f",
         "fido-u2f attStmt with an alg member",
         set_fields(alg=-7),
         "att_stmt.key.unexpected",
-        base=_U2F_BASE,
-        anchor=_U2F,
+        base=U2F_BASE,
+        anchor=U2F,
         requirement='attStmtType = ( fmt: "fido-u2f", attStmt: { x5c: [ attestnCert: bytes ], sig: bytes } )',
     ),
-    _sig(
+    sig(
         "u2f-sig-bit-flip",
         "fido-u2f signature with one bit flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
-        base=_U2F_BASE,
-        anchor=_U2F,
+        base=U2F_BASE,
+        anchor=U2F,
         requirement="Verify the sig using verificationData and the certificate public key per section 4.1.4 of [SEC1] with SHA-256.",
     ),
     Mutation(
@@ -249,49 +249,49 @@ MUTATIONS: tuple[Mutation, ...] = (
         "fido_u2f",
         "fido-u2f signature over authenticatorData || clientDataHash (the packed input)",
         "Let verificationData be the concatenation of (0x00 || rpIdHash || clientDataHash || credentialId || publicKeyU2F).",
-        _U2F,
-        {"signed_data": _u2f_over_packed_data},
+        U2F,
+        {"signed_data": u2f_over_packed_data},
         "att_stmt.sig.invalid",
-        base=_U2F_BASE,
+        base=U2F_BASE,
         formats=("fido-u2f",),
     ),
-    _cert(
+    cert(
         "u2f-cert-p384",
         "fido-u2f attestation certificate with a P-384 key",
         build_attr(attestation_key=lambda: derive_key("ES384", "fidoconf/u2f-cert-p384/attestation")),
         "att_cert.public_key.invalid",
-        base=_U2F_BASE,
+        base=U2F_BASE,
         group="fido_u2f",
-        anchor=_U2F,
+        anchor=U2F,
         requirement="If certificate public key is not an Elliptic Curve (EC) public key over the P-256 curve, terminate this algorithm and return an appropriate error.",
     ),
-    _cert(
+    cert(
         "u2f-aaguid-not-zero",
         "fido-u2f with a non-zero AAGUID",
         build_attr(aaguid=bytes(range(1, 17))),
         "auth_data.aaguid.not_zero",
-        base=_U2F_BASE,
+        base=U2F_BASE,
         group="fido_u2f",
         anchor="#u2f-authenticatorMakeCredential-interoperability",
         requirement="CTAP2: a U2F authenticator's attested credential data carries an AAGUID of all zeros.",
-        outcomes={"permissive": _ACCEPT},
+        outcomes={"permissive": ACCEPT},
     ),
-    _cert(
+    cert(
         "u2f-credential-key-p384",
         "fido-u2f with a P-384 (ES384) credential key",
         build_attr(credential_key=lambda: derive_key("ES384", "fidoconf/u2f-credential-key-p384/credential")),
         "cose_key.crv.unsupported",
-        base=_U2F_BASE,
+        base=U2F_BASE,
         group="fido_u2f",
-        anchor=_U2F,
+        anchor=U2F,
         pub_key_cred_params=(-7, -35),
         requirement="Convert the COSE_KEY formatted credentialPublicKey ... to Raw ANSI X9.62 public key format: x and y MUST each be 32 bytes (P-256).",
     ),
-    _chain(
+    chain(
         "u2f-cert-expired",
         "fido-u2f attestation certificate expired at verify_at",
         leaf(validity=EXPIRED_VALIDITY),
         "trust.chain.expired",
-        base=_U2F_BASE,
+        base=U2F_BASE,
     ),
 )

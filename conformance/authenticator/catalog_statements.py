@@ -11,7 +11,7 @@ from .hooks import DROP, func, leaf, set_fields
 from .keys import CRV_P256, CURVE_ORDERS, derive_key
 from .mutations import Mutation
 
-_PACKED = "#sctn-packed-attestation"
+PACKED = "#sctn-packed-attestation"
 _PACKED_SIG = (
     "Verify that sig is a valid signature over the concatenation of authenticatorData and clientDataHash using "
     "the attestation public key in attestnCert with the algorithm specified in alg."
@@ -24,7 +24,7 @@ _CERT_REQ = (
 )
 _SIGFMT = "#sctn-signature-attestation-types"
 _SIGFMT_REQ = "ECDSA signatures are ASN.1 DER Ecdsa-Sig-Value encoded (RFC 3279 §2.2.3)."
-_U2F = "#sctn-fido-u2f-attestation"
+U2F = "#sctn-fido-u2f-attestation"
 _NONE = "#sctn-none-attestation"
 _TRUST = "#sctn-registering-a-new-credential"
 _TRUST_REQ = (
@@ -34,33 +34,33 @@ _TRUST_REQ = (
     "acceptable certificate."
 )
 _SELF = ("packed-self", "ES256")
-_X5C = ("packed-x5c", "ES256")
-_U2F_BASE = ("fido-u2f", "ES256")
+X5C = ("packed-x5c", "ES256")
+U2F_BASE = ("fido-u2f", "ES256")
 _N256 = CURVE_ORDERS[CRV_P256]
-_ACCEPT = {"expect": "accept"}
-_REQUIRE_TRUST = {"preset": "strict", "require_trusted_attestation": True}
+ACCEPT = {"expect": "accept"}
+REQUIRE_TRUST = {"preset": "strict", "require_trusted_attestation": True}
 
 
-def _sig(name, description, fn, code, *, base=_SELF, requirement=_SIGFMT_REQ, anchor=_SIGFMT, **kw) -> Mutation:
+def sig(name, description, fn, code, *, base=_SELF, requirement=_SIGFMT_REQ, anchor=_SIGFMT, **kw) -> Mutation:
     kw.setdefault("formats", (base[0],))
     return Mutation(name, "signature", description, requirement, anchor, {"signature": func(fn)}, code, base=base, **kw)
 
 
-def _stmt(
-    name, group, description, hook, code, *, base=_SELF, requirement=_PACKED_SIG, anchor=_PACKED, **kw
+def stmt(
+    name, group, description, hook, code, *, base=_SELF, requirement=_PACKED_SIG, anchor=PACKED, **kw
 ) -> Mutation:
     kw.setdefault("formats", (base[0],))
     return Mutation(name, group, description, requirement, anchor, {"att_stmt": hook}, code, base=base, **kw)
 
 
-def _cert(
-    name, description, hook, code, *, base=_X5C, requirement=_CERT_REQ, anchor=_CERT, group="packed", **kw
+def cert(
+    name, description, hook, code, *, base=X5C, requirement=_CERT_REQ, anchor=_CERT, group="packed", **kw
 ) -> Mutation:
     kw.setdefault("formats", (base[0],))
     return Mutation(name, group, description, requirement, anchor, {"params": hook}, code, base=base, **kw)
 
 
-def _chain(name, description, hook, code, *, base=_X5C, **kw) -> Mutation:
+def chain(name, description, hook, code, *, base=X5C, **kw) -> Mutation:
     kw.setdefault("formats", ("packed-x5c", "fido-u2f"))
     return Mutation(name, "chain", description, _TRUST_REQ, _TRUST, {"params": hook}, code, base=base, **kw)
 
@@ -69,7 +69,7 @@ def _ecdsa(fn):
     return lambda sig: fn(*der.ecdsa_values(sig))
 
 
-def _flip_middle(sig: bytes) -> bytes:
+def flip_middle(sig: bytes) -> bytes:
     # A DER ECDSA signature's middle byte is sometimes the tag or length of s (r one octet short): flipping it
     # makes the signature malformed, not wrong. So for DER, flip a bit in the middle of s's value instead.
     i = _middle_of_s(sig) or len(sig) // 2
@@ -96,7 +96,7 @@ def _swap_signer(attr: str, key_fn):
     return hook
 
 
-def _subject(**changes):
+def subject(**changes):
     base = dict(
         (
             ("C", "US"),
@@ -113,72 +113,72 @@ def _subject(**changes):
     return leaf(subject=tuple(base.items()))
 
 
-def _u2f_over_packed_data(_data: bytes, build) -> bytes:
+def u2f_over_packed_data(_data: bytes, build) -> bytes:
     return build.auth_data + hashlib.sha256(build.client_data_json).digest()
 
 
 MUTATIONS: tuple[Mutation, ...] = (
     # --- D3 ECDSA encoding ---
-    _sig(
+    sig(
         "sig-ecdsa-bit-flip",
         "one bit of the ECDSA signature flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
         requirement=_PACKED_SIG,
-        anchor=_PACKED,
+        anchor=PACKED,
     ),
-    _sig(
+    sig(
         "sig-ecdsa-der-trailing-byte", "DER signature followed by 0x00", lambda s: s + b"\x00", "att_stmt.sig.malformed"
     ),
-    _sig(
+    sig(
         "sig-ecdsa-extra-integer",
         "a third INTEGER inside the SEQUENCE",
         _ecdsa(lambda r, s: der.tlv(der.SEQUENCE, der.integer(r) + der.integer(s) + der.integer(1))),
         "att_stmt.sig.malformed",
     ),
-    _sig(
+    sig(
         "sig-ecdsa-non-minimal-integer",
         "r with a superfluous leading zero octet",
         _ecdsa(lambda r, s: der.tlv(der.SEQUENCE, der.integer(r, pad=1) + der.integer(s))),
         "att_stmt.sig.malformed",
     ),
-    _sig(
+    sig(
         "sig-ecdsa-ber-long-length",
         "SEQUENCE length in BER long form (30 81 nn)",
         lambda s: b"\x30\x81" + s[1:2] + s[2:],
         "att_stmt.sig.malformed",
     ),
-    _sig("sig-ecdsa-r-zero", "r = 0", _ecdsa(lambda r, s: der.ecdsa_signature(0, s)), "att_stmt.sig.malformed"),
-    _sig("sig-ecdsa-s-zero", "s = 0", _ecdsa(lambda r, s: der.ecdsa_signature(r, 0)), "att_stmt.sig.malformed"),
-    _sig(
+    sig("sig-ecdsa-r-zero", "r = 0", _ecdsa(lambda r, s: der.ecdsa_signature(0, s)), "att_stmt.sig.malformed"),
+    sig("sig-ecdsa-s-zero", "s = 0", _ecdsa(lambda r, s: der.ecdsa_signature(r, 0)), "att_stmt.sig.malformed"),
+    sig(
         "sig-ecdsa-r-equals-n",
         "r = n (the group order), outside [1, n-1]",
         _ecdsa(lambda r, s: der.ecdsa_signature(_N256, s)),
         "att_stmt.sig.invalid",
     ),
-    _sig(
+    sig(
         "sig-ecdsa-s-above-n",
         "s + n in place of s: congruent, but outside [1, n-1]",
         _ecdsa(lambda r, s: der.ecdsa_signature(r, s + _N256)),
         "att_stmt.sig.invalid",
     ),
-    _sig(
+    sig(
         "valid-sig-ecdsa-high-s",
         "s replaced by n - s: the other valid signature (WebAuthn does not require low-S)",
         _ecdsa(lambda r, s: der.ecdsa_signature(r, _N256 - s)),
         None,
     ),
-    _sig(
+    sig(
         "sig-ecdsa-x5c-bit-flip",
         "one bit of an x5c (full attestation) signature flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
-        base=_X5C,
+        base=X5C,
         requirement=_PACKED_SIG,
-        anchor=_PACKED,
+        anchor=PACKED,
     ),
     # --- other algorithms ---
-    _sig(
+    sig(
         "sig-rsa-short",
         "RS256 signature one byte shorter than the modulus",
         lambda s: s[1:],
@@ -186,7 +186,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("packed-self", "RS256"),
         algs=("RS256",),
     ),
-    _sig(
+    sig(
         "sig-rsa-long",
         "RS256 signature with a leading zero octet (longer than the modulus)",
         lambda s: b"\x00" + s,
@@ -194,31 +194,31 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("packed-self", "RS256"),
         algs=("RS256",),
     ),
-    _sig(
+    sig(
         "sig-rsa-bit-flip",
         "RS256 signature with one bit flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
         base=("packed-self", "RS256"),
         algs=("RS256",),
     ),
-    _sig(
+    sig(
         "sig-pss-bit-flip",
         "PS256 signature with one bit flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
         base=("packed-self", "PS256"),
         algs=("PS256",),
     ),
-    _sig(
+    sig(
         "sig-ed25519-bit-flip",
         "Ed25519 signature with one bit flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
         base=("packed-self", "Ed25519"),
         algs=("Ed25519",),
     ),
-    _sig(
+    sig(
         "sig-ed25519-truncated",
         "Ed25519 signature of 63 bytes",
         lambda s: s[:-1],
@@ -226,10 +226,10 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("packed-self", "Ed25519"),
         algs=("Ed25519",),
     ),
-    _sig(
+    sig(
         "sig-mldsa44-bit-flip",
         "ML-DSA-44 signature with one bit flipped",
-        _flip_middle,
+        flip_middle,
         "att_stmt.sig.invalid",
         base=("packed-self", "ML-DSA-44"),
         algs=("ML-DSA-44",),
@@ -239,7 +239,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "signature",
         "the signature covers authenticatorData without clientDataHash",
         _PACKED_SIG,
-        _PACKED,
+        PACKED,
         {"signed_data": lambda _d, b: b.auth_data},
         "att_stmt.sig.invalid",
         base=_SELF,
@@ -250,7 +250,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "signature",
         "self attestation signed by a key other than the credential key",
         _PACKED_SIG,
-        _PACKED,
+        PACKED,
         {"x5c": _swap_signer("credential_key", lambda b: derive_key("ES256", "fidoconf/other-key"))},
         "att_stmt.sig.invalid",
         base=_SELF,
@@ -262,41 +262,41 @@ MUTATIONS: tuple[Mutation, ...] = (
         "signature",
         "full attestation signed by the credential key, not the attestation certificate's key",
         _PACKED_SIG,
-        _PACKED,
+        PACKED,
         {"x5c": _swap_signer("attestation_key", lambda b: b.credential_key)},
         "att_stmt.sig.invalid",
-        base=_X5C,
+        base=X5C,
         formats=("packed-x5c",),
         not_resigned=True,
     ),
     # --- alg and sig members (A10, D1) ---
-    _stmt("att-stmt-alg-text", "signature", "alg is the text '-7'", set_fields(alg="-7"), "att_stmt.alg.type_invalid"),
-    _stmt("att-stmt-alg-bool", "signature", "alg is true", set_fields(alg=True), "att_stmt.alg.type_invalid"),
-    _stmt(
+    stmt("att-stmt-alg-text", "signature", "alg is the text '-7'", set_fields(alg="-7"), "att_stmt.alg.type_invalid"),
+    stmt("att-stmt-alg-bool", "signature", "alg is true", set_fields(alg=True), "att_stmt.alg.type_invalid"),
+    stmt(
         "att-stmt-alg-float",
         "signature",
         "alg is the half float -7.0",
         set_fields(alg=Raw(cbor.half_float(-7.0))),
         "cbor.item.float_forbidden",
     ),
-    _stmt("att-stmt-alg-unknown", "signature", "alg is -999", set_fields(alg=-999), "att_stmt.alg.unsupported"),
-    _stmt("att-stmt-alg-missing", "signature", "no alg", set_fields(alg=DROP), "att_stmt.alg.missing"),
-    _stmt("att-stmt-sig-missing", "signature", "no sig", set_fields(sig=DROP), "att_stmt.sig.missing"),
-    _stmt(
+    stmt("att-stmt-alg-unknown", "signature", "alg is -999", set_fields(alg=-999), "att_stmt.alg.unsupported"),
+    stmt("att-stmt-alg-missing", "signature", "no alg", set_fields(alg=DROP), "att_stmt.alg.missing"),
+    stmt("att-stmt-sig-missing", "signature", "no sig", set_fields(sig=DROP), "att_stmt.sig.missing"),
+    stmt(
         "att-stmt-sig-text",
         "signature",
         "sig is a text string",
         func(lambda st: {**st, "sig": base64.b64encode(st["sig"]).decode()}),
         "att_stmt.sig.type_invalid",
     ),
-    _stmt(
+    stmt(
         "att-stmt-sig-tagged",
         "signature",
         "sig wrapped in tag 24",
         func(lambda st: {**st, "sig": Raw(cbor.tagged(24, st["sig"]))}),
         "cbor.item.tag_forbidden",
     ),
-    _stmt(
+    stmt(
         "packed-self-alg-es384-for-es256-key",
         "signature",
         "self attestation alg -35 (ES384) for an ES256 key",
@@ -304,7 +304,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.alg.mismatch",
         requirement=_SELF_ALG,
     ),
-    _stmt(
+    stmt(
         "packed-self-alg-rs256-for-es256-key",
         "signature",
         "self attestation alg -257 (RS256) for an ES256 key",
@@ -312,24 +312,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.alg.mismatch",
         requirement=_SELF_ALG,
     ),
-    _stmt(
+    stmt(
         "packed-x5c-alg-rs256-for-ec-cert",
         "signature",
         "full attestation alg -257 while the certificate key is P-256",
         set_fields(alg=-257),
         "att_stmt.alg.mismatch",
-        base=_X5C,
+        base=X5C,
     ),
-    _stmt(
+    stmt(
         "packed-x5c-alg-es384-for-p256-cert",
         "signature",
         "full attestation alg -35 (P-384) while the certificate key is P-256",
         set_fields(alg=-35),
         "att_stmt.alg.mismatch",
-        base=_X5C,
+        base=X5C,
     ),
     # --- none (E1) ---
-    _stmt(
+    stmt(
         "none-att-stmt-not-empty",
         "none",
         "fmt none with attStmt {x: 1}",
@@ -339,7 +339,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         requirement='attStmtType = ( fmt: "none", attStmt: emptyMap )',
         anchor=_NONE,
     ),
-    _stmt(
+    stmt(
         "none-att-stmt-packed-fields",
         "none",
         "fmt none with a packed-looking attStmt {alg, sig}",

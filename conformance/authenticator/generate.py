@@ -22,10 +22,11 @@ from typing import Any
 
 from .authenticator import FMT, FORMAT_VARIANTS, b64url, make_credential
 from .ca import VERIFY_AT, TestPKI, aaguid_for
+from .defects import registry
 from .formats_safetynet_apple_compound import vectors as safetynet_apple_compound_vectors
 from .formats_tpm_android import vectors as tpm_android_vectors
 from .keys import ALGS
-from .mutations import Mutation, registry
+from .mutations import Mutation
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"

@@ -79,16 +79,3 @@ class Mutation:
             "spec_anchor": self.anchor,
             "resigned": self.resigned,
         }
-
-
-def registry() -> dict[str, Mutation]:
-    """Every mutation by name; names are unique and stable (they become vector file names and test IDs)."""
-    from . import catalog_authdata, catalog_cbor, catalog_client, catalog_cose, catalog_packed, catalog_statements
-
-    found: dict[str, Mutation] = {}
-    for module in (catalog_cbor, catalog_authdata, catalog_cose, catalog_statements, catalog_packed, catalog_client):
-        for mutation in module.MUTATIONS:
-            if mutation.name in found:
-                raise ValueError(f"duplicate mutation name {mutation.name!r}")
-            found[mutation.name] = mutation
-    return found

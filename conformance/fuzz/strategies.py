@@ -2,7 +2,7 @@
 
 A defect is a named bundle of hooks on the virtual authenticator's build stages (authenticator.STAGES). Several
 defects compose stage by stage, in draw order; stages before `signature` are signed over, so only the drawn
-defects remain. Defects come from the mutation catalogue (mutations.registry()) and from structural edits drawn
+defects remain. Defects come from the mutation catalogue (defects.registry()) and from structural edits drawn
 here: COSE label values of every CBOR type, authData flags and lengths, clientDataJSON members, trailing and
 truncated attestationObject bytes.
 """
@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..authenticator.authenticator import STAGES, Hook
-from ..authenticator.mutations import Mutation, registry
+from ..authenticator.defects import registry
+from ..authenticator.mutations import Mutation
 
 VARIANTS = ("none", "packed-self", "packed-x5c", "fido-u2f")
 ALG = "ES256"
