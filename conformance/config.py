@@ -43,6 +43,8 @@ CAPABILITIES: dict[str, str] = {
     "user-verification": "honours authenticatorSelection.userVerification 'required' (refuses a UV-clear credential)",
     "raw-id-required": "requires rawId next to id in the credential",
     "cross-origin-iframe": "expects credentials created in cross-origin iframes (accepts crossOrigin / topOrigin)",
+    "u2f:nonzero-aaguid": "accepts fido-u2f credentials whose AAGUID is not zero (a permissive policy; FIDO Resp-8 F-1 "
+    "refuses them, so the case asking for that refusal is skipped)",
     "options:extensions": "echoes and checks the registration extension inputs of seed 002",
     "nevis:intent": "Nevis: POST /api/v1/intent and intent tokens",
     "nevis:users": "Nevis: GET and DELETE /api/v1/users/{id}",
@@ -108,6 +110,8 @@ def reference_capabilities(profile: str, *, policy: str = "strict") -> frozenset
     if Policy.preset(policy).allow_cross_origin:
         # The preset accepts crossOrigin/topOrigin: this RP expects to be embedded in cross-origin iframes.
         declared |= {"cross-origin-iframe"}
+    if not Policy.preset(policy).u2f_require_zero_aaguid:
+        declared |= {"u2f:nonzero-aaguid"}
     return declared
 
 
@@ -152,6 +156,11 @@ EXTRA_KEYS: dict[str, str] = {
     "pki_seed": "the seed `fidoconf trust export` printed, so the suite rebuilds the PKI the server trusts",
     "skfs": "the [skfs] table: service credentials and domain (profiles/skfs.py, SkfsSettings)",
     "rp": "in-process only: RPConfig settings for the embedded reference RP",
+    "control": "in-process only: a deliberately broken reference RP variant (conformance/controls.py)",
+    "policy": "fidoconf fuzz: the verifier policy preset the oracle judges the target by (default strict)",
+    "fuzz_examples": "the FUZZ-* cases of fidoconf run: examples per run (default 60)",
+    "fuzz_seed": "the FUZZ-* cases of fidoconf run: their seed (default 0)",
+    "fuzz_slow_s": "the FUZZ-* cases of fidoconf run: seconds after which an answer counts as slow (default 5)",
 }
 
 #: Every scalar key can come from the environment as FIDOCONF_<KEY> (capabilities comma-separated); the tables
