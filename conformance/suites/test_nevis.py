@@ -96,6 +96,13 @@ def _introspect(fidoconf, token: str) -> dict:
     return response.json()
 
 
+def _assert_active(fidoconf, token: str, what: str) -> None:
+    answer = _introspect(fidoconf, token)
+    assert answer.get("active") is True, (
+        f"POST /api/v1/introspect with {what} as the token must answer active: true; the target answered {answer!r}"
+    )
+
+
 @case(
     id="NEVIS-INTRO-P01",
     title="the transaction token introspects active with its claims",
@@ -121,7 +128,7 @@ def test_introspect_transaction_token(fidoconf):
 )
 def test_introspect_status_token(fidoconf):
     ceremony = fidoconf.profile.start_registration()
-    assert _introspect(fidoconf, ceremony.handle["statusToken"]).get("active") is True
+    _assert_active(fidoconf, ceremony.handle["statusToken"], "the enrollment's statusToken")
 
 
 @case(
@@ -131,7 +138,7 @@ def test_introspect_status_token(fidoconf):
     anchor=API + "introspect-ref",
 )
 def test_introspect_access_key(fidoconf):
-    assert _introspect(fidoconf, fidoconf.config.access_key).get("active") is True
+    _assert_active(fidoconf, fidoconf.config.access_key, "the configured access key")
 
 
 @case(
@@ -143,7 +150,7 @@ def test_introspect_access_key(fidoconf):
 )
 def test_introspect_intent_token(fidoconf):
     token = _intent(fidoconf, fidoconf.profile.username())
-    assert _introspect(fidoconf, token).get("active") is True
+    _assert_active(fidoconf, token, "an intent token from POST /api/v1/intent")
 
 
 @case(
