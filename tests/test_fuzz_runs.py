@@ -34,7 +34,9 @@ def test_reference_rp_has_no_findings(profile):
     ("control", "code", "examples"),
     [
         ("no-origin-check", "client_data.origin.mismatch", 400),
-        ("no-signature-check", "att_stmt.sig.invalid", 400),
+        # Which signature defect is drawn first (malformed DER or a wrong value) depends on the ECDSA signature's
+        # own random bytes; both are the defect this control skips.
+        ("no-signature-check", "att_stmt.sig.", 400),
         ("accepts-trailing-cbor", "cbor.attestation_object.trailing_bytes", 400),
         ("no-chain-validation", "trust.chain.", 400),
     ],

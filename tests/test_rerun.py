@@ -97,15 +97,17 @@ def test_two(fidoconf):
 '''
 
 
-def _run_seed_suite(pytester, *args: str) -> tuple[str, str, str]:
+def _run_seed_suite(pytester, *args: str, out: str) -> tuple[str, str, str]:
     pytester.makepyfile(test_demo=SEED_SUITE)
-    result = pytester.runpytest_subprocess("--fidoconf-report-dir", "out", "-p", "no:cacheprovider", *args)
+    # Each run its own report directory: two runs under one would leave the glob to pick either index.
+    result = pytester.runpytest_subprocess("--fidoconf-report-dir", out, "-p", "no:cacheprovider", *args)
     result.assert_outcomes(passed=2)
-    index = json.loads(next(pytester.path.glob("out/*/index.json")).read_text())
+    (found,) = pytester.path.glob(f"{out}/*/index.json")
+    index = json.loads(found.read_text())
     return index["run"]["seed"], (pytester.path / "seed-one.txt").read_text(), (pytester.path / "seed-two.txt").read_text()
 
 
 def test_plugin_seed_is_given_or_fresh_and_shared_by_xdist_workers(pytester):
-    assert _run_seed_suite(pytester, "--fidoconf-seed", "given-seed") == ("given-seed",) * 3
-    seed, one, two = _run_seed_suite(pytester, "-n", "2")
+    assert _run_seed_suite(pytester, "--fidoconf-seed", "given-seed", out="given") == ("given-seed",) * 3
+    seed, one, two = _run_seed_suite(pytester, "-n", "2", out="fresh")
     assert seed and seed != "given-seed" and one == two == seed
