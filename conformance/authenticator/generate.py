@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from .formats_safetynet_apple_compound import vectors as safetynet_apple_compoun
 from .formats_tpm_android import vectors as tpm_android_vectors
 from .keys import ALGS
 from .mutations import Mutation
+from .vector_files import render, write_files
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"
@@ -122,10 +122,6 @@ def vector(case: Case, *, pki: TestPKI) -> dict[str, Any]:
     return record
 
 
-def render(record: dict[str, Any]) -> str:
-    return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
-
-
 def files(*, pki: TestPKI | None = None) -> dict[str, str]:
     """Every generated file, relative path → text (nothing is written)."""
     pki = pki or TestPKI()
@@ -148,10 +144,7 @@ def write(out_dir: Path, generated: dict[str, str]) -> None:
     for stale in _existing(out_dir):
         if stale not in generated:
             (out_dir / stale).unlink()
-    for relative, text in generated.items():
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+    write_files(out_dir, generated)
 
 
 def differences(out_dir: Path, generated: dict[str, str]) -> Iterator[str]:

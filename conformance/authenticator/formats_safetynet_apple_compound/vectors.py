@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from ..authenticator import CredentialBundle, make_credential
 from ..ca import VERIFY_AT, TestPKI
 from ..keys import derive_key
 from ..model import b64url
+from ..vector_files import render, write_files
 from . import apple, compound, safetynet
 from .common import ORIGIN, RP_ID, Case
 
@@ -98,19 +98,10 @@ def files(*, pki: TestPKI | None = None) -> dict[str, str]:
     return {f"{v['format']}/{v['id']}.json": render(v) for v in vectors(pki=pki)}
 
 
-def render(vector: dict[str, Any]) -> str:
-    return json.dumps(vector, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
-
 
 def write(out: str | Path, *, pki: TestPKI | None = None) -> list[Path]:
     """Write every case as <out>/<fmt>/<id>.json; returns the paths."""
-    written = []
-    for relative, text in files(pki=pki).items():
-        path = Path(out) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        written.append(path)
-    return written
+    return write_files(out, files(pki=pki))
 
 
 def main(argv: list[str] | None = None) -> int:

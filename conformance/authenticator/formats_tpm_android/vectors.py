@@ -15,6 +15,7 @@ from ..authenticator import make_credential
 from ..ca import VERIFY_AT, TestPKI
 from ..keys import ALGS, SigningKey, derive_key
 from ..model import b64url
+from ..vector_files import render, write_files
 from . import android_key_cases, tpm_cases
 from .android_key import AndroidKeyRecipe
 from .common import ORIGIN, RP_ID, Case
@@ -111,9 +112,6 @@ def _expectation(case: Case) -> dict[str, Any]:
     return found
 
 
-def render(vector: dict[str, Any]) -> str:
-    return json.dumps(vector, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
-
 
 def vectors(*, pki: TestPKI | None = None) -> list[dict[str, Any]]:
     pki = pki or TestPKI()
@@ -127,13 +125,7 @@ def files(*, pki: TestPKI | None = None) -> dict[str, str]:
 
 def write(out: str | Path, *, pki: TestPKI | None = None) -> list[Path]:
     """Write every case as <out>/<fmt>/<id>.json; returns the paths."""
-    written = []
-    for relative, text in files(pki=pki).items():
-        path = Path(out) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        written.append(path)
-    return written
+    return write_files(out, files(pki=pki))
 
 
 def bench_credentials(fmt: str, count: int, *, pki: TestPKI | None = None) -> list[tuple[dict[str, Any], bytes]]:
