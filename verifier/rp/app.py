@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute
 from .. import verify_registration
 from ..policy import Policy
 from ..trust import TrustStore
-from . import ceremony, fido_server, nevis_cloud, skfs
+from . import ceremony, fido_server, nevis_cloud, openapi, skfs
 from .config import RPConfig
 from .context import RPContext, VerifyFn
 from .http import ApiError, error_response
@@ -76,6 +76,7 @@ def create_app(
     routes: list[BaseRoute] = []
     for flavour in config.flavours:
         routes.extend(FLAVOURS[flavour](config))
+    routes.append(openapi.route(config))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
