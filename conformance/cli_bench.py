@@ -1,12 +1,14 @@
-"""`fidoconf bench [--json] [-n N] [--rounds R] [--worst-case]`: verification throughput against py_webauthn and
-python-fido2, or (--worst-case) the time per verification of each adversarial shape (conformance/bench_worst.py)."""
+"""`fidoconf bench [--json] [-n N] [--rounds R] [--worst-case | --rp]`: verification throughput against py_webauthn
+and python-fido2, or (--worst-case) the time per verification of each adversarial shape (conformance/bench_worst.py),
+or (--rp) complete registration flows per second against `fidoconf serve` over loopback (conformance/bench_rp.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 
-from . import bench, bench_worst
+from . import bench, bench_rp, bench_worst
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -17,12 +19,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--worst-case", action="store_true", help="time each adversarial shape instead (ms per verification, best of --rounds)"
     )
+    rp = parser.add_argument_group("--rp: the reference RP over HTTP")
+    rp.add_argument("--rp", action="store_true", help="complete registration flows/s against fidoconf serve")
+    rp.add_argument(
+        "--flavour", action="append", choices=bench_rp.FLAVOURS, help="flavour(s) to drive (default: all three)"
+    )
+    rp.add_argument("--clients", default="1,10,50", help="concurrent keep-alive clients, comma-separated (default 1,10,50)")
+    rp.add_argument("--flows", type=int, default=600, help="timed flows per flavour and client count (default 600)")
+    rp.add_argument(
+        "--peer-flows", type=int, default=60, help="timed flows against the peer without TCP_NODELAY; 0 = no peer"
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     if args.worst_case:
         return _run_worst_case(args)
+    if args.rp:
+        return _run_rp(args)
     workloads = bench.build_workloads(args.n)
     for workload in workloads:
         bench.check_cases(workload)
@@ -43,3 +57,22 @@ def _run_worst_case(args: argparse.Namespace) -> int:
         print(bench_worst.worst_table(rows))
     # A shape refused with another code than its own measured some other path: say so in the exit status.
     return 0 if all(r.code == s.expected_code for r, s in zip(rows, shapes, strict=True)) else 1
+
+
+def _run_rp(args: argparse.Namespace) -> int:
+    try:
+        clients = tuple(int(c) for c in args.clients.split(","))
+    except ValueError:
+        print(f"fidoconf bench: --clients must be comma-separated integers, not {args.clients!r}")
+        return 2
+    if not clients or min(clients) < 1 or args.flows < 1 or args.peer_flows < 0:
+        print("fidoconf bench: --clients, --flows must be at least 1 and --peer-flows at least 0")
+        return 2
+    rows = bench_rp.measure_rp(
+        flavours=tuple(args.flavour or bench_rp.FLAVOURS), clients=clients, flows=args.flows, peer_flows=args.peer_flows
+    )
+    if args.json:
+        print(json.dumps({"load_average": list(os.getloadavg()), "rows": [row.as_json() for row in rows]}, indent=2))
+    else:
+        print(bench_rp.table(rows))
+    return 0

@@ -12,6 +12,7 @@ import os
 import secrets
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from fidoconf.verifier.policy import PRESETS
@@ -68,11 +69,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, *, listener: Callable[[str, int], socket.socket] | None = None) -> int:
+    """Serve until a signal. `listener` binds the socket (default `bind_listener`); `fidoconf bench --rp` passes
+    the pre-fix one to measure its peer."""
     import uvicorn
 
     try:
-        sock = bind_listener(args.host, args.port)
+        sock = (listener or bind_listener)(args.host, args.port)
     except OSError as exc:
         print(f"fidoconf serve: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,356 @@
+"""`fidoconf bench --rp`: complete registration flows against the reference RP over real HTTP on loopback.
+
+Each flavour's whole ceremony is one flow: nevis-cloud enroll (fido2) → attestation result → status succeeded;
+fido-server options → result → status succeeded; skfs preregister → register (SKFS has no status call). The
+credential is made by the virtual authenticator for the server's challenge (`none` attestation, ES256; one
+shared test PKI so the client does not rebuild a CA hierarchy per flow). The server is `fidoconf serve` in its own
+process (uvicorn, SQLite file); clients are asyncio tasks in this process, each with its own keep-alive httpx
+connection, all running flows until the shared count is done.
+
+The peer, measured in the same run, is the same server with the pre-fix listener: a socket created without
+IPPROTO_TCP, so asyncio leaves TCP_NODELAY off on accepted connections and a keep-alive response's second write
+waits for the client's delayed ACK (issue 15). Only ratios within one run mean much on a shared machine; the
+load average is printed with the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fidoconf.verifier.encoding import b64url_decode
+
+from .authenticator.authenticator import make_credential
+from .authenticator.ca import TestPKI
+
+FLAVOURS = ("nevis-cloud", "fido-server", "skfs")
+STARTUP_TIMEOUT_S = 60
+#: Flows each client runs before the clock starts (connections open, caches and the SQLite file warm).
+WARMUP_FLOWS = 2
+
+
+class FlowFailed(RuntimeError):
+    """A flow the server did not complete: the bench stops rather than time refusals."""
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    base_url: str
+    data_dir: Path
+    access_key: str
+    skfs_password: str | None
+
+    @property
+    def origin(self) -> str:
+        port = self.base_url.rstrip("/").rsplit(":", 1)[1]
+        return f"http://localhost:{port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def start_server(*, flavour: str, nodelay: bool = True) -> Server:
+    """`fidoconf serve` for `flavour` on a free loopback port with a fresh SQLite file; `nodelay=False` is the peer."""
+    data_dir = Path(tempfile.mkdtemp(prefix="fidoconf-bench-rp-"))
+    serve_args = ["--host", "127.0.0.1", "--port", "0", "--db", str(data_dir / "rp.sqlite3"), "--flavour", flavour]
+    serve_args += ["--authenticator-limit", "0", "--log-level", "error"]
+    module = "fidoconf.conformance.bench_rp" if not nodelay else "fidoconf.conformance.cli"
+    command = [sys.executable, "-m", module, *([] if not nodelay else ["serve"]), *serve_args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    banner = _read_banner(process)
+    base_url = next(line.rsplit(" ", 1)[1] for line in banner if " listening on " in line)
+    password_file = data_dir / "skfs-svcpassword"
+    return Server(
+        process,
+        base_url,
+        data_dir,
+        (data_dir / "access-key").read_text(encoding="ascii").strip(),
+        password_file.read_text(encoding="ascii").strip() if password_file.exists() else None,
+    )
+
+
+def _read_banner(process: subprocess.Popen) -> list[str]:
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    banner: list[str] = []
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not any(line.startswith("access key:") for line in banner):
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            line = None
+        if line is None:
+            process.kill()
+            raise RuntimeError("fidoconf serve did not start: " + " | ".join(banner))
+        banner.append(line)
+    return banner
+
+
+# --- one flow per flavour ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FlowKit:
+    """What every flow of one server shares: its address, its credentials and the authenticator's test PKI."""
+
+    server: Server
+    pki: TestPKI
+
+    def credential(self, options: dict[str, Any], seed: str) -> dict[str, Any]:
+        challenge = b64url_decode(options["challenge"], field="challenge")
+        return make_credential(
+            rp_id="localhost", origin=self.server.origin, challenge=challenge, fmt="none", alg="ES256", seed=seed,
+            pki=self.pki,
+        ).credential  # fmt: skip
+
+
+def _json(response: httpx.Response, step: str) -> dict[str, Any]:
+    if response.status_code != 200:
+        raise FlowFailed(f"{step}: HTTP {response.status_code} {response.text[:200]}")
+    return response.json()
+
+
+async def nevis_flow(client: httpx.AsyncClient, kit: FlowKit, username: str) -> None:
+    bearer = {"Authorization": f"Bearer {kit.server.access_key}"}
+    body = {"username": username, "channel": "fido2", "displayName": username}
+    enrollment = _json(await client.post("/api/v1/users/enroll", json=body, headers=bearer), "enroll")["enrollment"]
+    credential = kit.credential(enrollment["credentialCreationOptions"], username)
+    token = enrollment["statusToken"]
+    answer = _json(await client.post("/_app/attestation/result", json={**credential, "statusToken": token}), "result")
+    if answer["status"] != "ok":
+        raise FlowFailed(f"result: {answer}")
+    status = _json(await client.post("/api/v1/status", json={"statusToken": token}), "status")
+    if status["status"] != "succeeded":
+        raise FlowFailed(f"status: {status}")
+
+
+async def fido_server_flow(client: httpx.AsyncClient, kit: FlowKit, username: str) -> None:
+    body = {"username": username, "displayName": username, "attestation": "none"}
+    options = _json(await client.post("/attestation/options", json=body), "options")
+    if options["status"] != "ok":
+        raise FlowFailed(f"options: {options}")
+    session = options["fido2SessionId"]
+    credential = kit.credential(options, username)
+    answer = _json(await client.post("/attestation/result", json={**credential, "fido2SessionId": session}), "result")
+    if answer["status"] != "ok":
+        raise FlowFailed(f"result: {answer}")
+    status = _json(await client.post("/status", json={"fido2SessionId": session}), "status")
+    if status["status"] != "succeeded":
+        raise FlowFailed(f"status: {status}")
+
+
+async def skfs_flow(client: httpx.AsyncClient, kit: FlowKit, username: str) -> None:
+    svcinfo = {
+        "did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": "svcfidouser",
+        "svcpassword": kit.server.skfs_password,
+    }  # fmt: skip
+    payload = {"username": username, "displayname": username, "options": {"attestation": "none"}}
+    options = _json(await client.post("/skfs/rest/preregister", json={"svcinfo": svcinfo, "payload": payload}), "pre")
+    credential = kit.credential(options["response"], username)
+    metadata = {"version": "1.0", "create_location": "bench", "username": username, "origin": kit.server.origin}
+    payload = {"publicKeyCredential": credential, "strongkeyMetadata": metadata}
+    answer = _json(await client.post("/skfs/rest/register", json={"svcinfo": svcinfo, "payload": payload}), "register")
+    if answer.get("responseCode") != "FIDO-MSG-0004":
+        raise FlowFailed(f"register: {answer}")
+
+
+FLOWS: dict[str, Callable[[httpx.AsyncClient, FlowKit, str], Awaitable[None]]] = {
+    "nevis-cloud": nevis_flow,
+    "fido-server": fido_server_flow,
+    "skfs": skfs_flow,
+}
+
+
+# --- measuring -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    flows: int
+    seconds: float
+    latencies_ms: list[float] = field(repr=False)
+
+    @property
+    def rate(self) -> float:
+        return self.flows / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def _drive(server: Server, flavour: str, *, clients: int, flows: int, tag: str) -> Measurement:
+    kit = FlowKit(server, PKI.get())
+    flow = FLOWS[flavour]
+    remaining = flows
+    latencies: list[float] = []
+    warm = 0
+    all_warm, go = asyncio.Event(), asyncio.Event()
+
+    async def client_loop(index: int, client: httpx.AsyncClient) -> None:
+        nonlocal remaining, warm
+        for n in range(WARMUP_FLOWS):
+            await flow(client, kit, f"{tag}-w{index}-{n}")
+        warm += 1
+        if warm == clients:
+            all_warm.set()
+        await go.wait()
+        n = 0
+        while remaining > 0:
+            remaining -= 1
+            n += 1
+            begin = time.perf_counter()
+            await flow(client, kit, f"{tag}-c{index}-{n}")
+            latencies.append((time.perf_counter() - begin) * 1000)
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    pool = [httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=60) for _ in range(clients)]
+    try:
+        tasks = [asyncio.create_task(client_loop(i, c)) for i, c in enumerate(pool)]
+        # The clock starts once every client is warm (its connection open); a failed warm-up ends the wait too.
+        waiter = asyncio.create_task(all_warm.wait())
+        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        begin = time.perf_counter()
+        go.set()
+        await asyncio.gather(*tasks)
+        return Measurement(flows, time.perf_counter() - begin, latencies)
+    finally:
+        for client in pool:
+            await client.aclose()
+
+
+class PKI:
+    """One test PKI per process: building its certificates costs more than a whole flow."""
+
+    _pki: TestPKI | None = None
+
+    @classmethod
+    def get(cls) -> TestPKI:
+        if cls._pki is None:
+            cls._pki = TestPKI()
+        return cls._pki
+
+
+@dataclass
+class Row:
+    flavour: str
+    clients: int
+    ours: Measurement
+    peer: Measurement | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours.rate / self.peer.rate if self.peer and self.peer.rate else None
+
+    def as_json(self) -> dict[str, Any]:
+        def one(m: Measurement | None) -> dict[str, Any] | None:
+            if m is None:
+                return None
+            return {"flows": m.flows, "seconds": round(m.seconds, 3), "flows_per_s": round(m.rate, 1),
+                    "p50_ms": round(m.percentile(0.50), 2), "p99_ms": round(m.percentile(0.99), 2)}  # fmt: skip
+
+        return {"flavour": self.flavour, "clients": self.clients, "nodelay": one(self.ours),
+                "peer_no_nodelay": one(self.peer), "ratio": round(self.ratio, 1) if self.ratio else None}  # fmt: skip
+
+
+def measure_rp(*, flavours: tuple[str, ...], clients: tuple[int, ...], flows: int, peer_flows: int) -> list[Row]:
+    """For each flavour and client count: `flows` flows against `fidoconf serve`, then `peer_flows` against the
+    peer (0: no peer)."""
+    rows = []
+    for flavour in flavours:
+        server = start_server(flavour=flavour)
+        peer = start_server(flavour=flavour, nodelay=False) if peer_flows else None
+        try:
+            for count in clients:
+                ours = asyncio.run(_drive(server, flavour, clients=count, flows=max(flows, count), tag=f"n{count}"))
+                theirs = (
+                    asyncio.run(_drive(peer, flavour, clients=count, flows=max(peer_flows, count), tag=f"p{count}"))
+                    if peer
+                    else None
+                )
+                rows.append(Row(flavour, count, ours, theirs))
+        finally:
+            server.stop()
+            if peer:
+                peer.stop()
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    load = " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    lines = [
+        f"complete registration flows over loopback HTTP (keep-alive; load average 1/5/15 min: {load}, "
+        f"{os.cpu_count()} CPUs)",
+        "peer = the same server with TCP_NODELAY off (listener without IPPROTO_TCP, the pre-fix behaviour)",
+        "",
+        f"{'flavour':<12} {'clients':>7} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'peer flows/s':>13} {'peer p50':>9} {'ratio':>6}",
+    ]
+    for row in rows:
+        m, p = row.ours, row.peer
+        peer_cells = (
+            f" {p.rate:>13.1f} {p.percentile(0.5):>9.1f} {row.ratio:>5.1f}x" if p else f" {'-':>13} {'-':>9} {'-':>6}"
+        )
+        lines.append(
+            f"{row.flavour:<12} {row.clients:>7} {m.flows:>6} {m.rate:>8.1f} {m.percentile(0.5):>8.2f}"
+            f" {m.percentile(0.99):>8.2f}{peer_cells}"
+        )
+    return "\n".join(lines)
+
+
+# --- the peer's server process -------------------------------------------------------------------------------
+
+
+def listener_without_nodelay(host: str, port: int) -> socket.socket:
+    """The listener as it was before issue 15: no IPPROTO_TCP, so accepted connections keep Nagle on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def serve_peer(argv: list[str]) -> int:
+    """`python -m fidoconf.conformance.bench_rp <fidoconf serve options>`: `fidoconf serve` with the old listener."""
+    from . import cli_serve
+
+    parser = argparse.ArgumentParser(prog="bench_rp peer")
+    subparsers = parser.add_subparsers(dest="command")
+    cli_serve.add_parser(subparsers)
+    return cli_serve.run(parser.parse_args(["serve", *argv]), listener=listener_without_nodelay)
+
+
+if __name__ == "__main__":
+    sys.exit(serve_peer(sys.argv[1:]))
