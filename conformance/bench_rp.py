@@ -4,7 +4,7 @@ Each flavour's whole ceremony is one flow: nevis-cloud enroll (fido2) → attest
 fido-server options → result → status succeeded; skfs preregister → register (SKFS has no status call). The
 credential is made by the virtual authenticator for the server's challenge (`none` attestation, ES256; one
 shared test PKI so the client does not rebuild a CA hierarchy per flow). The server is `fidoconf serve` in its own
-process (uvicorn, SQLite file); clients are asyncio tasks in this process, each with its own keep-alive httpx
+process (uvicorn, SQLite file); clients are threads in this process, each with its own keep-alive httpx
 connection, all running flows until the shared count is done.
 
 The peer, measured in the same run, is the same server with the pre-fix listener: a socket created without
@@ -16,7 +16,6 @@ load average is printed with the table.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import queue
 import shutil
@@ -27,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,51 +139,51 @@ def _json(response: httpx.Response, step: str) -> dict[str, Any]:
     return response.json()
 
 
-async def nevis_flow(client: httpx.AsyncClient, kit: FlowKit, username: str) -> None:
+def nevis_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
     bearer = {"Authorization": f"Bearer {kit.server.access_key}"}
     body = {"username": username, "channel": "fido2", "displayName": username}
-    enrollment = _json(await client.post("/api/v1/users/enroll", json=body, headers=bearer), "enroll")["enrollment"]
+    enrollment = _json(client.post("/api/v1/users/enroll", json=body, headers=bearer), "enroll")["enrollment"]
     credential = kit.credential(enrollment["credentialCreationOptions"], username)
     token = enrollment["statusToken"]
-    answer = _json(await client.post("/_app/attestation/result", json={**credential, "statusToken": token}), "result")
+    answer = _json(client.post("/_app/attestation/result", json={**credential, "statusToken": token}), "result")
     if answer["status"] != "ok":
         raise FlowFailed(f"result: {answer}")
-    status = _json(await client.post("/api/v1/status", json={"statusToken": token}), "status")
+    status = _json(client.post("/api/v1/status", json={"statusToken": token}), "status")
     if status["status"] != "succeeded":
         raise FlowFailed(f"status: {status}")
 
 
-async def fido_server_flow(client: httpx.AsyncClient, kit: FlowKit, username: str) -> None:
+def fido_server_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
     body = {"username": username, "displayName": username, "attestation": "none"}
-    options = _json(await client.post("/attestation/options", json=body), "options")
+    options = _json(client.post("/attestation/options", json=body), "options")
     if options["status"] != "ok":
         raise FlowFailed(f"options: {options}")
     session = options["fido2SessionId"]
     credential = kit.credential(options, username)
-    answer = _json(await client.post("/attestation/result", json={**credential, "fido2SessionId": session}), "result")
+    answer = _json(client.post("/attestation/result", json={**credential, "fido2SessionId": session}), "result")
     if answer["status"] != "ok":
         raise FlowFailed(f"result: {answer}")
-    status = _json(await client.post("/status", json={"fido2SessionId": session}), "status")
+    status = _json(client.post("/status", json={"fido2SessionId": session}), "status")
     if status["status"] != "succeeded":
         raise FlowFailed(f"status: {status}")
 
 
-async def skfs_flow(client: httpx.AsyncClient, kit: FlowKit, username: str) -> None:
+def skfs_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
     svcinfo = {
         "did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": "svcfidouser",
         "svcpassword": kit.server.skfs_password,
     }  # fmt: skip
     payload = {"username": username, "displayname": username, "options": {"attestation": "none"}}
-    options = _json(await client.post("/skfs/rest/preregister", json={"svcinfo": svcinfo, "payload": payload}), "pre")
+    options = _json(client.post("/skfs/rest/preregister", json={"svcinfo": svcinfo, "payload": payload}), "pre")
     credential = kit.credential(options["response"], username)
     metadata = {"version": "1.0", "create_location": "bench", "username": username, "origin": kit.server.origin}
     payload = {"publicKeyCredential": credential, "strongkeyMetadata": metadata}
-    answer = _json(await client.post("/skfs/rest/register", json={"svcinfo": svcinfo, "payload": payload}), "register")
+    answer = _json(client.post("/skfs/rest/register", json={"svcinfo": svcinfo, "payload": payload}), "register")
     if answer.get("responseCode") != "FIDO-MSG-0004":
         raise FlowFailed(f"register: {answer}")
 
 
-FLOWS: dict[str, Callable[[httpx.AsyncClient, FlowKit, str], Awaitable[None]]] = {
+FLOWS: dict[str, Callable[[httpx.Client, FlowKit, str], None]] = {
     "nevis-cloud": nevis_flow,
     "fido-server": fido_server_flow,
     "skfs": skfs_flow,
@@ -199,6 +198,10 @@ class Measurement:
     flows: int
     seconds: float
     latencies_ms: list[float] = field(repr=False)
+    #: CPU time per timed flow (user + system) of the server process and of this (client) process: on a shared
+    #: machine these say more about the RP's cost than flows/s, which depends on what else runs.
+    server_cpu_ms: float | None = None
+    client_cpu_ms: float | None = None
 
     @property
     def rate(self) -> float:
@@ -209,45 +212,75 @@ class Measurement:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def _drive(server: Server, flavour: str, *, clients: int, flows: int, tag: str) -> Measurement:
+def drive(server: Server, flavour: str, *, clients: int, flows: int, tag: str) -> Measurement:
+    """`flows` timed flows shared by `clients` threads, each with its own keep-alive connection (sync httpx: the
+    async stack costs the client more CPU per request than the server spends on it)."""
     kit = FlowKit(server, PKI.get())
     flow = FLOWS[flavour]
-    remaining = flows
+    remaining = [flows]
     latencies: list[float] = []
-    warm = 0
-    all_warm, go = asyncio.Event(), asyncio.Event()
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    warm = threading.Barrier(clients + 1)
 
-    async def client_loop(index: int, client: httpx.AsyncClient) -> None:
-        nonlocal remaining, warm
-        for n in range(WARMUP_FLOWS):
-            await flow(client, kit, f"{tag}-w{index}-{n}")
-        warm += 1
-        if warm == clients:
-            all_warm.set()
-        await go.wait()
-        n = 0
-        while remaining > 0:
-            remaining -= 1
-            n += 1
-            begin = time.perf_counter()
-            await flow(client, kit, f"{tag}-c{index}-{n}")
-            latencies.append((time.perf_counter() - begin) * 1000)
+    def take() -> bool:
+        with lock:
+            remaining[0] -= 1
+            return remaining[0] >= 0 and not errors
 
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    pool = [httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=60) for _ in range(clients)]
+    def client_loop(index: int) -> None:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        # verify=False: plain HTTP on loopback, and no CA bundle to load per client.
+        with httpx.Client(base_url=server.base_url, limits=limits, timeout=60, verify=False) as client:
+            try:
+                for n in range(WARMUP_FLOWS):
+                    flow(client, kit, f"{tag}-w{index}-{n}")
+            except BaseException as exc:  # reported after the barrier, by the caller
+                errors.append(exc)
+            warm.wait()
+            n = 0
+            while take():
+                n += 1
+                begin = time.perf_counter()
+                try:
+                    flow(client, kit, f"{tag}-c{index}-{n}")
+                except BaseException as exc:
+                    errors.append(exc)
+                    return
+                latencies.append((time.perf_counter() - begin) * 1000)
+
+    threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    warm.wait()  # the clock starts once every client is warm (its connection open)
+    begin, server_cpu, client_cpu = time.perf_counter(), process_cpu_s(server.process.pid), _own_cpu_s()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - begin
+    if errors:
+        raise errors[0]
+    server_after = process_cpu_s(server.process.pid)
+    return Measurement(
+        flows,
+        seconds,
+        latencies,
+        server_cpu_ms=(server_after - server_cpu) * 1000 / flows if server_after is not None and server_cpu else None,
+        client_cpu_ms=(_own_cpu_s() - client_cpu) * 1000 / flows,
+    )
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux /proc); None elsewhere."""
     try:
-        tasks = [asyncio.create_task(client_loop(i, c)) for i, c in enumerate(pool)]
-        # The clock starts once every client is warm (its connection open); a failed warm-up ends the wait too.
-        waiter = asyncio.create_task(all_warm.wait())
-        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
-        begin = time.perf_counter()
-        go.set()
-        await asyncio.gather(*tasks)
-        return Measurement(flows, time.perf_counter() - begin, latencies)
-    finally:
-        for client in pool:
-            await client.aclose()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 class PKI:
@@ -278,7 +311,8 @@ class Row:
             if m is None:
                 return None
             return {"flows": m.flows, "seconds": round(m.seconds, 3), "flows_per_s": round(m.rate, 1),
-                    "p50_ms": round(m.percentile(0.50), 2), "p99_ms": round(m.percentile(0.99), 2)}  # fmt: skip
+                    "p50_ms": round(m.percentile(0.50), 2), "p99_ms": round(m.percentile(0.99), 2),
+                    "server_cpu_ms_per_flow": _round(m.server_cpu_ms), "client_cpu_ms_per_flow": _round(m.client_cpu_ms)}  # fmt: skip
 
         return {"flavour": self.flavour, "clients": self.clients, "nodelay": one(self.ours),
                 "peer_no_nodelay": one(self.peer), "ratio": round(self.ratio, 1) if self.ratio else None}  # fmt: skip
@@ -293,11 +327,9 @@ def measure_rp(*, flavours: tuple[str, ...], clients: tuple[int, ...], flows: in
         peer = start_server(flavour=flavour, nodelay=False) if peer_flows else None
         try:
             for count in clients:
-                ours = asyncio.run(_drive(server, flavour, clients=count, flows=max(flows, count), tag=f"n{count}"))
+                ours = drive(server, flavour, clients=count, flows=max(flows, count), tag=f"n{count}")
                 theirs = (
-                    asyncio.run(_drive(peer, flavour, clients=count, flows=max(peer_flows, count), tag=f"p{count}"))
-                    if peer
-                    else None
+                    drive(peer, flavour, clients=count, flows=max(peer_flows, count), tag=f"p{count}") if peer else None
                 )
                 rows.append(Row(flavour, count, ours, theirs))
         finally:
@@ -307,6 +339,10 @@ def measure_rp(*, flavours: tuple[str, ...], clients: tuple[int, ...], flows: in
     return rows
 
 
+def _round(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
 def table(rows: list[Row]) -> str:
     load = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     lines = [
@@ -314,8 +350,8 @@ def table(rows: list[Row]) -> str:
         f"{os.cpu_count()} CPUs)",
         "peer = the same server with TCP_NODELAY off (listener without IPPROTO_TCP, the pre-fix behaviour)",
         "",
-        f"{'flavour':<12} {'clients':>7} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'peer flows/s':>13} {'peer p50':>9} {'ratio':>6}",
+        f"{'flavour':<12} {'clients':>7} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'srv cpu':>8}"
+        f" {'cli cpu':>8} {'peer flows/s':>13} {'peer p50':>9} {'ratio':>6}",
     ]
     for row in rows:
         m, p = row.ours, row.peer
@@ -324,9 +360,14 @@ def table(rows: list[Row]) -> str:
         )
         lines.append(
             f"{row.flavour:<12} {row.clients:>7} {m.flows:>6} {m.rate:>8.1f} {m.percentile(0.5):>8.2f}"
-            f" {m.percentile(0.99):>8.2f}{peer_cells}"
+            f" {m.percentile(0.99):>8.2f} {_cell(m.server_cpu_ms)} {_cell(m.client_cpu_ms)}{peer_cells}"
         )
+    lines.append("srv cpu / cli cpu: CPU ms per flow of the server process / of the client (this process)")
     return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return f"{value:>8.2f}" if value is not None else f"{'-':>8}"
 
 
 # --- the peer's server process -------------------------------------------------------------------------------
