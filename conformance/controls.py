@@ -20,9 +20,8 @@ from fidoconf.verifier.attestation import REGISTRY, AttestationContext, Statemen
 from fidoconf.verifier.certs import load_x5c
 from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 
-from .data import vectors_dir
+from .data_files import load
 
-CONTROLS_FILE = vectors_dir() / "controls.json"
 _SIGNATURE_CODES = (Code.ATT_STMT_SIG_INVALID, Code.ATT_STMT_SIG_MALFORMED)
 
 
@@ -251,4 +250,4 @@ CONTROL_RP_SETTINGS: dict[str, dict[str, Any]] = {
 
 def expected_failures() -> dict[str, dict[str, Any]]:
     """vectors/controls.json: for each control, the IDs it must fail and why."""
-    return json.loads(CONTROLS_FILE.read_text(encoding="utf-8"))["controls"]
+    return load("controls.json")["controls"]

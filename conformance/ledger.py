@@ -14,6 +14,7 @@ from typing import Any
 
 from .cases import ID_PATTERN, LEDGER, all_recipe_files
 from .data import vectors_dir
+from .data_files import check, load
 
 VECTOR_GROUPS = {
     "none": "NONE",
@@ -32,11 +33,12 @@ VECTOR_GROUPS = {
 def read() -> dict[str, Any]:
     if not LEDGER.exists():
         return {"ids": {}}
-    return json.loads(LEDGER.read_text(encoding="utf-8"))
+    return load(LEDGER.name, directory=LEDGER.parent)
 
 
 def write(ledger: dict[str, Any]) -> None:
     ledger["ids"] = dict(sorted(ledger["ids"].items()))
+    check(LEDGER.name, ledger)  # refuse to record an entry the next read would reject
     LEDGER.write_text(json.dumps(ledger, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -1,4 +1,4 @@
-"""attack_catalog.md Appendix A: the 57 differential probe rows (plus the fido-u2f probe) on which py_webauthn
+"""docs/attacks.md Appendix A: the 57 differential probe rows (plus the fido-u2f probe) on which py_webauthn
 3.0.1 and python-fido2 2.2.1 disagree or both accept malformed input. Each row maps to the generated vector of
 the same defect; the reference verifier (strict preset) must reject every malformed row and accept the valid ones:
 0 wrong accepts, 0 wrong rejects."""

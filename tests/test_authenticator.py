@@ -194,7 +194,7 @@ def test_valid_credentials_verify_independently(case, pki):
         _verify_with_py_webauthn(vector, pki.root_pem().encode())
         checked.append("py_webauthn")
     fido2_supports = CoseKey.for_alg(spec.alg) is not UnsupportedKey or case.alg_name == "EdDSA-Ed448"
-    # python-fido2 refuses a BOM in clientDataJSON (attack_catalog G5); py_webauthn, like the spec, strips it.
+    # python-fido2 refuses a BOM in clientDataJSON (docs/attacks.md G5); py_webauthn, like the spec, strips it.
     if fido2_supports and case.id != "valid-client-data-bom":
         _verify_with_fido2(vector, root_der)
         checked.append("fido2")

@@ -3,10 +3,8 @@ a written reason why the suite cannot test it on a target (vectors/fido_mapping.
 
 from __future__ import annotations
 
-import json
-
 from fidoconf.conformance.cases import load_ledger
-from fidoconf.conformance.data import vectors_dir
+from fidoconf.conformance.data_files import fido_mapping_rows
 
 ROWS = {
     "Req-1": ["P-1", "P-2", "P-3", "P-4"],
@@ -28,7 +26,7 @@ POLICY_ROWS = {"Resp-9 P-2", "Resp-B F-5", "Resp-B F-7"}
 
 
 def mapping() -> dict:
-    return json.loads((vectors_dir() / "fido_mapping.json").read_text())["rows"]
+    return fido_mapping_rows()
 
 
 def test_every_row_has_ids_or_a_reason():

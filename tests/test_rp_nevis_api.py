@@ -97,7 +97,7 @@ def test_creation_options_follow_the_documented_shape(api):
     enrolled = api.enroll_fido2("bob", attestation="none", authenticatorSelection={"userVerification": "required"})
     options = enrolled["enrollment"]["credentialCreationOptions"]
     assert options["rp"] == options["relyingParty"] == {"id": RP_ID, "name": "fidoconf reference RP"}
-    # user.id is base64url of the userId string, user.name the userId (api_surface.md §1.1).
+    # user.id is base64url of the userId string, user.name the userId (docs/server_apis.md §1.1).
     assert base64.urlsafe_b64decode(options["user"]["id"] + "==").decode() == enrolled["userId"]
     assert options["user"]["name"] == enrolled["userId"] and options["user"]["displayName"] == "bob display"
     assert len(b64url_decode(options["challenge"], field="challenge")) >= 16

@@ -92,7 +92,7 @@ def parse_authenticator_data(raw: bytes, *, limits: CborLimits = DEFAULT_LIMITS)
     if flags.ed:
         extensions, pos = _extensions(raw, pos, limits)
     if pos != len(raw):
-        # With ED clear the data must end after the key (attack_catalog A2: junk hidden behind a re-encoded key).
+        # With ED clear the data must end after the key (docs/attacks.md A2: junk hidden behind a re-encoded key).
         raise fail(Code.AUTH_DATA_TRAILING_BYTES, f"{len(raw) - pos} byte(s) after the last field", offset=pos)
     return AuthenticatorData(
         raw=raw,

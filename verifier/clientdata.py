@@ -64,7 +64,7 @@ def check_challenge(client_data: ClientData, *, expected_challenge: bytes) -> No
 
 def check_origin(client_data: ClientData, *, expected_origins: Sequence[str]) -> None:
     # step 9: "Verify that the value of C.origin is an origin expected by the Relying Party."
-    # Exact string match: scheme, host case, port and trailing slash all matter (attack_catalog G).
+    # Exact string match: scheme, host case, port and trailing slash all matter (docs/attacks.md G).
     value = client_data.fields.get("origin")
     if value is None:
         raise fail(Code.CLIENT_DATA_ORIGIN_MISSING, "clientData has no origin")

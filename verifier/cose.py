@@ -105,7 +105,7 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519:
         raise fail(Code.COSE_KEY_TYPE_INVALID, "credential public key is not a CBOR map")
     for label in params:
         if not is_int(label):
-            # Text labels ('kty', 'OKP') are what broken firmware emits (attack_catalog C); COSE keys use ints here.
+            # Text labels ('kty', 'OKP') are what broken firmware emits (docs/attacks.md C); COSE keys use ints here.
             raise fail(Code.COSE_KEY_LABEL_INVALID, f"label {label!r} is not an integer")
     kty = params.get(1)
     if kty is None:
@@ -240,7 +240,7 @@ def _verify_ecdsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data:
         public_key.verify(signature, data, _ECDSA.get(alg.hash) or ec.ECDSA(alg.hash()))
     except InvalidSignature:
         # Signatures are DER (#sctn-signature-attestation-types). OpenSSL already refuses BER, trailing bytes,
-        # extra INTEGERs and out-of-range r/s (attack_catalog D); classifying only on failure keeps the valid
+        # extra INTEGERs and out-of-range r/s (docs/attacks.md D); classifying only on failure keeps the valid
         # path at one verify while still telling "malformed" from "wrong" to the caller.
         _classify_ecdsa_failure(signature)
         raise

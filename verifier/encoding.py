@@ -4,7 +4,7 @@ cbor2 decodes values; before it sees a byte, `_scan` walks the item heads once a
 needs and generic CBOR allows: one item with a measurable end (no trailing bytes, no indefinite lengths), no
 tags, no floats, only int/text map keys without duplicates, bounded depth. The scan also yields the item's
 length *on the wire*, which is how authenticatorData finds the end of the credential public key: re-encoding
-a decoded key to measure it is the bug class A2 of attack_catalog.md.
+a decoded key to measure it is the bug class A2 of docs/attacks.md.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def b64url_decode(value: object, *, field: str) -> bytes:
     """#sctn-dependencies: "Base64url Encoding ... with all trailing '=' characters omitted".
 
     Padding, the standard alphabet, whitespace, a length of 1 mod 4 and non-zero spare bits are all refused:
-    a reference must not accept two spellings of one value (attack_catalog G: challenge in std alphabet / padded).
+    a reference must not accept two spellings of one value (docs/attacks.md G: challenge in std alphabet / padded).
     """
     if not isinstance(value, str):
         raise fail(Code.ENCODING_BASE64URL_INVALID, f"{field} is not a string", field=field)
@@ -247,7 +247,7 @@ def _scan(data: bytes, pos: int, what: str, limits: CborLimits, *, depth: int = 
         else:
             raise _scan_error(Code.CBOR_ITEM_SIMPLE_FORBIDDEN, f"simple value {arg}", what, item_start)
         if is_key:
-            # CTAP2 maps are keyed by integers or text; a bool key collides with 1 in Python (attack_catalog A).
+            # CTAP2 maps are keyed by integers or text; a bool key collides with 1 in Python (docs/attacks.md A).
             if major not in (_UINT, _NINT, _TEXT):
                 raise _scan_error(Code.CBOR_MAP_KEY_TYPE_INVALID, f"map key of major type {major}", what, item_start)
             if key in keys:

@@ -120,7 +120,7 @@ class TestPKI:
             serial=2,
             validity=INTERMEDIATE_VALIDITY,
         )
-        # A self-signed CA an attacker ships inside x5c (attack_catalog F2).
+        # A self-signed CA an attacker ships inside x5c (SimpleWebAuthn GHSA-6hxq-p678-4hr2).
         self.attacker_key = derive_key("ES256", f"{seed}/attacker").private
         self.attacker = self._ca_cert(
             "fidoconf Test Intermediate CA", self.attacker_key, None, None, serial=9, validity=ROOT_VALIDITY

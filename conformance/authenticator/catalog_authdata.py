@@ -1,4 +1,4 @@
-"""Appendix B "authData" (attack_catalog A3, B1-B6)."""
+"""Appendix B "authData" (docs/attacks.md A3, B1-B6)."""
 
 from __future__ import annotations
 

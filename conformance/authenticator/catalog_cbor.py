@@ -1,4 +1,4 @@
-"""Appendix B "CBOR framing" and the attestation object's own structure (attack_catalog A1-A11, E9)."""
+"""Appendix B "CBOR framing" and the attestation object's own structure (docs/attacks.md A1-A11, E9)."""
 
 from __future__ import annotations
 

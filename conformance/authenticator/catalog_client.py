@@ -1,4 +1,4 @@
-"""Appendix B "Client data" and the credential JSON around it (attack_catalog G1-G6)."""
+"""Appendix B "Client data" and the credential JSON around it (docs/attacks.md G1-G6)."""
 
 from __future__ import annotations
 

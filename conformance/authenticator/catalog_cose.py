@@ -1,4 +1,4 @@
-"""Appendix B "COSE key" and the re-encode traps inside it (attack_catalog A2, C1-C5)."""
+"""Appendix B "COSE key" and the re-encode traps inside it (docs/attacks.md A2, C1-C5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Appendix B "packed", "fido-u2f" and "Chains" (attack_catalog E2, E3, F)."""
+"""Appendix B "packed", "fido-u2f" and "Chains" (docs/attacks.md E2, E3, F)."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     chain(
         "chain-self-signed-in-x5c",
-        "the leaf is issued by an attacker's self-signed CA that x5c carries (attack_catalog F2)",
+        "the leaf is issued by an attacker's self-signed CA that x5c carries (SimpleWebAuthn GHSA-6hxq-p678-4hr2)",
         chain_layout("leaf+attacker", issuer="attacker"),
         "trust.chain.untrusted",
         policy=REQUIRE_TRUST,

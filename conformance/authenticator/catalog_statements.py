@@ -1,4 +1,4 @@
-"""Appendix B "Signatures" and "none" (attack_catalog D, E1)."""
+"""Appendix B "Signatures" and "none" (docs/attacks.md D, E1)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ case (a corrupted signature or bytes after the attestation object are, by design
 `expected_code` is a fidoconf code string (`verifier.errors.Code` values, written as strings because this
 package must not import the verifier it tests); None means a verifier must accept.
 
-The entries live in the `catalog_*` modules, grouped as attack_catalog.md Appendix B groups them.
+The entries live in the `catalog_*` modules, grouped as docs/attacks.md Appendix B groups them.
 """
 
 from __future__ import annotations

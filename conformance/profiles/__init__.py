@@ -15,6 +15,7 @@ import httpx
 
 from ..config import SuiteConfig
 from ..targets import Target
+from .server_bytes import ServerBytes, server_bytes
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Ceremony:
     #: The flavour's binding of result to options (Nevis statusToken, fido2SessionId, SKFS txid ...).
     handle: dict[str, Any] = field(default_factory=dict)
     raw: Any = None
+    #: The challenge as the server spelled it (None when the ceremony was not built from a server's answer).
+    challenge_sent: ServerBytes | None = None
 
 
 @dataclass
@@ -64,6 +67,14 @@ class Profile:
 
     def username(self, prefix: str = "fc") -> str:
         return self.names(prefix)
+
+    def challenge_of(self, options: dict[str, Any]) -> ServerBytes:
+        """The options' challenge in whichever base64 spelling the server used (profiles/server_bytes.py); a loose
+        spelling is noted on the exchange that carried it, so the case report shows what the server sent."""
+        read = server_bytes(options.get("challenge"), field="challenge")
+        if read.loose and self.target.exchanges:
+            self.target.exchanges[-1].notes.append(read.note("challenge"))
+        return read
 
     def probe(self) -> httpx.Response:
         """One request that needs the configured credentials; raises httpx/OS errors when the target cannot be

@@ -1,7 +1,7 @@
 """fido-server: nevisFIDO's FIDO2 HTTP API and the FIDO Alliance conformance-test API.
 
 `POST {prefix}/attestation/options` → `POST {prefix}/attestation/result` → (nevisFIDO) `POST {prefix}/status`.
-Facts: ../shared/seeds/002, research/api_surface.md §2, research/conformance_catalog.md §1; the reference RP's
+Facts: seed 002, docs/server_apis.md §2, docs/fido_conformance.md §1; the reference RP's
 choices are in verifier/rp/API.md ("fido-server flavour").
 
 A result is sent with both bindings the options answer gave: its `fido2SessionId` (when the server issued one) and
@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
 from . import Ceremony, Profile, ProfileError, Submission
@@ -76,9 +75,11 @@ class FidoServerProfile(Profile):
         handle: dict[str, Any] = {"cookies": _cookie_header(response)}
         if options.get("fido2SessionId"):
             handle["fido2SessionId"] = options["fido2SessionId"]
+        challenge = self.challenge_of(options)
         return Ceremony(
             options=options,
-            challenge=b64url_decode(options.get("challenge"), field="challenge"),
+            challenge=challenge.value,
+            challenge_sent=challenge,
             rp_id=rp.get("id") or self.config.rp_id,
             username=username,
             user_id=(options.get("user") or {}).get("id"),

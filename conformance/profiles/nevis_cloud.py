@@ -1,6 +1,6 @@
 """Nevis Authentication Cloud: enroll (Bearer) → /_app/attestation/result (statusToken) → status → introspect.
 
-Facts: ../shared/seeds/000, 003, 004 and research/api_surface.md §1; the reference RP's choices are in
+Facts: seeds 000, 003, 004 and docs/server_apis.md §1; the reference RP's choices are in
 verifier/rp/API.md.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from fidoconf.verifier.encoding import b64url_decode
 
 from ..schemas import check_response
 from . import Ceremony, Profile, ProfileError, Submission
@@ -63,9 +62,11 @@ class NevisCloudProfile(Profile):
         if not isinstance(options, dict) or "statusToken" not in enrollment:
             raise ProfileError("enroll response lacks enrollment.credentialCreationOptions / statusToken")
         rp = options.get("rp") or options.get("relyingParty") or {}
+        challenge = self.challenge_of(options)
         return Ceremony(
             options=options,
-            challenge=b64url_decode(options.get("challenge"), field="challenge"),
+            challenge=challenge.value,
+            challenge_sent=challenge,
             rp_id=rp.get("id") or self.config.rp_id,
             username=username,
             user_id=data.get("userId"),

@@ -1,7 +1,7 @@
 """StrongKey FIDO Server (SKFS) REST: preregister → register (RP backend to server), keys via getkeysinfo,
 updatekeyinfo and deregister; every call `{svcinfo, payload}`, authenticated by PASSWORD or HMAC.
 
-Facts: ../shared/seeds/001 and research/api_surface.md §3; the reference RP's choices are in verifier/rp/API.md.
+Facts: seed 001 and docs/server_apis.md §3; the reference RP's choices are in verifier/rp/API.md.
 The HMAC scheme is implemented here from those notes, independently of the reference RP's, so the two check each
 other. Settings come from the config file's `[skfs]` table (SuiteConfig.extra["skfs"]), see `SkfsSettings`.
 """
@@ -19,7 +19,6 @@ from email.utils import format_datetime
 from typing import Any
 
 import httpx
-from fidoconf.verifier.encoding import b64url_decode
 
 from ..config import ConfigError, SuiteConfig
 from ..schemas import SchemaViolation, errors_of
@@ -298,9 +297,11 @@ class SkfsProfile(Profile):
         options, body = self.ok("preregister", payload)
         if not isinstance(options, dict) or "challenge" not in options:
             raise ProfileError("preregister answered no creation options")
+        challenge = self.challenge_of(options)
         return Ceremony(
             options=options,
-            challenge=b64url_decode(options.get("challenge"), field="challenge"),
+            challenge=challenge.value,
+            challenge_sent=challenge,
             rp_id=(options.get("rp") or {}).get("id") or self.config.rp_id,
             username=username,
             user_id=None,
@@ -339,7 +340,7 @@ class SkfsProfile(Profile):
         return Refusal(response.status_code, vendor, tag.group(1) if tag else None, message)
 
     def status(self, ceremony: Ceremony) -> str:
-        """SKFS exposes no ceremony state (api_surface §0): the register answer is the only result."""
+        """SKFS exposes no ceremony state (docs/server_apis.md §0): the register answer is the only result."""
         return "unknown"
 
     # --- key management -------------------------------------------------------------------------------------

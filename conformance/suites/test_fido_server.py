@@ -2,7 +2,7 @@
 
 Options echo (FIDO Req-1 P-1), the shared options path's authentication rule (seed 002), session binding by
 fido2SessionId and by cookie, the status service, ServerResponse errors and the HTTP errors; extensions and UV are in
-test_fido_server_extensions.py. Facts: research/api_surface.md §2, conformance_catalog.md §1.
+test_fido_server_extensions.py. Facts: docs/server_apis.md §2, docs/fido_conformance.md §1.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fidoconf.conformance.cases import case
 from fidoconf.conformance.profiles.fido_server import JSON_HEADERS, submission_of
+from fidoconf.conformance.profiles.server_bytes import server_bytes
 from fidoconf.conformance.schemas import check_response
-from fidoconf.verifier.encoding import b64url_decode
 
 pytestmark = pytest.mark.usefixtures("fido_server_only")
 
@@ -152,7 +152,7 @@ def test_authentication_request_on_options_path(fidoconf):
     body = response.json()
     assert body.get("status") == "ok", body
     assert "user" not in body and "pubKeyCredParams" not in body, f"creation options answered: {sorted(body)}"
-    size = len(b64url_decode(body.get("challenge"), field="challenge"))
+    size = len(server_bytes(body.get("challenge"), field="challenge").value)  # the spelling is OPT-CHAL-P03's
     assert 16 <= size <= 64, f"challenge is {size} bytes"
 
 

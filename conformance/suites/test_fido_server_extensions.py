@@ -2,7 +2,7 @@
 
 Seed 002's extension inputs echoed exactly (FIDO Req-1 P-1 deep-equals them), the credProtect / hmac-secret / credProps
 outputs checked against what was requested (#sctn-registering-a-new-credential step 19), and the UV requirement kept
-by the FIDO tool's cookie-only session (Resp-1 F-15). Facts: research/api_surface.md §2.1, conformance_catalog.md §2.
+by the FIDO tool's cookie-only session (Resp-1 F-15). Facts: docs/server_apis.md §2.1, docs/fido_conformance.md §2.
 """
 
 from __future__ import annotations

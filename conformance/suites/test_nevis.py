@@ -1,7 +1,7 @@
 """NEVIS: the Nevis Authentication Cloud lifecycle around a registration (seeds 000, 003, 004).
 
 Status transitions, introspection of every token kind, replay and reuse, Bearer enforcement, user and
-authenticator management, the app channel. Facts: research/api_surface.md §1.
+authenticator management, the app channel. Facts: docs/server_apis.md §1.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_status_succeeded(fidoconf):
 @case(
     id="NEVIS-STATUS-P03",
     title="a refused attestation makes the transaction failed",
-    requirement="status 'failed' covers a registration the server refused (api_surface §1.4).",
+    requirement="status 'failed' covers a registration the server refused (docs/server_apis.md §1.4).",
     anchor=API + "status-ref",
 )
 def test_status_failed(fidoconf):
@@ -451,10 +451,9 @@ def test_app_channel(fidoconf):
     check_response(fidoconf.target, "nevis-cloud", "dispatch-redeem-response", redeemed)
     data = redeemed.json()
     from fidoconf.conformance.profiles import Ceremony
-    from fidoconf.verifier.encoding import b64url_decode
 
     options = data["credentialCreationOptions"]
-    ceremony = Ceremony(options, b64url_decode(options["challenge"], field="challenge"), options["rp"]["id"],
+    ceremony = Ceremony(options, fidoconf.profile.challenge_of(options).value, options["rp"]["id"],
                         username, None, {"statusToken": data["statusToken"]})
     bundle = fidoconf.credential(ceremony, variant="packed-x5c")
     submission = submission_of(fidoconf.profile.submit({**bundle.credential, "statusToken": data["statusToken"]}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fidoconf.conformance.cases import case
+from fidoconf.conformance.profiles.server_bytes import ServerEncodingError, server_bytes
 from fidoconf.verifier.cose import ALGORITHMS
 from fidoconf.verifier.encoding import b64url_decode
 
@@ -91,9 +92,19 @@ def test_challenge_length(fidoconf):
     fido_ref=f"{REQ1} P-1",
 )
 def test_challenge_encoding(fidoconf):
-    ceremony = fidoconf.profile.start_registration()
-    value = ceremony.options.get("challenge")
-    assert isinstance(value, str) and B64URL.match(value), f"challenge {value!r} is not unpadded base64url"
+    try:
+        value = fidoconf.profile.start_registration().options.get("challenge")
+    except ServerEncodingError as undecodable:  # the one case that judges the spelling judges this one too
+        value = undecodable.sent
+    assert isinstance(value, str) and B64URL.match(value) and _decodes(value), (
+        f"challenge {value!r} is not unpadded base64url")
+
+
+def _decodes(value: str) -> bool:
+    try:
+        return not server_bytes(value, field="challenge").loose
+    except ServerEncodingError:  # a length or final character no encoder writes
+        return False
 
 
 @case(

@@ -1,4 +1,4 @@
-"""SKFS: what the StrongKey FIDO Server REST API adds around a registration (seed 001, api_surface.md §3).
+"""SKFS: what the StrongKey FIDO Server REST API adds around a registration (seed 001, docs/server_apis.md §3).
 
 svcinfo validation, PASSWORD and HMAC service authentication, the response envelope of the configured SKFS
 version, preregister/register payload rules, key management and the challenge window. Every answer is checked
@@ -16,7 +16,6 @@ import pytest
 from fidoconf.conformance.cases import case
 from fidoconf.conformance.profiles import Ceremony
 from fidoconf.conformance.profiles.skfs import SkfsProfile, compact, ordered_payload
-from fidoconf.verifier.encoding import b64url_decode
 
 pytestmark = pytest.mark.usefixtures("skfs_only")
 
@@ -469,7 +468,7 @@ def test_challenge_window(fidoconf, skfs):
     def attempt(wait_s: float):
         username = skfs.username("skfs")
         options, _ = skfs.ok("preregister", skfs.preregister_payload(username, attestation="none"), svcinfo=svcinfo)
-        challenge = b64url_decode(options["challenge"], field="challenge")
+        challenge = skfs.challenge_of(options).value
         rp_id = (options.get("rp") or {}).get("id") or fidoconf.config.rp_id
         ceremony = Ceremony(options, challenge, rp_id, username, None)
         credential = fidoconf.credential(ceremony, variant="none").credential

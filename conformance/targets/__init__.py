@@ -22,6 +22,8 @@ class Exchange:
     response_body: Any
     elapsed_ms: float
     schema_errors: list[str] = field(default_factory=list)
+    #: What the suite noticed about the answer without judging it (e.g. a challenge read in a loose spelling).
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +34,7 @@ class Exchange:
             "response": {"headers": self.response_headers, "body": self.response_body},
             "elapsed_ms": round(self.elapsed_ms, 2),
             "schema_errors": self.schema_errors,
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 

@@ -2,7 +2,7 @@
 
 The statement wraps a SafetyNet Attestation API response: a compact JWS signed by a certificate for
 attest.android.com, whose payload carries nonce = Base64(SHA-256(authenticatorData || clientDataHash)). Google
-shut the API down (attack_catalog E6), but recorded responses and servers that still accept them remain.
+shut the API down (docs/attacks.md E6), but recorded responses and servers that still accept them remain.
 
 The JWS is parsed here only as far as WebAuthn needs, strictly: exactly three unpadded base64url segments, JSON
 objects without duplicate members, alg RS256 or ES256 (never "none" or an HMAC), x5c as standard base64 DER.
@@ -169,7 +169,7 @@ def expected_nonce(auth_data: bytes, client_data_hash: bytes) -> str:
 def _check_nonce(payload: dict[str, Any], ctx: AttestationContext) -> None:
     # "Verify that the nonce attribute in the payload of response is identical to the Base64 encoding of the
     # SHA-256 hash of the concatenation of authenticatorData and clientDataHash." Identical: the padded standard
-    # alphabet, so hex, base64url or the raw hash are mismatches (w3c/webauthn#1018, attack_catalog E6).
+    # alphabet, so hex, base64url or the raw hash are mismatches (w3c/webauthn#1018, docs/attacks.md E6).
     if "nonce" not in payload:
         raise fail(Code.SAFETYNET_RESPONSE_NONCE_MISSING, "SafetyNet payload has no nonce")
     nonce = payload["nonce"]

@@ -9,7 +9,7 @@ The spec leaves two decisions to the RP; fidoconf's are:
 - Failures ("If validation fails for one or more subStmt, decide the appropriate result based on Relying Party
   policy"): with `Policy.compound_require_all` (strict, fido-conformance) any failing element fails the whole
   statement with that element's own code. Without it (permissive) failing elements are dropped, but at least one
-  element other than none must verify, so [none, forged packed] never passes as "none" (attack_catalog E8).
+  element other than none must verify, so [none, forged packed] never passes as "none" (docs/attacks.md E8).
 - A statement made only of none elements is refused (`att_stmt.compound.all_none`): it attests nothing, and
   wrapping none in compound would only dodge a policy that refuses fmt none.
 

@@ -44,7 +44,7 @@ TCG_VENDOR_IDS: dict[str, str] = {
     "54584E00": "Texas Instruments",
     "57454300": "Winbond",
 }
-#: The FIDO conformance tool's virtual TPM (research/conformance_catalog.md §2.10); never a real chip.
+#: The FIDO conformance tool's virtual TPM (docs/fido_conformance.md §2.10); never a real chip.
 FIDO_TEST_VENDOR_ID = "FFFFF1D0"
 
 #: tcg-kp-AIKCertificate: "joint-iso-itu-t(2) internationalorganizations(23) 133 tcg-kp(8) tcg-kp-AIKCertificate(3)".

@@ -3,7 +3,7 @@
 `POST {prefix}/attestation/options` → `POST {prefix}/attestation/result` → `POST {prefix}/status`, mounted under a
 configurable prefix ("" for the FIDO tool, "/nevisfido/fido2" for nevisFIDO). The options answer names its session
 twice: `fido2SessionId` in the body (nevisFIDO) and a session cookie (the FIDO tool only sends cookies back,
-conformance_catalog.md §0.2); the result is bound to whichever arrives, the body's id first.
+docs/fido_conformance.md §0.2); the result is bound to whichever arrives, the body's id first.
 
 Errors: a ceremony failure is 200 + `status: "failed"` + a non-empty `errorMessage` and fidoconf's `errorCode`; a
 wrong method is 405, an Accept without JSON 406, a body that is not application/json 415 (nevisFIDO's HTTP errors);
@@ -198,7 +198,7 @@ def _set_session_cookie(response: Response, ctx: RPContext, tx: Transaction) -> 
         httponly=True,
         secure=ctx.config.base_url.startswith("https://"),
         # No SameSite attribute: the FIDO tool does not send back a cookie whose SameSite it does not understand
-        # (conformance_catalog.md §0.2, fido2-net-lib's SameSite=Unspecified).
+        # (docs/fido_conformance.md §0.2, fido2-net-lib's SameSite=Unspecified).
         samesite=None,
     )
 
@@ -261,7 +261,7 @@ async def status(request: Request, ctx: RPContext) -> Response:
         if session_id is None:
             raise fail(Code.REQUEST_BODY_INVALID, "fido2SessionId is required")
     except VerificationError as exc:
-        # The status service's documented error: 400 when the JSON does not match its schema (api_surface.md §2.0).
+        # The status service's documented error: 400 when the JSON does not match its schema (docs/server_apis.md §2.0).
         return failed(exc.code, exc.message, http_status=413 if exc.code is Code.REQUEST_BODY_TOO_LARGE else 400)
     tx = ctx.store.get_transaction(session_id)
     if tx is None or tx.flavour != FLAVOUR:

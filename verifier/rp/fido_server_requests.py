@@ -1,4 +1,4 @@
-"""Validation of fido-server request bodies (seed 002, api_surface.md §2, conformance_catalog.md §1.3).
+"""Validation of fido-server request bodies (seed 002, docs/server_apis.md §2, docs/fido_conformance.md §1.3).
 
 `POST {prefix}/attestation/options` serves both ceremonies on one path, "determined automatically from the content
 of the request" (seed 002). The reference's rule (API.md, "fido-server flavour"): a body without `displayName` that

@@ -1,4 +1,4 @@
-"""JSON bodies of the fido-server flavour: ServerResponse and what extends it (FA-API, seed 002, api_surface.md §2)."""
+"""JSON bodies of the fido-server flavour: ServerResponse and what extends it (FA-API, seed 002, docs/server_apis.md §2)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..errors import Code
 from .http import iso
 from .store import FAILED, PENDING, Transaction, User
 
-#: The status service's names for the store's transaction states (api_surface.md §2.3).
+#: The status service's names for the store's transaction states (docs/server_apis.md §2.3).
 STATUS_NAMES = {PENDING: "initialized", "succeeded": "succeeded", FAILED: "failed"}
 
 

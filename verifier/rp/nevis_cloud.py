@@ -80,7 +80,7 @@ async def enroll(request: Request) -> Response:
     challenge = ceremony.new_challenge(ctx)
     options = ceremony.creation_options(
         ctx,
-        # api_surface.md §1.1: user.id is base64url of the userId string and user.name is the userId.
+        # docs/server_apis.md §1.1: user.id is base64url of the userId string and user.name is the userId.
         user_handle=user.user_id.encode("ascii"),
         user_name=user.user_id,
         display_name=req.display_name or user.display_name or user.username or user.user_id,

@@ -1,4 +1,4 @@
-"""Validation of Nevis Authentication Cloud REST request bodies (seed 000/003, api_surface.md §1.1, §1.6, §1.7).
+"""Validation of Nevis Authentication Cloud REST request bodies (seed 000/003, docs/server_apis.md §1.1, §1.6, §1.7).
 
 A malformed field is a 400; a well-formed request the reference deliberately does not serve (push/sms channels,
 the `approve` intent) is a 422. Unknown top-level fields are ignored, as a JSON API that evolves must.

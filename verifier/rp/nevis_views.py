@@ -1,4 +1,4 @@
-"""JSON bodies of the Nevis Authentication Cloud flavour (shapes: seed 000/003/004, api_surface.md §1)."""
+"""JSON bodies of the Nevis Authentication Cloud flavour (shapes: seed 000/003/004, docs/server_apis.md §1)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def user_json(user: User, authenticators: list[Authenticator]) -> dict[str, Any]
     return {
         "userId": user.user_id,
         "username": user.username,
-        # api_surface.md §1.7: "new" until the user has a registered authenticator, then "active".
+        # docs/server_apis.md §1.7: "new" until the user has a registered authenticator, then "active".
         "status": "active" if authenticators else "new",
         "createdAt": iso(user.created_at),
         "updatedAt": iso(user.updated_at),

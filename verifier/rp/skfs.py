@@ -1,5 +1,5 @@
 """StrongKey FIDO Server (SKFS) REST flavour: `POST /skfs/rest/{preregister, register, getkeysinfo, updatekeyinfo,
-deregister, ping}`, each with a `{svcinfo, payload}` body (seed 001, research/api_surface.md §3, API.md).
+deregister, ping}`, each with a `{svcinfo, payload}` body (seed 001, docs/server_apis.md §3, API.md).
 
 Every call is validated in SKFS's order: the body, `svcinfo` (400 + FIDO-ERR-004x), the presence of `payload`
 (FIDO-ERR-0047), the service credential (401, empty body), then the payload's fields (400 + their FIDO-ERR
@@ -88,7 +88,7 @@ def realm(did: int) -> str:
 
 
 def session_id(challenge: bytes) -> str:
-    """SKFS keys its registration session by SHA-256(challenge) (api_surface §4); so does the transaction id."""
+    """SKFS keys its registration session by SHA-256(challenge) (docs/server_apis.md §4); so does the transaction id."""
     return f"{FLAVOUR}-{hashlib.sha256(challenge).hexdigest()}"
 
 
@@ -181,7 +181,7 @@ async def preregister(call: Call) -> Response:
     challenge = ceremony.new_challenge(ctx)
     options = ceremony.creation_options(
         ctx,
-        # The user handle is random for a new user and the same for every later registration (api_surface §3.1).
+        # The user handle is random for a new user and the same for every later registration (docs/server_apis.md §3.1).
         user_handle=uuid.UUID(user.user_id).bytes,
         user_name=req.username,
         display_name=req.displayname,

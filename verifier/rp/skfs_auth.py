@@ -1,6 +1,6 @@
 """SKFS service authentication: the `svcinfo` envelope, PASSWORD service accounts with roles, HMAC-signed requests.
 
-Facts: research/api_surface.md §3.0 (SKFS 4.7: `SKFSCommon.checkAndSetSvcInfo`, `authenticateRestRequestBean`,
+Facts: docs/server_apis.md §3.0 (SKFS 4.7: `SKFSCommon.checkAndSetSvcInfo`, `authenticateRestRequestBean`,
 skfsclient `RestFidoRegister` and `common`). A malformed `svcinfo` is a 400 with its FIDO-ERR code; every
 credential failure (unknown account, wrong password, missing role, any HMAC defect) is a 401 with an empty body,
 so a caller learns nothing about which part was wrong. The reason is only logged.

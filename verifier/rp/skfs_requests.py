@@ -1,4 +1,4 @@
-"""Validation of SKFS REST payloads (seed 001, research/api_surface.md §3.1–§3.3).
+"""Validation of SKFS REST payloads (seed 001, docs/server_apis.md §3.1–§3.3).
 
 Each missing or malformed field is a 400 with the FIDO-ERR code SKFS documents for it. The credential inside
 `register` is not inspected here: the verifier reports its defects with fidoconf's codes, which the router
@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import Code
 from .skfs_auth import SkfsError
 
-#: The `username` column is 256 characters; longer is FIDOJPA-ERR-1002 (api_surface §3.1).
+#: The `username` column is 256 characters; longer is FIDOJPA-ERR-1002 (docs/server_apis.md §3.1).
 MAX_USERNAME = 256
 MAX_TEXT = 512
 ATTESTATION = frozenset({"none", "indirect", "direct", "enterprise"})
@@ -146,7 +146,7 @@ def _selection(value: object) -> dict[str, Any]:
         if isinstance(wanted, bool):
             selection["requireResidentKey"] = wanted
         elif _one_of(wanted, RESIDENT_KEY):
-            # SKFS's options take requireResidentKey as required/preferred/discouraged (api_surface §3.1): that
+            # SKFS's options take requireResidentKey as required/preferred/discouraged (docs/server_apis.md §3.1): that
             # is residentKey's vocabulary, so it becomes residentKey (unless that was given too).
             selection.setdefault("residentKey", wanted)
         else:

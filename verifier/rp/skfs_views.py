@@ -2,7 +2,7 @@
 
 SKFS ≤ 4.16 answers `{"Response", "responseCode", "skfsVersion", "skfsFQDN", "TXID"}` and reports errors as a
 plain string `FIDO-ERR-xxxx: message`; 4.17 renamed the members `response` and `txid` and reports errors as the
-same JSON envelope with a FIDO-ERR responseCode (api_surface.md §3.5). `RPConfig.skfs_envelope` picks one.
+same JSON envelope with a FIDO-ERR responseCode (docs/server_apis.md §3.5). `RPConfig.skfs_envelope` picks one.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def failure(config: RPConfig, error: SkfsError, *, txid: str) -> Response:
 
 
 def unauthorized() -> Response:
-    """api_surface §3.0: any service-credential or HMAC failure is 401 with an empty body."""
+    """docs/server_apis.md §3.0: any service-credential or HMAC failure is 401 with an empty body."""
     return Response(status_code=401)
 
 

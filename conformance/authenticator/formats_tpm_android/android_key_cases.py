@@ -1,5 +1,5 @@
 """The android-key cases: every check of #sctn-android-key-attestation broken once, and the KeyDescription
-malformed in the ways a DER parser must refuse (attack_catalog.md E5 and Appendix B, the FIDO tool's Resp-A).
+malformed in the ways a DER parser must refuse (docs/attacks.md E5 and Appendix B, the FIDO tool's Resp-A).
 Codes are fidoconf code strings (verifier/errors.py), written out because this package does not import the
 verifier.
 """

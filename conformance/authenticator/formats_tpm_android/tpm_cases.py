@@ -1,5 +1,5 @@
 """The tpm cases: every check of #sctn-tpm-attestation and #sctn-tpm-cert-requirements broken once
-(attack_catalog.md E4 and Appendix B, the FIDO tool's Resp-9), plus the valid shapes real TPMs send. Codes are
+(docs/attacks.md E4 and Appendix B, the FIDO tool's Resp-9), plus the valid shapes real TPMs send. Codes are
 fidoconf code strings (verifier/errors.py), written out because this package does not import the verifier.
 """
 
