@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .authenticator import requirements
+from .authenticator.defects import registry
+from .authenticator.mutations import Mutation
 from .data import vectors_dir
 
 RECIPES_DIR = vectors_dir() / "recipes"
@@ -31,7 +34,11 @@ REQUIREMENT_KEYWORD = re.compile(
     r"terminate this algorithm"
 )
 #: The registration procedure's own MUST, for a step quoted without a keyword of its own.
-PROCEDURE = "In order to perform a registration ceremony, the Relying Party MUST proceed as follows: … "
+PROCEDURE = requirements.PROCEDURE
+#: The verifier preset live recipes are graded under (a defect's `outcomes` say how other presets differ).
+LIVE_PRESET = "strict"
+#: Recipe members a catalogued defect supplies; a recipe that names a `mutation` must not repeat them.
+DEFECT_FIELDS = ("title", "requirement", "anchor", "severity")
 #: Step 21, for a format case whose statement passes every step of its format's procedure.
 FORMAT_STEP = ("Verify that attStmt is a correct attestation statement, conveying a valid attestation signature, by "
                "using the attestation statement format fmt's verification procedure given attStmt, authData and hash")
@@ -79,12 +86,42 @@ def case(**fields: Any) -> pytest.MarkDecorator:
     return pytest.mark.fidoconf(Case(**fields))
 
 
+def live_outcome(defect: Mutation, *, preset: str) -> tuple[str, str | None]:
+    """(expect, expected_code) of a catalogued defect under a verifier preset: its `outcomes` entry for that
+    preset when it has one, else its own expectation."""
+    other = (defect.outcomes or {}).get(preset)
+    if other is not None:
+        return other["expect"], other.get("expected_code")
+    return defect.expect, defect.expected_code
+
+
+def resolve_recipe(recipe: Mapping[str, Any], defects: Mapping[str, Mutation]) -> Case:
+    """A recipe as a Case. A recipe naming a catalogued defect takes its title, requirement, anchor, level and code
+    from the defect (their single home); it may set `expected_code` only to say what the live target is graded on
+    when that differs from the defect's outcome under LIVE_PRESET (null: the target is not configured with the
+    defect's policy, so only the refusal is judged)."""
+    fields = dict(recipe)
+    name = fields.get("mutation")
+    if name is not None:
+        defect = defects[name]
+        clash = [f for f in DEFECT_FIELDS if f in fields]
+        if clash:
+            raise ValueError(f"{fields['id']}: {clash} belong to defect {name!r}, not to the recipe")
+        if defect.level is None:
+            raise ValueError(f"{fields['id']}: defect {name!r} has no level to grade a live case at")
+        fields.update(title=defect.description, requirement=defect.requirement, anchor=defect.anchor,
+                      severity=defect.level)
+        if "expected_code" not in fields:
+            expect, code = live_outcome(defect, preset=LIVE_PRESET)
+            fields["expected_code"] = code if fields.get("expect") == expect == "reject" else None
+    fields.setdefault("expected_code", None)
+    return Case(**{**fields, "requires": tuple(fields.get("requires") or ()), "edits": tuple(fields.get("edits") or ())})
+
+
 def load_recipes(area: str) -> list[Case]:
     data = json.loads((RECIPES_DIR / f"{area}.json").read_text(encoding="utf-8"))
-    return [
-        Case(**{**recipe, "requires": tuple(recipe.get("requires") or ()), "edits": tuple(recipe.get("edits") or ())})
-        for recipe in data["recipes"]
-    ]
+    defects = registry()
+    return [resolve_recipe(recipe, defects) for recipe in data["recipes"]]
 
 
 def all_recipe_files() -> Iterator[Path]:
