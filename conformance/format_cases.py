@@ -200,7 +200,7 @@ def _sources() -> dict[str, Any]:
 
 def _case(case_id: str, name: str, source: Any) -> Case:
     code = source.outcomes["strict"]
-    if hasattr(source, "requirement"):  # tpm / android-key cases quote the step they break
+    if source.requirement:  # tpm / android-key cases quote the step they break
         anchor, requirement = source.anchor, source.requirement
     else:
         anchor, step = _STEPS[source.fmt]
@@ -222,7 +222,7 @@ def _case(case_id: str, name: str, source: Any) -> Case:
         fido_ref=f"Server-ServerAuthenticatorAttestationResponse-{fido_ref}" if fido_ref else None,
         severity="MUST",
         requires=(f"fmt:{source.fmt}",),
-        params={"source": name, "variant": source.fmt, "alg": getattr(source, "alg", "ES256")},
+        params={"source": name, "variant": source.fmt, "alg": source.alg},
         expect="accept" if code is None else "reject",
         expected_code=code,
     )
@@ -234,8 +234,7 @@ def live_cases() -> list[Case]:
 
 
 def statement_options(name: str) -> Any:
-    source = _sources()[name]
-    return source.recipe if hasattr(source, "recipe") else source.edits
+    return _sources()[name].statement_options
 
 
 def _offered(ceremony: Any) -> set[int]:

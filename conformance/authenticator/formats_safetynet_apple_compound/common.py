@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +16,10 @@ from cryptography.x509.oid import NameOID
 from ..ca import LEAF_VALIDITY, VERIFY_AT, TestPKI
 from ..keys import SigningKey
 from ..model import Build, StatementInput
+from ..vector_case import PRESETS, VectorCase
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"
-PRESETS = ("strict", "fido-conformance", "permissive")
 
 #: An edit takes the value a stage produced and the credential's parts, and returns the value to use instead.
 Edit = Callable[[Any, "Parts"], Any]
@@ -43,25 +43,14 @@ class Parts:
         return hashlib.sha256(self.auth_data + self.client_data_hash).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
-    id: str
-    fmt: str
-    #: The one mutation, in words; None for a valid credential.
-    defect: str | None
-    #: Stage name → edit; each builder documents its stages.
-    edits: dict[str, Any] = field(default_factory=dict)
-    #: Preset → expected code, None meaning accept.
-    outcomes: dict[str, str | None] = field(default_factory=dict)
-    note: str = ""
-
-
-def case_maker(fmt: str, prefix: str) -> Callable[..., Case]:
+def case_maker(fmt: str, prefix: str) -> Callable[..., VectorCase]:
     """`make(name, defect, edits, outcome, note)`: outcome is a code (or None) for every preset, or a dict."""
 
-    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> Case:
+    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> VectorCase:
         outcomes = outcome if isinstance(outcome, dict) else dict.fromkeys(PRESETS, outcome)
-        return Case(f"{prefix}-{name}", fmt, defect, edits, outcomes, note)
+        return VectorCase(
+            id=f"{prefix}-{name}", fmt=fmt, defect=defect, statement_options=edits, outcomes=outcomes, note=note
+        )
 
     return make
 
