@@ -37,3 +37,5 @@ class VectorCase:
     policy: dict[str, Any] | None = None
     custom_expect: str | None = None
     note: str = ""
+    #: The level the live format case built on it is graded at (cases.SEVERITIES); every format step is a MUST.
+    level: str = "MUST"
