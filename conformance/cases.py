@@ -1,7 +1,9 @@
 """Conformance cases: stable IDs with their requirement, spec anchor, FIDO tool cross-reference and severity.
 
-A case is either a recipe (data in vectors/recipes/<area>.json: base + one mutation + expected outcome) or a
-hand-written test marked with `@case(...)`. Every ID is recorded in vectors/ledger.json, which only grows:
+Every case is a `Case` value attached to a test by `case(Case(...))` (one test or one parameter) or `params([...])`
+(a list): recipes (vectors/recipes/<area>.json: base + one defect + expected outcome), the format cases and the
+vector cases are built from data, hand-written tests declare theirs inline. Capability and profile gating both read
+the Case (`unmet`). Every ID is recorded in vectors/ledger.json, which only grows:
 an ID keeps its meaning forever (tests/test_ledger.py).
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,10 @@ class Case:
     anchor: str
     fido_ref: str | None = None
     severity: str = "MUST"
+    #: Capabilities the target must declare ("!name": must not declare) for the case to run; SKIPPED otherwise.
     requires: tuple[str, ...] = ()
+    #: The API flavour (profile) the case speaks; a target run with another profile SKIPs it. None: any profile.
+    profile: str | None = None
     #: Recipe fields (absent for hand-written tests).
     base: dict[str, Any] = field(default_factory=dict)
     mutation: str | None = None
@@ -81,9 +86,33 @@ class Case:
         }
 
 
-def case(**fields: Any) -> pytest.MarkDecorator:
-    """Mark a hand-written test with its stable case metadata."""
-    return pytest.mark.fidoconf(Case(**fields))
+#: What a profile-gated case is about, for the SKIP reason.
+PROFILE_APIS = {
+    "nevis-cloud": "Nevis Authentication Cloud lifecycle",
+    "fido-server": "fido-server API",
+    "skfs": "StrongKey FIDO Server REST API",
+}
+
+
+def case(found: Case) -> pytest.MarkDecorator:
+    """Attach a case to a hand-written test (`@case(Case(...))`) or to one parameter (`marks=case(Case(...))`);
+    `params` does the same for a list of cases. The plugin gates every attached case the same way (`unmet`)."""
+    return pytest.mark.fidoconf(found)
+
+
+def unmet(found: Case, *, declares: Callable[[str], bool], profile: str) -> str | None:
+    """Why `found` does not apply to a target (the SKIP reason), or None when it does: the capabilities it requires
+    first, then the profile it speaks."""
+    missing = [cap for cap in found.requires if not declares(cap)]
+    if missing:
+        lacking = [cap for cap in missing if not cap.startswith("!")]
+        present = [cap[1:] for cap in missing if cap.startswith("!")]
+        parts = [f"target does not declare capability {', '.join(lacking)}"] if lacking else []
+        parts += [f"target declares {', '.join(present)}, for which this case does not hold"] if present else []
+        return "; ".join(parts)
+    if found.profile is not None and profile != found.profile:
+        return f"{PROFILE_APIS.get(found.profile, found.profile)}: profile is not {found.profile}"
+    return None
 
 
 def live_outcome(defect: Mutation, *, preset: str) -> tuple[str, str | None]:
@@ -130,7 +159,7 @@ def all_recipe_files() -> Iterator[Path]:
 
 def params(cases: list[Case]) -> list[Any]:
     """pytest parameters with `ids=` the stable IDs and the case attached as a mark."""
-    return [pytest.param(c, id=c.id, marks=pytest.mark.fidoconf(c)) for c in cases]
+    return [pytest.param(c, id=c.id, marks=case(c)) for c in cases]
 
 
 def load_ledger() -> dict[str, dict[str, Any]]:
