@@ -20,7 +20,7 @@ from fidoconf.verifier.encoding import b64url_decode
 
 
 @dataclass(frozen=True, slots=True)
-class Case:
+class Sample:
     credential: dict[str, Any]
     challenge: bytes
     origin: str
@@ -32,7 +32,7 @@ class Case:
 @dataclass(frozen=True, slots=True)
 class Workload:
     label: str
-    cases: Sequence[Case]
+    cases: Sequence[Sample]
     trust: TrustStore
     root_pem: bytes | None
     fmt: str
@@ -50,13 +50,13 @@ class Row:
         return None
 
 
-Verify = Callable[[Case], object]
+Verify = Callable[[Sample], object]
 
 
 def fidoconf_impl(workload: Workload) -> Verify:
     policy = Policy.preset("permissive")
 
-    def run(case: Case) -> object:
+    def run(case: Sample) -> object:
         return verify_registration(
             case.credential,
             expected_challenge=case.challenge,
@@ -77,7 +77,7 @@ def py_webauthn_impl(workload: Workload) -> Verify:
     if workload.root_pem:
         roots = {AttestationFormat(workload.fmt): [workload.root_pem]}
 
-    def run(case: Case) -> object:
+    def run(case: Sample) -> object:
         return webauthn.verify_registration_response(
             credential=case.credential,
             expected_challenge=case.challenge,
@@ -103,7 +103,7 @@ def python_fido2_impl(workload: Workload) -> Verify:
 
     servers: dict[str, Fido2Server] = {}
 
-    def run(case: Case) -> object:
+    def run(case: Sample) -> object:
         server = servers.get(case.rp_id)
         if server is None:
             server = servers[case.rp_id] = Fido2Server(
@@ -125,7 +125,7 @@ def raw_ecdsa_impl(_workload: Workload) -> Verify:
 
     algorithm = ec.ECDSA(hashes.SHA256())
 
-    def run(case: Case) -> object:
+    def run(case: Sample) -> object:
         key, signature, data = case.raw
         key.verify(signature, data, algorithm)
         return None
@@ -143,7 +143,7 @@ def raw_ecdsa_from_wire_impl(_workload: Workload) -> Verify:
     algorithm, curve = ec.ECDSA(hashes.SHA256()), ec.SECP256R1()
     points = {}
 
-    def run(case: Case) -> object:
+    def run(case: Sample) -> object:
         key, signature, data = case.raw
         point = points.get(id(key))
         if point is None:
@@ -172,7 +172,7 @@ def bare_pipeline_impl(_workload: Workload) -> Verify:
     def decode(text: str) -> bytes:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
-    def run(case: Case) -> object:
+    def run(case: Sample) -> object:
         credential = case.credential
         response = credential["response"]
         client_data_json = decode(response["clientDataJSON"])
@@ -235,7 +235,7 @@ def measure(workloads: Sequence[Workload], *, rounds: int = 7, raw_for: Sequence
     return rows
 
 
-def _time_pass(impl: Verify, cases: Sequence[Case]) -> float:
+def _time_pass(impl: Verify, cases: Sequence[Sample]) -> float:
     gc.collect()
     gc.disable()
     try:
@@ -317,7 +317,7 @@ def build_workloads(n: int, *, seed: str = "bench") -> list[Workload]:
             if variant == "packed-self":
                 signed = bundle.auth_data + hashlib.sha256(bundle.client_data_json).digest()
                 raw = (bundle.credential_key.public_key(), bundle.att_stmt["sig"], signed)
-            cases.append(Case(bundle.credential, challenge, origin, rp_id, raw))
+            cases.append(Sample(bundle.credential, challenge, origin, rp_id, raw))
         fmt = "packed" if variant.startswith("packed") else variant
         root_pem = pki.root_pem().encode() if variant in ("packed-x5c", "fido-u2f") else None
         workloads.append(Workload(label, cases, trust, root_pem, fmt))
@@ -332,6 +332,6 @@ def _platform_workloads(n: int, pki: Any, trust: TrustStore) -> list[Workload]:
     out = []
     for fmt, label in (("tpm", "tpm RS256"), ("android-key", "android-key ES256")):
         pairs = bench_credentials(fmt, max(20, n // 3), pki=pki)
-        cases = [Case(credential, challenge, ORIGIN, RP_ID) for credential, challenge in pairs]
+        cases = [Sample(credential, challenge, ORIGIN, RP_ID) for credential, challenge in pairs]
         out.append(Workload(label, cases, trust, pki.root_pem().encode(), fmt))
     return out

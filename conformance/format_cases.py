@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from .authenticator.formats_safetynet_apple_compound import apple, compound, safetynet
-from .authenticator.formats_tpm_android import android_key_cases, tpm_cases
+from .authenticator.defects import format_defects
 from .authenticator.keys import ALGS
+from .authenticator.vector_case import VectorCase
 from .cases import FORMAT_STEP, PROCEDURE, REQUIREMENT_KEYWORD, Case
 from .environment import Environment
 
@@ -155,56 +155,14 @@ FIDO_REFS = {
     "safetynet-timestamp-future": "Resp-B F-6",
 }
 
-_SYNTAX = "Verify that attStmt is valid CBOR conforming to the syntax defined above and perform CBOR decoding on it"
-#: The verification step each safetynet / apple / compound defect breaks (tpm and android-key cases quote their own).
-_STEPS: dict[str, tuple[str, str]] = {
-    "android-safetynet": (
-        "#sctn-android-safetynet-attestation",
-        "Verify that response is a valid SafetyNet response of version ver by following the steps indicated by the "
-        "SafetyNet online documentation.",
-    ),
-    "apple": (
-        "#sctn-apple-anonymous-attestation",
-        "Verify that nonce equals the value of the extension with OID 1.2.840.113635.100.8.2 in credCert.",
-    ),
-    "compound": ("#sctn-compound-attestation", _SYNTAX + " (attStmt: [2* nonCompoundAttStmt])."),
-}
-_CODE_STEPS: dict[str, str] = {
-    "safetynet_response.nonce.mismatch": "Verify that the nonce attribute in the payload of response is identical to "
-    "the Base64 encoding of the SHA-256 hash of the concatenation of authenticatorData and clientDataHash.",
-    "safetynet_response.nonce.missing": "Verify that the nonce attribute in the payload of response is identical to "
-    "the Base64 encoding of the SHA-256 hash of the concatenation of authenticatorData and clientDataHash.",
-    "att_cert.hostname.mismatch": "Verify that the SafetyNet response actually came from the SafetyNet service by "
-    "following the steps in the SafetyNet online documentation (the leaf is issued to attest.android.com).",
-    "safetynet.ver.missing": _SYNTAX + " (ver: text, response: bytes).",
-    "safetynet.ver.invalid": _SYNTAX + " (ver: text); FIDO Resp-B F-1: a server must refuse an empty ver.",
-    "safetynet.response.missing": _SYNTAX + " (ver: text, response: bytes).",
-    "safetynet.response.type_invalid": _SYNTAX + " (ver: text, response: bytes).",
-    "att_cert.public_key.mismatch": "Verify that the credential public key equals the Subject Public Key of credCert.",
-    "att_stmt.x5c.missing": _SYNTAX + " (x5c: [ credCert: bytes, * (caCert: bytes) ]).",
-    "att_stmt.x5c.empty": _SYNTAX + " (x5c: [ credCert: bytes, * (caCert: bytes) ]).",
-    "att_stmt.sig.invalid": "For each element: verify it with the verification procedure of its own format "
-    "(#sctn-packed-attestation: verify that sig is a valid signature over authenticatorData || clientDataHash).",
-    "attestation.fmt.unsupported": "Determine the attestation statement format by performing a USASCII "
-    "case-sensitive match on fmt against the set of supported WebAuthn Attestation Statement Format Identifier "
-    "values.",
-}
+def _sources() -> dict[str, VectorCase]:
+    return format_defects()
 
 
-def _sources() -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for module in (tpm_cases, android_key_cases, safetynet, apple, compound):
-        found.update({case.id: case for case in module.CASES})
-    return found
-
-
-def _case(case_id: str, name: str, source: Any) -> Case:
+def _case(case_id: str, name: str, source: VectorCase) -> Case:
     code = source.outcomes["strict"]
-    if hasattr(source, "requirement"):  # tpm / android-key cases quote the step they break
-        anchor, requirement = source.anchor, source.requirement
-    else:
-        anchor, step = _STEPS[source.fmt]
-        requirement = _CODE_STEPS.get(code or "", step)
+    anchor, requirement = source.anchor, source.requirement
+    # A step quoted without a requirement keyword of its own is held by the sentence that makes it binding.
     if not REQUIREMENT_KEYWORD.search(requirement):
         if code is None:  # a valid statement: it passes every step of its format's procedure
             requirement = f"{FORMAT_STEP}: this one passes every step ({requirement})."
@@ -220,9 +178,9 @@ def _case(case_id: str, name: str, source: Any) -> Case:
         requirement=requirement,
         anchor=anchor,
         fido_ref=f"Server-ServerAuthenticatorAttestationResponse-{fido_ref}" if fido_ref else None,
-        severity="MUST",
+        severity=source.level,
         requires=(f"fmt:{source.fmt}",),
-        params={"source": name, "variant": source.fmt, "alg": getattr(source, "alg", "ES256")},
+        params={"source": name, "variant": source.fmt, "alg": source.alg},
         expect="accept" if code is None else "reject",
         expected_code=code,
     )
@@ -234,8 +192,7 @@ def live_cases() -> list[Case]:
 
 
 def statement_options(name: str) -> Any:
-    source = _sources()[name]
-    return source.recipe if hasattr(source, "recipe") else source.edits
+    return _sources()[name].statement_options
 
 
 def _offered(ceremony: Any) -> set[int]:

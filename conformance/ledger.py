@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cases import ID_PATTERN, LEDGER, all_recipe_files
+from .cases import ID_PATTERN, LEDGER, all_recipe_files, load_recipes
 from .data import vectors_dir
 from .data_files import check, load
 
@@ -45,8 +45,8 @@ def write(ledger: dict[str, Any]) -> None:
 def recipe_entries() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path in all_recipe_files():
-        for recipe in json.loads(path.read_text(encoding="utf-8"))["recipes"]:
-            found[recipe["id"]] = {"title": recipe["title"], "fido_ref": recipe.get("fido_ref"), "source": path.name}
+        for recipe in load_recipes(path.stem):
+            found[recipe.id] = {"title": recipe.title, "fido_ref": recipe.fido_ref, "source": path.name}
     return found
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from . import config as suite_config
 from .case_result import case_result, failure_text, junit_properties
-from .cases import Case
+from .cases import Case, unmet
 from .reasons import ReasonMapError, reason_map_for
 from .report import RESULT_PROPERTY, ReportWriter
 from .seeds import new_seed
@@ -215,17 +215,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         found = _case(item)
         if found is None:
             continue
-        missing = [cap for cap in found.requires if not loaded.has(cap)]
-        if missing:
-            item.add_marker(pytest.mark.skip(reason=_capability_reason(missing)))
-
-
-def _capability_reason(missing: list[str]) -> str:
-    lacking = [cap for cap in missing if not cap.startswith("!")]
-    present = [cap[1:] for cap in missing if cap.startswith("!")]
-    parts = [f"target does not declare capability {', '.join(lacking)}"] if lacking else []
-    parts += [f"target declares {', '.join(present)}, for which this case does not hold"] if present else []
-    return "; ".join(parts)
+        reason = unmet(found, declares=loaded.has, profile=loaded.profile)
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ def test_a_case_fidoconf_refuses_is_never_timed(workloads):
     workload = workloads[1]
     case = workload.cases[0]
     other_challenge = bytes(reversed(case.challenge))
-    bad = bench.Workload(workload.label, [bench.Case(case.credential, other_challenge, case.origin, case.rp_id)],
+    bad = bench.Workload(workload.label, [bench.Sample(case.credential, other_challenge, case.origin, case.rp_id)],
                          workload.trust, workload.root_pem, workload.fmt)
     with pytest.raises(VerificationError) as info:
         bench.check_cases(bad)

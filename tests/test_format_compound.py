@@ -12,8 +12,9 @@ from dataclasses import replace
 
 import pytest
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import compound, safetynet
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import Case, leaf_changed
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import leaf_changed
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
+from fidoconf.conformance.authenticator.vector_case import VectorCase
 from fidoconf.verifier import Code, Policy, VerificationError
 from fidoconf.verifier.encoding import b64url_decode
 
@@ -74,7 +75,7 @@ def test_every_element_path_is_assessed_for_trust():
     untrusted_element = compound._element(
         "android-safetynet", lambda p: safetynet.statement(p, {"leaf": leaf_changed(issuer="self")})
     )
-    case = Case("compound-trust-each", "compound", None, {"builders": (compound.PACKED, untrusted_element)})
+    case = VectorCase("compound-trust-each", "compound", statement_options={"builders": (compound.PACKED, untrusted_element)})
     vector = build_case(case, pki=pki())
     result = verify_vector(vector, policy=Policy())
     assert (result.statement_info["primary"], result.trusted) == (0, False)
@@ -84,7 +85,7 @@ def test_every_element_path_is_assessed_for_trust():
 
 
 def test_max_statements_is_a_policy_value():
-    vector = build_case(Case("compound-three", "compound", None, {"builders": (compound.PACKED_SELF,) * 3}), pki=pki())
+    vector = build_case(VectorCase("compound-three", "compound", statement_options={"builders": (compound.PACKED_SELF,) * 3}), pki=pki())
     assert code_of(vector, policy=Policy()) is None
     assert code_of(vector, policy=replace(Policy(), compound_max_statements=2)) == Code.ATT_STMT_COMPOUND_TOO_MANY.value
 
@@ -95,7 +96,7 @@ def test_sub_formats_obey_allowed_formats():
 
 
 def test_only_compound_may_carry_an_array():
-    vector = build_case(Case("compound-as-packed", "compound", None, {}), pki=pki())
+    vector = build_case(VectorCase("compound-as-packed", "compound", statement_options={}), pki=pki())
     # Re-label the array statement as packed: the attestation object itself refuses it.
     import cbor2
     from fidoconf.conformance.authenticator import cbor

@@ -16,8 +16,9 @@ import pytest
 from fidoconf.conformance import vectors
 from fidoconf.conformance.authenticator import ca
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import safetynet
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import DROP, Case, changed
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import DROP, changed
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
+from fidoconf.conformance.authenticator.vector_case import VectorCase
 from fidoconf.verifier import Code, Policy, VerificationError
 from fidoconf.verifier.attestation.android_safetynet import expected_nonce, parse_jws
 from fidoconf.verifier.clock import fixed_clock
@@ -71,7 +72,7 @@ def test_every_check_has_a_generated_defect():
 def _at_offset(offset_ms: int) -> dict:
     """A valid credential whose timestampMs is verify_at + offset_ms."""
     issued = int(fixed_clock(ca.VERIFY_AT)().timestamp() * 1000) + offset_ms
-    case = Case(f"safetynet-timestamp-{offset_ms}", "android-safetynet", None, {"payload": changed(timestampMs=issued)})
+    case = VectorCase(f"safetynet-timestamp-{offset_ms}", "android-safetynet", statement_options={"payload": changed(timestampMs=issued)})
     return build_case(case, pki=pki())
 
 
@@ -101,12 +102,12 @@ def test_the_clock_is_the_injected_one():
 
 
 def test_timestamp_beyond_safe_integers_is_invalid_not_a_crash():
-    case = Case("safetynet-timestamp-huge", "android-safetynet", None, {"payload": changed(timestampMs=2**64)})
+    case = VectorCase("safetynet-timestamp-huge", "android-safetynet", statement_options={"payload": changed(timestampMs=2**64)})
     assert code_of(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_TIMESTAMP_INVALID.value
 
 
 def test_boolean_cts_verdict_must_be_true_not_truthy():
-    case = Case("safetynet-cts-one", "android-safetynet", None, {"payload": changed(ctsProfileMatch=1)})
+    case = VectorCase("safetynet-cts-one", "android-safetynet", statement_options={"payload": changed(ctsProfileMatch=1)})
     assert code_of(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE.value
 
 

@@ -12,21 +12,21 @@ from .conftest import ROOT
 pytest_plugins = ["pytester"]
 
 SUITE = '''
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 
-@case(id="DEMO-A-P01", title="must pass", requirement="r", anchor="#a")
+@case(Case(id="DEMO-A-P01", title="must pass", requirement="r", anchor="#a"))
 def test_pass(fidoconf):
     assert fidoconf.profile.start_registration().challenge
 
-@case(id="DEMO-A-F01", title="should-level finding", requirement="r", anchor="#a", severity="SHOULD")
+@case(Case(id="DEMO-A-F01", title="should-level finding", requirement="r", anchor="#a", severity="SHOULD"))
 def test_should(fidoconf):
     assert False, "expected x, got y"
 
-@case(id="DEMO-A-F03", title="suite breaks", requirement="r", anchor="#a")
+@case(Case(id="DEMO-A-F03", title="suite breaks", requirement="r", anchor="#a"))
 def test_suite_breaks(fidoconf):
     raise RuntimeError("the suite's own bug")
 
-@case(id="DEMO-A-F02", title="needs a capability", requirement="r", anchor="#a", requires=("no-such-capability",))
+@case(Case(id="DEMO-A-F02", title="needs a capability", requirement="r", anchor="#a", requires=("no-such-capability",)))
 def test_capability(fidoconf):
     raise AssertionError("must not run")
 '''
@@ -74,13 +74,13 @@ def test_strict_turns_warn_into_fail(pytester):
 def test_setup_error_is_error_not_fail(pytester):
     pytester.makepyfile(test_demo='''
 import pytest
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 
 @pytest.fixture
 def broken():
     raise OSError("connection reset")
 
-@case(id="DEMO-B-F01", title="setup breaks", requirement="r", anchor="#a")
+@case(Case(id="DEMO-B-F01", title="setup breaks", requirement="r", anchor="#a"))
 def test_setup(fidoconf, broken):
     pass
 ''')

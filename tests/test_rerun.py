@@ -85,13 +85,13 @@ pytest_plugins = ["pytester"]
 
 SEED_SUITE = '''
 from pathlib import Path
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 
-@case(id="DEMO-SEED-P01", title="a", requirement="r", anchor="#a")
+@case(Case(id="DEMO-SEED-P01", title="a", requirement="r", anchor="#a"))
 def test_one(fidoconf):
     Path("seed-one.txt").write_text(fidoconf.seeds.seed)
 
-@case(id="DEMO-SEED-P02", title="b", requirement="r", anchor="#a")
+@case(Case(id="DEMO-SEED-P02", title="b", requirement="r", anchor="#a"))
 def test_two(fidoconf):
     Path("seed-two.txt").write_text(fidoconf.seeds.seed)
 '''

@@ -11,17 +11,17 @@ from .conftest import ROOT
 pytest_plugins = ["pytester"]
 
 SUITE = '''
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 
-@case(id="DEMO-T-P01", title="talks to the target", requirement="r", anchor="#a")
+@case(Case(id="DEMO-T-P01", title="talks to the target", requirement="r", anchor="#a"))
 def test_target(fidoconf):
     assert fidoconf.profile.start_registration().challenge
 
-@case(id="VECR-DEMO-P01", title="a vector through the reference verifier", requirement="r", anchor="#a")
+@case(Case(id="VECR-DEMO-P01", title="a vector through the reference verifier", requirement="r", anchor="#a"))
 def test_vector_self_check():
     assert True
 
-@case(id="VECR-DEMO-P02", title="another", requirement="r", anchor="#a")
+@case(Case(id="VECR-DEMO-P02", title="another", requirement="r", anchor="#a"))
 def test_vector_self_check_2():
     assert True
 '''

@@ -6,7 +6,7 @@ import hashlib
 
 import cbor2
 
-from . import cbor
+from . import cbor, requirements
 from .authenticator import FLAG_AT, FLAG_BE, FLAG_BS, FLAG_ED, FLAG_UP
 from .cbor import Raw
 from .hooks import build_attr, flags, func, parts
@@ -85,6 +85,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "authenticatorData cut to 36 bytes",
         {"auth_data_bytes": func(lambda d: d[:36])},
         "auth_data.length.too_short",
+        level="MUST",
     ),
     _ad(
         "authdata-at-clear",
@@ -93,6 +94,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.flags.at_missing",
         requirement="#sctn-registering-a-new-credential: a registration's authenticator data must carry attested credential data (AT set).",
         anchor=REG,
+        level="MUST",
     ),
     _ad(
         "authdata-at-set-short",
@@ -101,6 +103,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.attested_credential_data.truncated",
         requirement=_ACD_REQ,
         anchor=_ACD,
+        level="MUST",
     ),
     _ad(
         "authdata-up-clear",
@@ -109,16 +112,18 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.flags.up_missing",
         requirement="Verify that the UP bit of the flags in authData is set.",
         anchor=REG,
+        level="MUST",
     ),
     _ad(
         "authdata-uv-clear-when-required",
-        "UV clear (the authenticator only tested presence) while the RP requires user verification",
+        "UV clear while the RP requires user verification",
         {},
         "auth_data.flags.uv_missing",
         requirement="If user verification is required for this registration, verify that the User Verified bit of the flags in authData is set.",
         anchor=REG,
         policy={"preset": "strict", "require_user_verification": True},
         outcomes={"strict": ACCEPT},
+        level="MUST",
     ),
     _ad(
         "authdata-bs-without-be",
@@ -127,6 +132,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.flags.bs_without_be",
         requirement="If the BE bit of the flags in authData is not set, verify that the BS bit is not set.",
         anchor=REG,
+        level="MUST",
     ),
     _ad(
         "authdata-rp-id-hash-wrong",
@@ -135,6 +141,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.rp_id_hash.mismatch",
         requirement="Verify that the rpIdHash in authData is the SHA-256 hash of the RP ID expected by the Relying Party.",
         anchor=REG,
+        level="MUST",
     ),
     # --- credentialIdLength (B2, B3) ---
     _ad(
@@ -146,8 +153,9 @@ MUTATIONS: tuple[Mutation, ...] = (
             )(p, _b)
         },
         "auth_data.credential_id.truncated",
-        requirement=_ACD_REQ,
+        requirement=requirements.AUTHDATA_LAYOUT,
         anchor=_ACD,
+        level="MUST",
     ),
     _ad(
         "authdata-cred-id-length-zero",
@@ -156,14 +164,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.credential_id.empty",
         requirement=_ACD_REQ,
         anchor=_ACD,
+        level="MUST",
     ),
     _ad(
         "authdata-cred-id-1024",
         "a 1024-byte credential id (present in full)",
         {"params": build_attr(credential_id=bytes(range(256)) * 4)},
         "auth_data.credential_id.too_long",
-        requirement="Verify that the credentialId is ≤ 1023 bytes.",
+        requirement=requirements.AUTHDATA_CRED_ID_1024,
         anchor=REG,
+        level="SHOULD",
     ),
     _ad(
         "authdata-cred-id-length-65535",
@@ -172,6 +182,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "auth_data.credential_id.too_long",
         requirement="Verify that the credentialId is ≤ 1023 bytes.",
         anchor=REG,
+        level="MUST",
     ),
     _ad(
         "valid-cred-id-1023",
@@ -180,6 +191,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         None,
         requirement="Verify that the credentialId is ≤ 1023 bytes.",
         anchor=REG,
+        level="MUST",
     ),
     # --- what follows the key (A3, B1) ---
     _ad(
@@ -187,51 +199,66 @@ MUTATIONS: tuple[Mutation, ...] = (
         "three junk bytes after the credential public key, ED clear",
         {"auth_data": junk(3)},
         "auth_data.trailing_bytes.present",
+        level="MUST",
     ),
     _ad(
         "authdata-ed-without-extensions",
         "ED set but nothing follows the key",
         {"auth_data": flags(set_bits=FLAG_ED)},
         "auth_data.extensions.missing",
+        requirement=requirements.AUTHDATA_LAYOUT,
+        level="MUST",
     ),
     _ad(
         "authdata-ed-array",
         "ED set and an array follows the key",
         {"auth_data": lambda p, _b: parts(flags=p.flags | FLAG_ED, extensions=cbor.encode([1]))(p, _b)},
         "auth_data.extensions.type_invalid",
+        requirement=requirements.AUTHDATA_LAYOUT,
+        level="MUST",
     ),
     _ad(
         "authdata-ed-int",
         "ED set and an integer follows the key",
         {"auth_data": lambda p, _b: parts(flags=p.flags | FLAG_ED, extensions=cbor.encode(1))(p, _b)},
         "auth_data.extensions.type_invalid",
+        requirement=requirements.AUTHDATA_LAYOUT,
+        level="MUST",
     ),
     _ad(
         "authdata-extensions-without-ed",
         "an extension map follows the key but ED is clear",
         {"auth_data": lambda p, _b: parts(flags=p.flags & ~FLAG_ED, extensions=cbor.encode({"credProtect": 1}))(p, _b)},
         "auth_data.trailing_bytes.present",
+        requirement=requirements.AUTHDATA_LAYOUT,
+        level="MUST",
     ),
     _ad(
         "authdata-extensions-duplicate-key",
         "the extension map holds credProtect twice",
         _ext(Raw(cbor.map_in_order([("credProtect", 1), ("credProtect", 1)]))),
         "cbor.map.duplicate_key",
+        requirement=requirements.DUPLICATE_KEYS,
+        level="STRICT",
     ),
     _ad(
         "authdata-extensions-too-deep",
         "an extension value nested 8 arrays deep",
         _ext(Raw(b"\xa1\x61x" + b"\x81" * 8 + b"\x00")),
         "cbor.item.too_deep",
+        requirement=requirements.NESTING_LIMIT,
+        level="STRICT",
     ),
     # --- valid variations the verifier must accept ---
-    _ad("valid-flags-uv", "UV set", {}, None, options={"user_verified": True}),
+    _ad("valid-flags-uv", "UV set", {}, None, options={"user_verified": True}, requirement=requirements.AUTHDATA_LAYOUT, level="MUST"),
     _ad(
         "valid-flags-be",
         "BE set, BS clear (backup eligible, not backed up)",
         {},
         None,
         options={"backup_eligible": True},
+        requirement=requirements.AUTHDATA_LAYOUT,
+        level="MUST",
     ),
     _ad(
         "valid-flags-be-bs",
@@ -239,17 +266,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         {},
         None,
         options={"backup_eligible": True, "backup_state": True},
+        requirement=requirements.AUTHDATA_LAYOUT,
+        level="MUST",
     ),
     _ad(
         "valid-flags-rfu-bits",
         "RFU flag bits 1 and 5 set: reserved bits are ignored",
         {"auth_data": flags(set_bits=0x22)},
         None,
-        requirement="Bits 1 and 5 of the flags are Reserved for future use (RFU1, RFU2).",
+        requirement=requirements.VALID_FLAGS_RFU_BITS,
         anchor="#authdata-flags",
+        level="INFO",
     ),
-    _ad("valid-extensions-cred-protect", "ED set with {credProtect: 2}", _ext({"credProtect": 2}), None),
-    _ad("valid-sign-count", "signCount 1234", {"params": build_attr(sign_count=1234)}, None),
+    _ad("valid-extensions-cred-protect", "ED set with {credProtect: 2}", _ext({"credProtect": 2}), None, level="MUST"),
+    _ad("valid-sign-count", "signCount 1234", {"params": build_attr(sign_count=1234)}, None, requirement=requirements.AUTHDATA_LAYOUT, level="MUST"),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import cbor
+from . import cbor, requirements
 from .cbor import Raw
 from .hooks import canonical_sorted, func, replace_pair
 from .mutations import Mutation
@@ -76,18 +76,22 @@ _ACCEPT = {"expect": "accept"}
 
 MUTATIONS: tuple[Mutation, ...] = (
     # --- A1 trailing bytes ---
-    _bytes("cbor-trailing-zero-byte", "one 0x00 byte after the attestation object", lambda d: d + b"\x00", _TRAILING),
+    _bytes("cbor-trailing-zero-byte", "one 0x00 byte after the attestation object", lambda d: d + b"\x00", _TRAILING, requirement=requirements.ONE_CBOR_ITEM, level="STRICT"),
     _bytes(
         "cbor-trailing-four-bytes",
         "0xdeadbeef after the attestation object",
         lambda d: d + b"\xde\xad\xbe\xef",
         _TRAILING,
+        requirement=requirements.ONE_CBOR_ITEM,
+        level="STRICT",
     ),
     _bytes(
         "cbor-trailing-second-item",
         "a second complete attestation object after the first",
         lambda d: d + d,
         _TRAILING,
+        requirement=requirements.ONE_CBOR_ITEM,
+        level="STRICT",
     ),
     # --- A7 truncation and over-declared lengths ---
     _bytes(
@@ -95,30 +99,40 @@ MUTATIONS: tuple[Mutation, ...] = (
         "last byte of authData (the last item) cut off",
         lambda d: d[:-1],
         "cbor.item.truncated",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-declared-length-overflow",
         "authData's byte-string head declares 5 more bytes than are present",
         replace_pair("authData", lambda v: Raw(cbor.head(cbor.BYTES, len(v) + 5) + v)),
         "cbor.item.truncated",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-count-2-pow-32",
         "attStmt holds an array whose head declares 2^32 elements",
         _att_stmt_raw(b"\xa1\x61x\x9a\xff\xff\xff\xff"),
         "cbor.item.truncated",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-count-2-pow-64-minus-1",
         "attStmt holds an array whose head declares 2^64-1 elements",
         _att_stmt_raw(b"\xa1\x61x\x9b" + b"\xff" * 8),
         "cbor.item.truncated",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-bytes-length-2-pow-63",
         "attStmt holds a byte string declaring 2^63-1 bytes",
         _att_stmt_raw(b"\xa1\x61x\x5b\x7f" + b"\xff" * 7),
         "cbor.item.truncated",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     # --- A4 / A5 duplicate and typed keys ---
     _pairs(
@@ -126,6 +140,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "fmt appears twice with the same value",
         _append(("fmt", "none")),
         "cbor.map.duplicate_key",
+        requirement=requirements.DUPLICATE_KEYS,
+        level="STRICT",
     ),
     _pairs(
         "cbor-duplicate-fmt-packed-then-none",
@@ -133,6 +149,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         _append(("fmt", "none")),
         "cbor.map.duplicate_key",
         base=("packed-self", "ES256"),
+        requirement=requirements.ATTOBJ_DUPLICATE_MEMBER,
+        level="MUST",
     ),
     _pairs(
         "cbor-duplicate-attstmt",
@@ -140,6 +158,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         _append(("attStmt", {})),
         "cbor.map.duplicate_key",
         base=("packed-self", "ES256"),
+        requirement=requirements.ATTOBJ_DUPLICATE_MEMBER,
+        level="MUST",
     ),
     _pairs(
         "cbor-duplicate-authdata-non-preferred-key",
@@ -148,28 +168,33 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cbor.map.duplicate_key",
         policy=_NON_MINIMAL_POLICY,
         outcomes={"strict": {"expect": "reject", "expected_code": "cbor.item.non_minimal"}},
+        level="SHOULD",
     ),
     _pairs(
         "cbor-top-level-int-key",
         "an extra integer key 1 in the attestation object",
         _prepend((1, 1)),
         "attestation_object.key.unexpected",
-        requirement=_ATTOBJ_REQ,
+        requirement=requirements.ATTOBJ_MEMBERS,
         anchor=_ATTOBJ,
+        level="STRICT",
     ),
     _pairs(
         "cbor-top-level-bytes-key",
         "a byte-string key b'fmt' in the attestation object",
         _prepend((b"fmt", "none")),
         "cbor.map.key_type_invalid",
+        requirement=requirements.ATTOBJ_MEMBERS,
+        level="STRICT",
     ),
     _pairs(
         "cbor-top-level-extra-text-key",
         "an unknown text key 'extra' in the attestation object",
         func(lambda pairs: canonical_sorted(list(pairs) + [("extra", 0)])),
         "attestation_object.key.unexpected",
-        requirement=_ATTOBJ_REQ,
+        requirement=requirements.ATTOBJ_MEMBERS,
         anchor=_ATTOBJ,
+        level="STRICT",
     ),
     # --- A6 non-canonical encodings ---
     _bytes(
@@ -177,24 +202,27 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the attestation object as an indefinite-length map (bf ... ff)",
         lambda d: _with_head(d, b"\xbf") + b"\xff",
         "cbor.item.indefinite_length",
-        requirement=_CANON_REQ,
+        requirement=requirements.CTAP2_CANONICAL,
         anchor=_CANON,
+        level="STRICT",
     ),
     _pairs(
         "cbor-indefinite-authdata-bytes",
         "authData as an indefinite-length byte string of two chunks",
         replace_pair("authData", lambda v: Raw(cbor.indefinite_bytes([v[:37], v[37:]]))),
         "cbor.item.indefinite_length",
-        requirement=_CANON_REQ,
+        requirement=requirements.CTAP2_CANONICAL,
         anchor=_CANON,
+        level="STRICT",
     ),
     _pairs(
         "cbor-indefinite-fmt-text",
         "fmt as an indefinite-length text string 'no' 'ne'",
         replace_pair("fmt", Raw(cbor.indefinite_text(["no", "ne"]))),
         "cbor.item.indefinite_length",
-        requirement=_CANON_REQ,
+        requirement=requirements.CTAP2_CANONICAL,
         anchor=_CANON,
+        level="STRICT",
     ),
     _bytes(
         "cbor-non-minimal-map-head",
@@ -204,6 +232,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         requirement=_CANON_REQ,
         anchor=_CANON,
         outcomes={"permissive": _ACCEPT},
+        level="SHOULD",
     ),
     _pairs(
         "cbor-non-minimal-authdata-length",
@@ -213,6 +242,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         requirement=_CANON_REQ,
         anchor=_CANON,
         outcomes={"permissive": _ACCEPT},
+        level="SHOULD",
     ),
     _pairs(
         "cbor-unsorted-top-level-keys",
@@ -223,6 +253,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         anchor=_CANON,
         policy=_SORTED_POLICY,
         outcomes={"strict": _ACCEPT},
+        level="SHOULD",
     ),
     # --- A10 tags, floats, simple values ---
     _bytes(
@@ -232,6 +263,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cbor.item.tag_forbidden",
         requirement=_CANON_REQ,
         anchor=_CANON,
+        level="MUST",
     ),
     _pairs(
         "cbor-tag-on-authdata",
@@ -240,24 +272,31 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cbor.item.tag_forbidden",
         requirement=_CANON_REQ,
         anchor=_CANON,
+        level="MUST",
     ),
     _pairs(
         "cbor-simple-undefined-attstmt",
         "attStmt is the simple value undefined (f7)",
         _att_stmt_raw(b"\xf7"),
         "cbor.item.simple_forbidden",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-reserved-additional-info",
         "attStmt is an item head with reserved additional information 28 (1c)",
         _att_stmt_raw(b"\x1c"),
         "cbor.item.reserved",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-float-in-att-stmt",
         "attStmt of fmt none holds a half-precision float",
         _att_stmt_raw(b"\xa1\x61x" + cbor.half_float(1.0)),
         "cbor.item.float_forbidden",
+        requirement=requirements.NONE_EMPTY_STMT,
+        level="STRICT",
     ),
     # --- A8 nesting ---
     _pairs(
@@ -265,6 +304,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "attStmt holds arrays nested 6 deep (deeper than any WebAuthn structure)",
         _att_stmt_raw(b"\xa1\x61x" + b"\x81" * 6 + b"\x00"),
         "cbor.item.too_deep",
+        requirement=requirements.NESTING_LIMIT,
+        level="STRICT",
     ),
     # --- text and top-level shape ---
     _pairs(
@@ -272,21 +313,26 @@ MUTATIONS: tuple[Mutation, ...] = (
         "fmt is a text string holding the invalid UTF-8 bytes ff fe",
         replace_pair("fmt", Raw(b"\x64\xff\xfeon")),
         "cbor.text.invalid_utf8",
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",
     ),
     _pairs(
         "cbor-top-level-array",
         "the attestation object is an array [fmt, attStmt, authData], not a map",
         func(lambda pairs: Raw(cbor.encode([v for _, v in pairs]))),
         "attestation_object.type.not_map",
-        requirement=_ATTOBJ_REQ,
+        requirement=requirements.ATTOBJ_DECODE,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _bytes(
         "cbor-empty-attestation-object",
         "the attestation object is zero bytes",
         lambda d: b"",
         "cbor.attestation_object.empty",
-        vector_file=False,  # test_vector_files requires every credential member to decode to bytes
+        vector_file=False,
+        requirement=requirements.ATTOBJ_DECODE,
+        level="MUST",  # test_vector_files requires every credential member to decode to bytes
     ),
     # --- attestation object members (A10, E9) ---
     _pairs(
@@ -296,6 +342,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "attestation_object.fmt.missing",
         requirement=_ATTOBJ_REQ,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _pairs(
         "attobj-fmt-bytes",
@@ -304,30 +351,34 @@ MUTATIONS: tuple[Mutation, ...] = (
         "attestation_object.fmt.type_invalid",
         requirement=_ATTOBJ_REQ,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _pairs(
         "attobj-att-stmt-missing",
         "no attStmt key",
         replace_pair("attStmt", drop=True),
         "attestation_object.att_stmt.missing",
-        requirement=_ATTOBJ_REQ,
+        requirement=requirements.ATTOBJ_DECODE,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _pairs(
         "attobj-att-stmt-null",
         "attStmt is null",
         replace_pair("attStmt", None),
         "attestation_object.att_stmt.type_invalid",
-        requirement=_ATTOBJ_REQ,
+        requirement=requirements.ATTOBJ_DECODE,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _pairs(
         "attobj-att-stmt-array",
         "attStmt is an empty array",
         replace_pair("attStmt", []),
         "attestation_object.att_stmt.type_invalid",
-        requirement=_ATTOBJ_REQ,
+        requirement=requirements.NONE_EMPTY_STMT,
         anchor=_ATTOBJ,
+        level="STRICT",
     ),
     _pairs(
         "attobj-auth-data-missing",
@@ -336,6 +387,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "attestation_object.auth_data.missing",
         requirement=_ATTOBJ_REQ,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _pairs(
         "attobj-auth-data-text",
@@ -344,31 +396,36 @@ MUTATIONS: tuple[Mutation, ...] = (
         "attestation_object.auth_data.type_invalid",
         requirement=_ATTOBJ_REQ,
         anchor=_ATTOBJ,
+        level="MUST",
     ),
     _pairs(
         "fmt-case-none",
         "fmt is 'None' (case differs)",
         replace_pair("fmt", "None"),
         "attestation.fmt.unsupported",
-        requirement=_FMT_REQ,
+        requirement=requirements.FMT_MATCH,
+        level="MUST",
     ),
     _pairs(
         "fmt-case-packed",
         "fmt is 'PACKED' on a packed statement",
         replace_pair("fmt", "PACKED"),
         "attestation.fmt.unsupported",
-        requirement=_FMT_REQ,
+        requirement=requirements.FMT_MATCH,
         base=("packed-self", "ES256"),
+        level="MUST",
     ),
     _pairs(
         "fmt-trailing-space",
         "fmt is 'packed ' (trailing space)",
         replace_pair("fmt", "packed "),
         "attestation.fmt.unsupported",
-        requirement=_FMT_REQ,
+        requirement=requirements.FMT_MATCH,
         base=("packed-self", "ES256"),
+        level="MUST",
     ),
     _pairs(
-        "fmt-unknown", "fmt is 'foo'", replace_pair("fmt", "foo"), "attestation.fmt.unsupported", requirement=_FMT_REQ
+        "fmt-unknown", "fmt is 'foo'", replace_pair("fmt", "foo"), "attestation.fmt.unsupported", requirement=_FMT_REQ,
+        level="MUST"
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from . import requirements
 from .authenticator import b64url
 from .hooks import DROP, func, set_fields
 from .mutations import Mutation
@@ -41,8 +42,8 @@ def _cdj(name, description, fn, code, *, requirement=_JSON_REQ, anchor=_REG, **k
     return Mutation(name, "client_data", description, requirement, anchor, {"client_data_json": func(fn)}, code, **kw)
 
 
-def _origin(name, description, origin) -> Mutation:
-    return _cd(name, description, set_fields(origin=origin), "client_data.origin.mismatch", requirement=_ORIGIN_REQ)
+def _origin(name, description, origin, **kw) -> Mutation:
+    return _cd(name, description, set_fields(origin=origin), "client_data.origin.mismatch", requirement=_ORIGIN_REQ, **kw)
 
 
 def _cred(name, description, hook, code, *, requirement=_CRED_REQ, anchor=_CRED, **kw) -> Mutation:
@@ -94,6 +95,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(type="webauthn.get"),
         "client_data.type.mismatch",
         requirement=_TYPE_REQ,
+        level="MUST",
     ),
     _cd(
         "client-data-type-missing",
@@ -101,6 +103,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(type=DROP),
         "client_data.type.missing",
         requirement=_TYPE_REQ,
+        level="MUST",
     ),
     # --- G1 challenge ---
     _cd(
@@ -109,6 +112,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(challenge=b64url(b"not the challenge the RP issued")),
         "client_data.challenge.mismatch",
         requirement=_CHALLENGE_REQ,
+        level="MUST",
     ),
     _cd(
         "client-data-challenge-missing",
@@ -116,6 +120,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(challenge=DROP),
         "client_data.challenge.missing",
         requirement=_CHALLENGE_REQ,
+        level="MUST",
     ),
     _cd(
         "client-data-challenge-padded",
@@ -124,6 +129,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "client_data.challenge.mismatch",
         requirement=_CHALLENGE_REQ,
         challenge=_URL_CHALLENGE,
+        level="MUST",
     ),
     _cd(
         "client-data-challenge-std-alphabet",
@@ -132,6 +138,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "client_data.challenge.mismatch",
         requirement=_CHALLENGE_REQ,
         challenge=_URL_CHALLENGE,
+        level="MUST",
     ),
     _cd(
         "client-data-challenge-number",
@@ -139,21 +146,23 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(challenge=12345),
         "client_data.challenge.mismatch",
         requirement=_CHALLENGE_REQ,
+        level="MUST",
     ),
     # --- G2 origin ---
-    _origin("client-data-origin-port", "origin with an explicit port :8443", "https://fidoconf.example:8443"),
-    _origin("client-data-origin-subdomain", "origin of a subdomain", "https://sub.fidoconf.example"),
-    _origin("client-data-origin-case", "origin host in upper case", "https://FIDOCONF.EXAMPLE"),
-    _origin("client-data-origin-trailing-slash", "origin with a trailing slash", "https://fidoconf.example/"),
-    _origin("client-data-origin-path", "origin with a path", "https://fidoconf.example/login"),
-    _origin("client-data-origin-http", "origin with scheme http", "http://fidoconf.example"),
-    _origin("client-data-origin-evil", "an unrelated origin", "https://evil.example"),
+    _origin("client-data-origin-port", "origin with an explicit port :8443", "https://fidoconf.example:8443", level="MUST"),
+    _origin("client-data-origin-subdomain", "origin of a subdomain", "https://sub.fidoconf.example", level="MUST"),
+    _origin("client-data-origin-case", "origin host in upper case", "https://FIDOCONF.EXAMPLE", level="MUST"),
+    _origin("client-data-origin-trailing-slash", "origin with a trailing slash", "https://fidoconf.example/", level="MUST"),
+    _origin("client-data-origin-path", "origin with a path", "https://fidoconf.example/login", level="MUST"),
+    _origin("client-data-origin-http", "origin with scheme http", "http://fidoconf.example", level="MUST"),
+    _origin("client-data-origin-evil", "an unrelated origin", "https://evil.example", level="MUST"),
     _cd(
         "client-data-origin-missing",
         "no origin member",
         set_fields(origin=DROP),
         "client_data.origin.missing",
         requirement=_ORIGIN_REQ,
+        level="MUST",
     ),
     # --- crossOrigin / topOrigin ---
     _cd(
@@ -163,14 +172,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "client_data.cross_origin.forbidden",
         requirement=_CROSS_REQ,
         outcomes={"permissive": _ACCEPT},
+        level="MUST",
     ),
     _cd(
         "client-data-cross-origin-string",
         "crossOrigin is the string 'true'",
         set_fields(crossOrigin="true"),
         "client_data.cross_origin.type_invalid",
-        requirement=_CROSS_REQ,
+        requirement=requirements.CLIENT_DATA_CROSS_ORIGIN_STRING,
         anchor="#dom-collectedclientdata-crossorigin",
+        level="STRICT",
     ),
     _cd(
         "client-data-top-origin",
@@ -178,6 +189,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(topOrigin="https://top.example"),
         "client_data.top_origin.forbidden",
         requirement=_TOP_REQ,
+        level="MUST",
     ),
     _cd(
         "client-data-top-origin-unexpected",
@@ -186,6 +198,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "client_data.top_origin.mismatch",
         requirement=_TOP_REQ,
         policy={"preset": "strict", "allow_cross_origin": True, "allowed_top_origins": ["https://top.example"]},
+        level="SHOULD",
     ),
     # --- token binding (Level 2 member) ---
     _cd(
@@ -195,6 +208,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "client_data.token_binding.invalid",
         requirement="tokenBinding status is one of present, supported.",
         anchor="#dom-collectedclientdata-tokenbinding",
+        level="MUST",
     ),
     # --- G5 JSON text ---
     _cdj(
@@ -203,52 +217,65 @@ MUTATIONS: tuple[Mutation, ...] = (
         _duplicate("challenge"),
         "client_data.json.duplicate_key",
         outcomes={"permissive": _ACCEPT},
+        level="SHOULD",
     ),
     _cdj(
         "client-data-duplicate-type-differs",
         "type written twice: 'webauthn.get' then 'webauthn.create'",
         _duplicate("type", "webauthn.get"),
         "client_data.json.duplicate_key",
+        requirement=requirements.CLIENT_DATA_DUPLICATE_TYPE_DIFFERS,
+        level="STRICT",
     ),
     _cdj(
         "client-data-trailing-json",
         "a second JSON value after the object",
         lambda d: d + b"{}",
         "client_data.json.invalid",
+        requirement=requirements.CLIENT_DATA_TRAILING_JSON,
+        level="STRICT",
     ),
-    _cdj("client-data-not-json", "clientDataJSON is not JSON", lambda d: d[:-1], "client_data.json.invalid"),
+    _cdj("client-data-not-json", "clientDataJSON is not JSON", lambda d: d[:-1], "client_data.json.invalid", requirement=requirements.CLIENT_DATA_JSON, level="MUST"),
     _cdj(
         "client-data-json-array",
         "clientDataJSON is a JSON array holding the object",
         lambda d: b"[" + d + b"]",
         "client_data.json.invalid",
+        requirement=requirements.CLIENT_DATA_JSON,
+        level="MUST",
     ),
     _cdj(
         "client-data-invalid-utf8",
         "clientDataJSON holds the invalid UTF-8 byte 0xff inside a string",
         lambda d: d.replace(b'"webauthn.create"', b'"webauthn.create\xff"'),
         "client_data.json.invalid",
+        requirement=requirements.CLIENT_DATA_INVALID_UTF8,
+        level="STRICT",
     ),
     _cdj(
         "valid-client-data-bom",
         "clientDataJSON starts with a UTF-8 BOM (UTF-8 decode strips it)",
         lambda d: b"\xef\xbb\xbf" + d,
         None,
-        requirement="Let JSONtext be the result of running UTF-8 decode on the value of response.clientDataJSON (UTF-8 decode removes a leading BOM).",
+        requirement=requirements.VALID_CLIENT_DATA_BOM,
+        level="MUST",
     ),
     _cdj(
         "valid-client-data-reordered",
         "client data members in another order",
         lambda d: _json_text(sorted(json.loads(d).items())),
         None,
+        requirement=requirements.CLIENT_DATA_JSON,
+        level="MUST",
     ),
     _cd(
         "valid-client-data-extra-member",
         "an extra member, as Chrome adds ('other_keys_can_be_added_here')",
         set_fields(other_keys_can_be_added_here="do not compare clientDataJSON against a template"),
         None,
-        requirement="#clientdatajson-serialization: verifiers must parse clientDataJSON, not compare it to a template.",
+        requirement=requirements.VALID_CLIENT_DATA_EXTRA_MEMBER,
         anchor="#clientdatajson-verification",
+        level="MUST",
     ),
     _cd(
         "valid-client-data-no-cross-origin",
@@ -256,14 +283,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(crossOrigin=DROP),
         None,
         requirement=_CROSS_REQ,
+        level="MUST",
     ),
     _cd(
         "valid-client-data-token-binding-supported",
         "tokenBinding {status: supported}",
         set_fields(tokenBinding={"status": "supported"}),
         None,
-        requirement="tokenBinding status is one of present, supported.",
+        requirement=requirements.VALID_CLIENT_DATA_TOKEN_BINDING_SUPPORTED,
         anchor="#dom-collectedclientdata-tokenbinding",
+        level="INFO",
     ),
     # --- G6 id / rawId / credentialId and the JSON envelope ---
     _cred(
@@ -271,14 +300,17 @@ MUTATIONS: tuple[Mutation, ...] = (
         "id is the base64url of other bytes than rawId",
         lambda c, b: {**c, "id": b64url(b"another credential id")},
         "credential.id.mismatch",
+        requirement=requirements.ID_IS_RAW_ID,
+        level="STRICT",
     ),
     _cred(
         "credential-raw-id-differs-from-cred-id",
         "id and rawId agree but differ from the credentialId in authData",
         lambda c, b: {**c, "id": b64url(b"another credential id"), "rawId": b64url(b"another credential id")},
         "credential.raw_id.mismatch",
-        requirement="The credential's rawId is the credentialId the attestation covers (go-webauthn #763).",
+        requirement=requirements.ID_IS_RAW_ID,
         anchor=_REG,
+        level="STRICT",
     ),
     _cred(
         "credential-id-padded",
@@ -288,6 +320,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         requirement="Base64url Encoding ... with all trailing '=' characters omitted",
         anchor="#base64url-encoding",
         vector_file=False,
+        level="MUST",
     ),
     _cred(
         "credential-id-missing",
@@ -295,6 +328,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda c, b: {k: v for k, v in c.items() if k != "id"},
         "credential.id.missing",
         vector_file=False,
+        level="MUST",
     ),
     _cred(
         "credential-raw-id-missing",
@@ -302,6 +336,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda c, b: {k: v for k, v in c.items() if k != "rawId"},
         "credential.raw_id.missing",
         vector_file=False,
+        requirement=requirements.ID_IS_RAW_ID,
+        level="STRICT",
     ),
     _cred(
         "credential-type-wrong",
@@ -310,6 +346,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "credential.type.invalid",
         requirement='Verify that credential.type is "public-key" (the PublicKeyCredential type).',
         anchor=_REG,
+        level="MUST",
     ),
     _cred(
         "credential-response-missing",
@@ -317,6 +354,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda c, b: {k: v for k, v in c.items() if k != "response"},
         "credential.response.missing",
         vector_file=False,
+        level="MUST",
     ),
     _cred(
         "credential-client-data-missing",
@@ -324,6 +362,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         _response(clientDataJSON=DROP),
         "credential.client_data_json.missing",
         vector_file=False,
+        level="MUST",
     ),
     _cred(
         "credential-attestation-object-missing",
@@ -331,18 +370,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         _response(attestationObject=DROP),
         "credential.attestation_object.missing",
         vector_file=False,
+        level="MUST",
     ),
     Mutation(
         "credential-client-data-std-base64",
         "credential",
         "clientDataJSON in padded standard base64",
-        "Base64url Encoding ... with all trailing '=' characters omitted",
+        requirements.CREDENTIAL_CLIENT_DATA_STD_BASE64,
         "#base64url-encoding",
         # A JSON text whose length is a multiple of 3 has no padding, and may have no '+' or '/': one trailing
         # JSON space (signed over) makes the padded spelling always differ from the base64url one.
         {"client_data_json": _pad_to_need_padding, "credential": _response(clientDataJSON=_std_padded)},
         "encoding.base64url.invalid",
         vector_file=False,
+        level="STRICT",
     ),
     _cred(
         "credential-transports-string",
@@ -351,12 +392,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "credential.transports.invalid",
         anchor="#dom-authenticatorattestationresponse-gettransports",
         vector_file=False,
+        requirement=requirements.CREDENTIAL_TRANSPORTS_STRING,
+        level="STRICT",
     ),
-    _cred("valid-credential-no-transports", "response without transports (optional)", _response(transports=DROP), None),
+    _cred("valid-credential-no-transports", "response without transports (optional)", _response(transports=DROP), None, requirement=requirements.OPTIONAL_MEMBERS, level="MUST"),
     _cred(
         "valid-credential-extension-results",
         "clientExtensionResults with credProps",
         lambda c, b: {**c, "clientExtensionResults": {"credProps": {"rk": True}}},
         None,
+        requirement=requirements.OPTIONAL_MEMBERS,
+        level="MUST",
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from . import cbor
+from . import cbor, requirements
 from .catalog_authdata import (
     ACCEPT,
     KEY,
@@ -32,6 +32,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         alg_non_minimal,
         "cbor.item.non_minimal",
         outcomes={"permissive": ACCEPT},
+        level="SHOULD",
     ),
     cose_bytes(
         "cose-half-float-param-with-junk",
@@ -39,6 +40,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda d: insert_before_end(d, cbor.encode(-100) + cbor.half_float(1.0)),
         "cbor.item.float_forbidden",
         extra_hooks={"auth_data": junk(6)},
+        requirement=requirements.COSE_ALG_MATCH,
+        level="MUST",
     ),
     cose_bytes(
         "cose-single-float-param-with-junk",
@@ -52,6 +55,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the COSE key as an indefinite-length map",
         lambda d: b"\xbf" + d[1:] + b"\xff",
         "cbor.item.indefinite_length",
+        requirement=requirements.CTAP2_CANONICAL,
+        level="STRICT",
     ),
     cose_bytes(
         "cose-tag-on-x-with-junk",
@@ -59,18 +64,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda d: d.replace(b"\x21\x58\x20", b"\x21\xd8\x18\x58\x20", 1),
         "cbor.item.tag_forbidden",
         extra_hooks={"auth_data": junk(2)},
+        requirement=requirements.COSE_ALG_MATCH,
+        level="MUST",
     ),
     cose_bytes(
         "cose-truncated",
         "the COSE key's last 5 bytes cut off (nothing follows)",
         lambda d: d[:-5],
         "cbor.item.truncated",
+        requirement=requirements.COSE_ALG_MATCH,
+        level="MUST",
     ),
     cose_bytes(
         "cose-duplicate-label",
         "label 3 (alg) appears twice",
         lambda d: insert_before_end(d, b"\x03\x26"),
         "cbor.map.duplicate_key",
+        requirement=requirements.DUPLICATE_KEYS,
+        level="STRICT",
     ),
     cose_bytes(
         "cose-unsorted-labels",
@@ -79,12 +90,15 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cbor.map.unsorted",
         policy={"preset": "strict", "cbor": {"require_sorted": True}},
         outcomes={"strict": ACCEPT},
+        level="SHOULD",
     ),
     cose_bytes(
         "cose-raw-ec-point",
         "a raw uncompressed point 04||x||y where the COSE key belongs",
         lambda d: b"\x04" + cbor_decode_small(d)[-2] + cbor_decode_small(d)[-3],
         "auth_data.trailing_bytes.present",
+        requirement=requirements.COSE_ALG_MATCH,
+        level="MUST",
     ),
     # --- COSE key content (C1-C5) ---
     cose_defect(
@@ -92,6 +106,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "a key with boolean label true (collides with 1 in Python)",
         func(lambda c: Pairs.of(canonical_items(c) + [(True, 3)])),
         "cbor.map.key_type_invalid",
+        requirement=requirements.COSE_BOOL_LABEL,
+        level="STRICT",
     ),
     cose_bytes(
         "cose-float-label",
@@ -105,26 +121,31 @@ MUTATIONS: tuple[Mutation, ...] = (
         "text labels 'kty', 'alg', 'crv', 'x', 'y'",
         func(lambda c: dict(zip(("kty", "alg", "crv", "x", "y"), (c[1], c[3], c[-1], c[-2], c[-3]), strict=True))),
         "cose_key.label.invalid",
+        level="MUST",
     ),
-    cose_defect("cose-kty-missing", "no kty (1)", set_labels({1: DROP}), "cose_key.kty.missing"),
-    cose_defect("cose-alg-missing", "no alg (3)", set_labels({3: DROP}), "cose_key.alg.missing"),
-    cose_defect("cose-crv-missing", "no crv (-1)", set_labels({-1: DROP}), "cose_key.crv.missing"),
-    cose_defect("cose-x-missing", "no x (-2)", set_labels({-2: DROP}), "cose_key.x.missing"),
-    cose_defect("cose-y-missing", "no y (-3)", set_labels({-3: DROP}), "cose_key.y.missing"),
-    cose_defect("cose-kid-present", "an OPTIONAL kid (2) parameter", set_labels({2: b"kid"}), "cose_key.param.unexpected"),
+    cose_defect("cose-kty-missing", "no kty (1)", set_labels({1: DROP}), "cose_key.kty.missing", requirement=requirements.COSE_KTY_MISSING, level="MUST"),
+    cose_defect("cose-alg-missing", "no alg (3)", set_labels({3: DROP}), "cose_key.alg.missing", level="MUST"),
+    cose_defect("cose-crv-missing", "no crv (-1)", set_labels({-1: DROP}), "cose_key.crv.missing", requirement=requirements.EC2_REQUIRED_PARAMS, level="MUST"),
+    cose_defect("cose-x-missing", "no x (-2)", set_labels({-2: DROP}), "cose_key.x.missing", requirement=requirements.EC2_REQUIRED_PARAMS, level="MUST"),
+    cose_defect("cose-y-missing", "no y (-3)", set_labels({-3: DROP}), "cose_key.y.missing", requirement=requirements.EC2_REQUIRED_PARAMS, level="MUST"),
+    cose_defect("cose-kid-present", "an OPTIONAL kid (2) parameter", set_labels({2: b"kid"}), "cose_key.param.unexpected", requirement=requirements.COSE_NO_OPTIONAL, level="STRICT"),
     cose_defect(
-        "cose-key-ops-present", "an OPTIONAL key_ops (4) parameter", set_labels({4: [2]}), "cose_key.param.unexpected"
+        "cose-key-ops-present", "an OPTIONAL key_ops (4) parameter", set_labels({4: [2]}), "cose_key.param.unexpected",
+        requirement=requirements.COSE_NO_OPTIONAL,
+        level="STRICT"
     ),
     cose_defect(
         "cose-kty-rsa-with-ec-params",
         "kty 3 (RSA) with alg -7 and EC2 parameters",
         set_labels({1: 3}),
         "cose_key.alg.kty_mismatch",
+        requirement=requirements.ECDSA_KTY_EC2,
+        level="MUST",
     ),
-    cose_defect("cose-kty-symmetric", "kty 4 (Symmetric)", set_labels({1: 4}), "cose_key.kty.unsupported"),
-    cose_defect("cose-alg-unknown", "alg -999", set_labels({3: -999}), "cose_key.alg.unsupported"),
-    cose_defect("cose-alg-crv-mismatch", "alg ES256 with crv 2 (P-384)", set_labels({-1: 2}), "cose_key.crv.alg_mismatch"),
-    cose_defect("cose-crv-unknown", "crv 99", set_labels({-1: 99}), "cose_key.crv.unsupported"),
+    cose_defect("cose-kty-symmetric", "kty 4 (Symmetric)", set_labels({1: 4}), "cose_key.kty.unsupported", requirement=requirements.ECDSA_KTY_EC2, level="MUST"),
+    cose_defect("cose-alg-unknown", "alg -999", set_labels({3: -999}), "cose_key.alg.unsupported", requirement=requirements.COSE_ALG_MATCH, level="MUST"),
+    cose_defect("cose-alg-crv-mismatch", "alg ES256 with crv 2 (P-384)", set_labels({-1: 2}), "cose_key.crv.alg_mismatch", requirement=requirements.ES256_P256, level="MUST"),
+    cose_defect("cose-crv-unknown", "crv 99", set_labels({-1: 99}), "cose_key.crv.unsupported", requirement=requirements.ES256_P256, level="MUST"),
     Mutation(
         "cose-alg-not-in-pub-key-cred-params",
         "cose_key",
@@ -134,38 +155,48 @@ MUTATIONS: tuple[Mutation, ...] = (
         {},
         "cose_key.alg.not_allowed",
         pub_key_cred_params=(-257,),
+        level="MUST",
     ),
     cose_defect(
         "cose-point-off-curve",
         "y with its lowest bit flipped: the point is not on P-256",
         func(flip_y),
         "cose_key.point.invalid",
-        requirement="#sctn-registering-a-new-credential: the credential public key must be a valid key for its algorithm (point on the curve).",
+        requirement=requirements.EC_POINT_VALID,
+        level="STRICT",
     ),
     cose_defect(
         "cose-point-at-infinity",
         "x = y = 0 (the encoding of no point)",
         set_labels({-2: bytes(32), -3: bytes(32)}),
         "cose_key.point.invalid",
+        requirement=requirements.EC_POINT_VALID,
+        level="STRICT",
     ),
     cose_defect(
         "cose-x-not-below-p",
         "x = p (a coordinate outside the field)",
         set_labels({-2: P256.to_bytes(32, "big")}),
         "cose_key.point.invalid",
+        requirement=requirements.EC_POINT_VALID,
+        level="STRICT",
     ),
-    cose_defect("cose-x-short", "x of 31 bytes", func(lambda c: {**c, -2: c[-2][1:]}), "cose_key.x.length_invalid"),
+    cose_defect("cose-x-short", "x of 31 bytes", func(lambda c: {**c, -2: c[-2][1:]}), "cose_key.x.length_invalid", requirement=requirements.EC2_COORDINATE_LENGTH, level="MUST"),
     cose_defect(
         "cose-y-long",
         "y of 33 bytes (leading zero)",
         func(lambda c: {**c, -3: b"\x00" + c[-3]}),
         "cose_key.y.length_invalid",
+        requirement=requirements.EC2_COORDINATE_LENGTH,
+        level="MUST",
     ),
     cose_defect(
         "cose-y-compressed-bool",
         "y is the boolean sign bit of a compressed point",
         set_labels({-3: True}),
         "cose_key.y.length_invalid",
+        requirement=requirements.ES256_P256,
+        level="MUST",
     ),
     # RSA (C4)
     cose_defect(
@@ -175,6 +206,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.n.missing",
         base=("none", "RS256"),
         algs=("RS256",),
+        requirement=requirements.RSA_N_AND_E,
+        level="MUST",
     ),
     cose_defect(
         "cose-rsa-e-missing",
@@ -183,6 +216,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.e.missing",
         base=("none", "RS256"),
         algs=("RS256",),
+        requirement=requirements.RSA_N_AND_E,
+        level="MUST",
     ),
     cose_defect(
         "cose-rsa-n-leading-zero",
@@ -192,6 +227,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("none", "RS256"),
         algs=("RS256",),
         requirement="RFC 8230 §4: the octet sequence MUST utilize the minimum number of octets needed to represent the value.",
+        level="MUST",
     ),
     cose_defect(
         "cose-rsa-e-one",
@@ -200,6 +236,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.e.invalid",
         base=("none", "RS256"),
         algs=("RS256",),
+        requirement=requirements.RSA_EXPONENT,
+        level="STRICT",
     ),
     cose_defect(
         "cose-rsa-e-even",
@@ -208,6 +246,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.e.invalid",
         base=("none", "RS256"),
         algs=("RS256",),
+        requirement=requirements.RSA_EXPONENT,
+        level="STRICT",
     ),
     cose_defect(
         "cose-rsa-e-not-below-n",
@@ -216,6 +256,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.e.invalid",
         base=("none", "RS256"),
         algs=("RS256",),
+        requirement=requirements.RSA_EXPONENT,
+        level="STRICT",
     ),
     Mutation(
         "cose-rsa-1024-bit",
@@ -232,6 +274,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("none", "RS256"),
         algs=("RS256",),
         policy={"preset": "strict", "min_rsa_bits": 2048},
+        level="SHOULD",
     ),
     # OKP
     cose_defect(
@@ -242,6 +285,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("none", "Ed25519"),
         algs=("Ed25519",),
         pub_key_cred_params=(-7, -19),
+        requirement=requirements.ECDSA_KTY_EC2,
+        level="MUST",
     ),
     cose_defect(
         "cose-okp-crv-ed448-for-ed25519",
@@ -250,6 +295,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.crv.alg_mismatch",
         base=("none", "Ed25519"),
         algs=("Ed25519",),
+        requirement=requirements.ED25519_KEY,
+        level="STRICT",
     ),
     cose_defect(
         "cose-okp-crv-x25519",
@@ -258,6 +305,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.crv.unsupported",
         base=("none", "EdDSA-Ed25519"),
         algs=("EdDSA-Ed25519",),
+        requirement=requirements.COSE_OKP_CRV_X25519,
+        level="MUST",
     ),
     cose_defect(
         "cose-okp-x-short",
@@ -266,6 +315,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.x.length_invalid",
         base=("none", "Ed25519"),
         algs=("Ed25519",),
+        requirement=requirements.ED25519_KEY,
+        level="STRICT",
     ),
     # AKP (ML-DSA)
     cose_defect(
@@ -275,6 +326,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.pub.missing",
         base=("none", "ML-DSA-44"),
         algs=("ML-DSA-44",),
+        requirement=requirements.MLDSA_PUB,
+        level="STRICT",
     ),
     cose_defect(
         "cose-akp-pub-short",
@@ -283,6 +336,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.pub.length_invalid",
         base=("none", "ML-DSA-44"),
         algs=("ML-DSA-44",),
+        requirement=requirements.MLDSA_PUB,
+        level="STRICT",
     ),
     cose_defect(
         "cose-akp-extra-param",
@@ -291,5 +346,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "cose_key.param.unexpected",
         base=("none", "ML-DSA-44"),
         algs=("ML-DSA-44",),
+        requirement=requirements.COSE_NO_OPTIONAL,
+        level="STRICT",
     ),
 )

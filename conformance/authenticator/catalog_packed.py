@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from . import requirements
 from .ca import EXPIRED_VALIDITY, NOT_YET_VALID
 from .catalog_statements import (
     ACCEPT,
@@ -26,7 +27,7 @@ from .mutations import Mutation
 
 MUTATIONS: tuple[Mutation, ...] = (
     # --- packed statement shape (E2) ---
-    stmt("packed-x5c-empty", "packed", "x5c is an empty array", set_fields(x5c=[]), "att_stmt.x5c.empty", base=X5C),
+    stmt("packed-x5c-empty", "packed", "x5c is an empty array", set_fields(x5c=[]), "att_stmt.x5c.empty", base=X5C, level="MUST"),
     stmt(
         "packed-x5c-not-array",
         "packed",
@@ -34,6 +35,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         lambda st, b: {**st, "x5c": b.x5c[0]},
         "att_stmt.x5c.type_invalid",
         base=X5C,
+        level="MUST",
     ),
     stmt(
         "packed-x5c-text-element",
@@ -42,6 +44,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         func(lambda st: {**st, "x5c": [base64.b64encode(c).decode() for c in st["x5c"]]}),
         "att_stmt.x5c.type_invalid",
         base=X5C,
+        level="MUST",
     ),
     stmt(
         "packed-x5c-truncated-cert",
@@ -50,6 +53,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         func(lambda st: {**st, "x5c": [st["x5c"][0][:-10], *st["x5c"][1:]]}),
         "att_stmt.x5c.cert_invalid",
         base=X5C,
+        level="MUST",
     ),
     stmt(
         "packed-ecdaa-key-id",
@@ -57,6 +61,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "an ecdaaKeyId member (ECDAA was removed in Level 2)",
         set_fields(ecdaaKeyId=bytes(32)),
         "att_stmt.ecdaa_key_id.unsupported",
+        requirement=requirements.PACKED_SYNTAX,
+        level="MUST",
     ),
     stmt(
         "packed-unknown-member",
@@ -64,6 +70,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "an unknown attStmt member 'foo'",
         set_fields(foo=1),
         "att_stmt.key.unexpected",
+        requirement=requirements.PACKED_SYNTAX,
+        level="MUST",
     ),
     # --- packed certificate requirements (E2) ---
     cert(
@@ -71,17 +79,19 @@ MUTATIONS: tuple[Mutation, ...] = (
         "Subject OU is 'Attestation' instead of 'Authenticator Attestation'",
         subject(OU="Attestation"),
         "att_cert.subject.invalid",
+        level="MUST",
     ),
-    cert("packed-cert-ou-missing", "no Subject OU", subject(OU=None), "att_cert.subject.invalid"),
-    cert("packed-cert-c-missing", "no Subject C", subject(C=None), "att_cert.subject.invalid"),
-    cert("packed-cert-o-missing", "no Subject O", subject(O=None), "att_cert.subject.invalid"),
-    cert("packed-cert-cn-missing", "no Subject CN", subject(CN=None), "att_cert.subject.invalid"),
+    cert("packed-cert-ou-missing", "no Subject OU", subject(OU=None), "att_cert.subject.invalid", level="MUST"),
+    cert("packed-cert-c-missing", "no Subject C", subject(C=None), "att_cert.subject.invalid", level="MUST"),
+    cert("packed-cert-o-missing", "no Subject O", subject(O=None), "att_cert.subject.invalid", level="MUST"),
+    cert("packed-cert-cn-missing", "no Subject CN", subject(CN=None), "att_cert.subject.invalid", level="MUST"),
     cert(
         "packed-cert-ca-true",
         "attestation certificate with Basic Constraints CA=true",
         leaf(ca=True),
         "att_cert.basic_constraints.ca_true",
         requirement="The Basic Constraints extension MUST have the CA component set to false.",
+        level="MUST",
     ),
     cert(
         "packed-cert-version-1",
@@ -89,6 +99,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         leaf(version1=True),
         "att_cert.version.invalid",
         requirement="Version MUST be set to 3 (which is indicated by an ASN.1 INTEGER with value 2).",
+        level="MUST",
     ),
     cert(
         "packed-cert-aaguid-critical",
@@ -96,6 +107,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         leaf(aaguid_ext="critical"),
         "att_cert.aaguid.critical",
         requirement="If the related attestation root certificate is used for multiple authenticator models, the Extension OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid) MUST be present, containing the AAGUID as a 16-byte OCTET STRING. The extension MUST NOT be marked as critical.",
+        level="MUST",
     ),
     cert(
         "packed-cert-aaguid-mismatch",
@@ -104,18 +116,22 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_cert.aaguid.mismatch",
         requirement="If attestnCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid) verify that the value of this extension matches the aaguid in authenticatorData.",
         anchor=PACKED,
+        level="MUST",
     ),
     cert(
         "packed-cert-aaguid-not-octet-string",
         "id-fido-gen-ce-aaguid holds the bare 16 bytes, not OCTET STRING(AAGUID)",
         leaf(aaguid_ext="malformed"),
         "att_cert.aaguid.malformed",
+        requirement=requirements.PACKED_CERT_AAGUID_NOT_OCTET_STRING,
+        level="MUST",
     ),
     cert(
         "valid-packed-cert-aaguid-absent",
         "no id-fido-gen-ce-aaguid extension (it is optional)",
         leaf(aaguid_ext="absent"),
         None,
+        level="MUST",
     ),
     # --- chains (F) ---
     chain(
@@ -125,6 +141,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "trust.chain.root_included",
         policy={"preset": "strict", "allow_root_in_x5c": False},
         outcomes={"strict": ACCEPT},
+        level="INFO",
     ),
     chain(
         "chain-self-signed-in-x5c",
@@ -133,30 +150,36 @@ MUTATIONS: tuple[Mutation, ...] = (
         "trust.chain.untrusted",
         policy=REQUIRE_TRUST,
         outcomes={"strict": ACCEPT},
+        requirement=requirements.TRUST_ASSESSMENT,
+        level="INFO",
     ),
     chain(
         "chain-leaf-expired",
         "attestation certificate expired (2020-2021) at verify_at",
         leaf(validity=EXPIRED_VALIDITY),
         "trust.chain.expired",
+        level="MUST",
     ),
     chain(
         "chain-leaf-not-yet-valid",
         "attestation certificate valid only from 2030",
         leaf(validity=NOT_YET_VALID),
         "trust.chain.not_yet_valid",
+        level="MUST",
     ),
     chain(
         "chain-intermediate-expired",
         "the intermediate expired (2020-2021) at verify_at",
         leaf(issuer="intermediate_expired"),
         "trust.chain.expired",
+        level="MUST",
     ),
     chain(
         "chain-intermediate-not-ca",
         "the intermediate has Basic Constraints CA=false",
         leaf(issuer="intermediate_not_ca"),
         "trust.chain.invalid",
+        level="MUST",
     ),
     chain(
         "chain-leaf-sha1",
@@ -164,6 +187,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         leaf(hash_name="sha1"),
         "trust.chain.weak_signature",
         outcomes={"permissive": ACCEPT},
+        level="SHOULD",
     ),
     chain(
         "chain-unknown-root",
@@ -172,6 +196,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "trust.chain.untrusted",
         policy=REQUIRE_TRUST,
         outcomes={"strict": ACCEPT},
+        level="INFO",
     ),
     chain(
         "chain-intermediate-missing",
@@ -180,12 +205,15 @@ MUTATIONS: tuple[Mutation, ...] = (
         "trust.chain.untrusted",
         policy=REQUIRE_TRUST,
         outcomes={"strict": ACCEPT},
+        requirement=requirements.TRUST_ASSESSMENT,
+        level="INFO",
     ),
     chain(
         "chain-reversed",
         "x5c is [intermediate, leaf]: the first certificate is not the attestation certificate",
         chain_layout("intermediate+leaf"),
         "att_stmt.sig.invalid",
+        level="MUST",
     ),
     # --- fido-u2f (E3) ---
     chain(
@@ -194,6 +222,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         chain_layout("leaf+intermediate"),
         "att_stmt.x5c.count_invalid",
         base=U2F_BASE,
+        level="MUST",
     ),
     stmt(
         "u2f-x5c-empty",
@@ -204,6 +233,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=U2F_BASE,
         anchor=U2F,
         requirement="Check that x5c has exactly one element and let attCert be that element.",
+        level="MUST",
     ),
     stmt(
         "u2f-x5c-missing",
@@ -213,7 +243,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.x5c.missing",
         base=U2F_BASE,
         anchor=U2F,
-        requirement='attStmtType = ( fmt: "fido-u2f", attStmt: { x5c: [ attestnCert: bytes ], sig: bytes } )',
+        requirement=requirements.U2F_SYNTAX,
+        level="MUST",
     ),
     stmt(
         "u2f-sig-missing",
@@ -223,7 +254,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.missing",
         base=U2F_BASE,
         anchor=U2F,
-        requirement='attStmtType = ( fmt: "fido-u2f", attStmt: { x5c: [ attestnCert: bytes ], sig: bytes } )',
+        requirement=requirements.U2F_SYNTAX,
+        level="MUST",
     ),
     stmt(
         "u2f-alg-member",
@@ -233,7 +265,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.key.unexpected",
         base=U2F_BASE,
         anchor=U2F,
-        requirement='attStmtType = ( fmt: "fido-u2f", attStmt: { x5c: [ attestnCert: bytes ], sig: bytes } )',
+        requirement=requirements.U2F_SYNTAX,
+        level="MUST",
     ),
     sig(
         "u2f-sig-bit-flip",
@@ -243,17 +276,19 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=U2F_BASE,
         anchor=U2F,
         requirement="Verify the sig using verificationData and the certificate public key per section 4.1.4 of [SEC1] with SHA-256.",
+        level="MUST",
     ),
     Mutation(
         "u2f-sig-over-packed-data",
         "fido_u2f",
         "fido-u2f signature over authenticatorData || clientDataHash (the packed input)",
-        "Let verificationData be the concatenation of (0x00 || rpIdHash || clientDataHash || credentialId || publicKeyU2F).",
+        requirements.U2F_SIG_OVER_PACKED_DATA,
         U2F,
         {"signed_data": u2f_over_packed_data},
         "att_stmt.sig.invalid",
         base=U2F_BASE,
         formats=("fido-u2f",),
+        level="MUST",
     ),
     cert(
         "u2f-cert-p384",
@@ -264,6 +299,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         group="fido_u2f",
         anchor=U2F,
         requirement="If certificate public key is not an Elliptic Curve (EC) public key over the P-256 curve, terminate this algorithm and return an appropriate error.",
+        level="MUST",
     ),
     cert(
         "u2f-aaguid-not-zero",
@@ -275,6 +311,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         anchor="#u2f-authenticatorMakeCredential-interoperability",
         requirement="CTAP2: a U2F authenticator's attested credential data carries an AAGUID of all zeros.",
         outcomes={"permissive": ACCEPT},
+        level="MUST",
     ),
     cert(
         "u2f-credential-key-p384",
@@ -286,6 +323,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         anchor=U2F,
         pub_key_cred_params=(-7, -35),
         requirement="Convert the COSE_KEY formatted credentialPublicKey ... to Raw ANSI X9.62 public key format: x and y MUST each be 32 bytes (P-256).",
+        level="MUST",
     ),
     chain(
         "u2f-cert-expired",
@@ -293,5 +331,6 @@ MUTATIONS: tuple[Mutation, ...] = (
         leaf(validity=EXPIRED_VALIDITY),
         "trust.chain.expired",
         base=U2F_BASE,
+        level="MUST",
     ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from . import cbor, der
+from . import cbor, der, requirements
 from .cbor import Raw
 from .hooks import DROP, func, leaf, set_fields
 from .keys import CRV_P256, CURVE_ORDERS, derive_key
@@ -60,9 +60,9 @@ def cert(
     return Mutation(name, group, description, requirement, anchor, {"params": hook}, code, base=base, **kw)
 
 
-def chain(name, description, hook, code, *, base=X5C, **kw) -> Mutation:
+def chain(name, description, hook, code, *, base=X5C, requirement=_TRUST_REQ, **kw) -> Mutation:
     kw.setdefault("formats", ("packed-x5c", "fido-u2f"))
-    return Mutation(name, "chain", description, _TRUST_REQ, _TRUST, {"params": hook}, code, base=base, **kw)
+    return Mutation(name, "chain", description, requirement, _TRUST, {"params": hook}, code, base=base, **kw)
 
 
 def _ecdsa(fn):
@@ -126,35 +126,46 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         requirement=_PACKED_SIG,
         anchor=PACKED,
+        level="MUST",
     ),
     sig(
-        "sig-ecdsa-der-trailing-byte", "DER signature followed by 0x00", lambda s: s + b"\x00", "att_stmt.sig.malformed"
+        "sig-ecdsa-der-trailing-byte", "DER signature followed by 0x00", lambda s: s + b"\x00", "att_stmt.sig.malformed",
+        requirement=requirements.ECDSA_DER,
+        level="MUST"
     ),
     sig(
         "sig-ecdsa-extra-integer",
         "a third INTEGER inside the SEQUENCE",
         _ecdsa(lambda r, s: der.tlv(der.SEQUENCE, der.integer(r) + der.integer(s) + der.integer(1))),
         "att_stmt.sig.malformed",
+        requirement=requirements.ECDSA_DER,
+        level="MUST",
     ),
     sig(
         "sig-ecdsa-non-minimal-integer",
         "r with a superfluous leading zero octet",
         _ecdsa(lambda r, s: der.tlv(der.SEQUENCE, der.integer(r, pad=1) + der.integer(s))),
         "att_stmt.sig.malformed",
+        requirement=requirements.ECDSA_DER,
+        level="MUST",
     ),
     sig(
         "sig-ecdsa-ber-long-length",
         "SEQUENCE length in BER long form (30 81 nn)",
         lambda s: b"\x30\x81" + s[1:2] + s[2:],
         "att_stmt.sig.malformed",
+        requirement=requirements.ECDSA_DER,
+        level="MUST",
     ),
-    sig("sig-ecdsa-r-zero", "r = 0", _ecdsa(lambda r, s: der.ecdsa_signature(0, s)), "att_stmt.sig.malformed"),
-    sig("sig-ecdsa-s-zero", "s = 0", _ecdsa(lambda r, s: der.ecdsa_signature(r, 0)), "att_stmt.sig.malformed"),
+    sig("sig-ecdsa-r-zero", "r = 0", _ecdsa(lambda r, s: der.ecdsa_signature(0, s)), "att_stmt.sig.malformed", requirement=requirements.ECDSA_DER, level="MUST"),
+    sig("sig-ecdsa-s-zero", "s = 0", _ecdsa(lambda r, s: der.ecdsa_signature(r, 0)), "att_stmt.sig.malformed", requirement=requirements.ECDSA_DER, level="MUST"),
     sig(
         "sig-ecdsa-r-equals-n",
         "r = n (the group order), outside [1, n-1]",
         _ecdsa(lambda r, s: der.ecdsa_signature(_N256, s)),
         "att_stmt.sig.invalid",
+        requirement=requirements.ECDSA_DER,
+        level="MUST",
     ),
     sig(
         "sig-ecdsa-s-above-n",
@@ -167,6 +178,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "s replaced by n - s: the other valid signature (WebAuthn does not require low-S)",
         _ecdsa(lambda r, s: der.ecdsa_signature(r, _N256 - s)),
         None,
+        requirement=requirements.ECDSA_DER,
+        level="MUST",
     ),
     sig(
         "sig-ecdsa-x5c-bit-flip",
@@ -176,6 +189,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=X5C,
         requirement=_PACKED_SIG,
         anchor=PACKED,
+        level="MUST",
     ),
     # --- other algorithms ---
     sig(
@@ -185,6 +199,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.malformed",
         base=("packed-self", "RS256"),
         algs=("RS256",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     sig(
         "sig-rsa-long",
@@ -193,6 +209,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.malformed",
         base=("packed-self", "RS256"),
         algs=("RS256",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     sig(
         "sig-rsa-bit-flip",
@@ -201,6 +219,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         base=("packed-self", "RS256"),
         algs=("RS256",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     sig(
         "sig-pss-bit-flip",
@@ -209,6 +229,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         base=("packed-self", "PS256"),
         algs=("PS256",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     sig(
         "sig-ed25519-bit-flip",
@@ -217,6 +239,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         base=("packed-self", "Ed25519"),
         algs=("Ed25519",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     sig(
         "sig-ed25519-truncated",
@@ -225,6 +249,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         base=("packed-self", "Ed25519"),
         algs=("Ed25519",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     sig(
         "sig-mldsa44-bit-flip",
@@ -233,6 +259,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         base=("packed-self", "ML-DSA-44"),
         algs=("ML-DSA-44",),
+        requirement=requirements.SIG_OVER_DATA,
+        level="MUST",
     ),
     Mutation(
         "sig-over-auth-data-only",
@@ -244,6 +272,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "att_stmt.sig.invalid",
         base=_SELF,
         formats=("packed-self", "packed-x5c"),
+        level="MUST",
     ),
     Mutation(
         "sig-self-by-other-key",
@@ -256,6 +285,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=_SELF,
         formats=("packed-self",),
         not_resigned=True,
+        level="MUST",
     ),
     Mutation(
         "sig-x5c-by-credential-key",
@@ -268,26 +298,29 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=X5C,
         formats=("packed-x5c",),
         not_resigned=True,
+        level="MUST",
     ),
     # --- alg and sig members (A10, D1) ---
-    stmt("att-stmt-alg-text", "signature", "alg is the text '-7'", set_fields(alg="-7"), "att_stmt.alg.type_invalid"),
-    stmt("att-stmt-alg-bool", "signature", "alg is true", set_fields(alg=True), "att_stmt.alg.type_invalid"),
+    stmt("att-stmt-alg-text", "signature", "alg is the text '-7'", set_fields(alg="-7"), "att_stmt.alg.type_invalid", level="MUST"),
+    stmt("att-stmt-alg-bool", "signature", "alg is true", set_fields(alg=True), "att_stmt.alg.type_invalid", level="MUST"),
     stmt(
         "att-stmt-alg-float",
         "signature",
         "alg is the half float -7.0",
         set_fields(alg=Raw(cbor.half_float(-7.0))),
         "cbor.item.float_forbidden",
+        level="MUST",
     ),
-    stmt("att-stmt-alg-unknown", "signature", "alg is -999", set_fields(alg=-999), "att_stmt.alg.unsupported"),
-    stmt("att-stmt-alg-missing", "signature", "no alg", set_fields(alg=DROP), "att_stmt.alg.missing"),
-    stmt("att-stmt-sig-missing", "signature", "no sig", set_fields(sig=DROP), "att_stmt.sig.missing"),
+    stmt("att-stmt-alg-unknown", "signature", "alg is -999", set_fields(alg=-999), "att_stmt.alg.unsupported", level="MUST"),
+    stmt("att-stmt-alg-missing", "signature", "no alg", set_fields(alg=DROP), "att_stmt.alg.missing", level="MUST"),
+    stmt("att-stmt-sig-missing", "signature", "no sig", set_fields(sig=DROP), "att_stmt.sig.missing", level="MUST"),
     stmt(
         "att-stmt-sig-text",
         "signature",
         "sig is a text string",
         func(lambda st: {**st, "sig": base64.b64encode(st["sig"]).decode()}),
         "att_stmt.sig.type_invalid",
+        level="MUST",
     ),
     stmt(
         "att-stmt-sig-tagged",
@@ -295,6 +328,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "sig wrapped in tag 24",
         func(lambda st: {**st, "sig": Raw(cbor.tagged(24, st["sig"]))}),
         "cbor.item.tag_forbidden",
+        level="MUST",
     ),
     stmt(
         "packed-self-alg-es384-for-es256-key",
@@ -302,7 +336,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "self attestation alg -35 (ES384) for an ES256 key",
         set_fields(alg=-35),
         "att_stmt.alg.mismatch",
-        requirement=_SELF_ALG,
+        requirement=requirements.PACKED_SELF_ALG,
+        level="MUST",
     ),
     stmt(
         "packed-self-alg-rs256-for-es256-key",
@@ -310,7 +345,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "self attestation alg -257 (RS256) for an ES256 key",
         set_fields(alg=-257),
         "att_stmt.alg.mismatch",
-        requirement=_SELF_ALG,
+        requirement=requirements.PACKED_SELF_ALG,
+        level="MUST",
     ),
     stmt(
         "packed-x5c-alg-rs256-for-ec-cert",
@@ -319,6 +355,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(alg=-257),
         "att_stmt.alg.mismatch",
         base=X5C,
+        level="MUST",
     ),
     stmt(
         "packed-x5c-alg-es384-for-p256-cert",
@@ -327,6 +364,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(alg=-35),
         "att_stmt.alg.mismatch",
         base=X5C,
+        level="MUST",
     ),
     # --- none (E1) ---
     stmt(
@@ -336,8 +374,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         set_fields(x=1),
         "att_stmt.key.unexpected",
         base=("none", "ES256"),
-        requirement='attStmtType = ( fmt: "none", attStmt: emptyMap )',
+        requirement=requirements.NONE_EMPTY_STMT,
         anchor=_NONE,
+        level="STRICT",
     ),
     stmt(
         "none-att-stmt-packed-fields",
@@ -348,5 +387,6 @@ MUTATIONS: tuple[Mutation, ...] = (
         base=("none", "ES256"),
         requirement='attStmtType = ( fmt: "none", attStmt: emptyMap )',
         anchor=_NONE,
+        level="MUST",
     ),
 )

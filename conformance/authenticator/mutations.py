@@ -50,6 +50,9 @@ class Mutation:
     #: False: the defect breaks the credential JSON envelope the vector schema requires (a missing member, a
     #: padded id), so generate.py writes no file for it; the live suite and the tests still use it.
     vector_file: bool = True
+    #: The level a live case built on this defect is graded at (MUST/SHOULD/STRICT/INFO, see cases.SEVERITIES):
+    #: MUST only when `requirement` quotes a normative sentence. None: no live recipe names the defect.
+    level: str | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.hooks) - set(STAGES)

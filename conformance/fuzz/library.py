@@ -1,7 +1,7 @@
 """Library differential mode: the same examples, in-process, against a verifier library.
 
 Adapter protocol (what `--library MODULE:FUNCTION` names): a factory called once per attestation format,
-`factory(workload: fidoconf.conformance.bench.Workload) -> verify`, where `verify(case: bench.Case)` returns on
+`factory(workload: fidoconf.conformance.bench.Workload) -> verify`, where `verify(case: bench.Sample)` returns on
 accept and raises on reject. bench.py's py_webauthn and python-fido2 adapters are exactly such factories (shared,
 not copied). The oracle is the reference verifier under the strict preset with this run's test root as trust.
 A builtin programming error (TypeError, KeyError, ...) escaping the library is a robustness finding.
@@ -19,7 +19,7 @@ from fidoconf.verifier import Policy, TrustStore, VerificationError, verify_regi
 
 from ..authenticator.authenticator import FMT, make_credential
 from ..authenticator.ca import TestPKI
-from ..bench import IMPLEMENTATIONS, Case, Workload
+from ..bench import IMPLEMENTATIONS, Sample, Workload
 from .oracle import Observation, Unbuildable, Verdict
 from .strategies import Example, combine
 
@@ -27,7 +27,7 @@ RP_ID, ORIGIN = "localhost", "http://localhost:8000"
 #: Exceptions that are a library's bug rather than its refusal.
 PROGRAMMING_ERRORS = (TypeError, KeyError, IndexError, AttributeError, RecursionError, UnboundLocalError, NameError)
 
-Factory = Callable[[Workload], Callable[[Case], object]]
+Factory = Callable[[Workload], Callable[[Sample], object]]
 
 
 def adapter(name: str) -> Factory:
@@ -46,13 +46,13 @@ class LibraryOracle:
         self.trust = _trust_of(self.pki)
         self.policy = policy or Policy.preset("strict")
         self.factory = factory
-        self.verifiers: dict[str, Callable[[Case], object]] = {}
+        self.verifiers: dict[str, Callable[[Sample], object]] = {}
         self.count = 0
 
     def root_pem(self) -> str:
         return self.pki.root_pem()
 
-    def verifier(self, fmt: str) -> Callable[[Case], object]:
+    def verifier(self, fmt: str) -> Callable[[Sample], object]:
         if fmt not in self.verifiers:
             workload = Workload(label=fmt, cases=(), trust=self.trust, root_pem=self.root_pem().encode(), fmt=fmt)
             self.verifiers[fmt] = self.factory(workload)
@@ -74,7 +74,7 @@ class LibraryOracle:
             reference = Verdict("accept")
         except VerificationError as exc:
             reference = Verdict("reject", exc.code.value, exc.message)
-        case = Case(credential=credential, challenge=challenge, origin=ORIGIN, rp_id=RP_ID)
+        case = Sample(credential=credential, challenge=challenge, origin=ORIGIN, rp_id=RP_ID)
         try:
             self.verifier(FMT[example.variant])(case)
             target = Verdict("accept")

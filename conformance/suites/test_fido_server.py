@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 from fidoconf.conformance.profiles.fido_server import JSON_HEADERS, submission_of
 from fidoconf.conformance.profiles.server_bytes import server_bytes
 from fidoconf.conformance.schemas import check_response
-
-pytestmark = pytest.mark.usefixtures("fido_server_only")
 
 REQ1 = "Server-ServerPublicKeyCredentialCreationOptions-Req-1"
 FA_API = "https://github.com/fido-alliance/conformance-test-tools-resources/blob/main/docs/FIDO2/Server/Conformance-Test-API.md"
@@ -23,11 +20,6 @@ NEVISFIDO = "https://docs.nevis.net/nevisfido/reference-guide/fido2-http-api/"
 OPTIONS_DOC = "https://docs.nevis.net/nevisid/api/get-attestation-options"
 STATUS_DOC = NEVISFIDO + "status-service"
 
-
-@pytest.fixture
-def fido_server_only(fidoconf_config):
-    if fidoconf_config.profile != "fido-server":
-        pytest.skip("fido-server API: profile is not fido-server")
 
 
 def _options(fidoconf, body: dict[str, Any], **kwargs: Any):
@@ -56,7 +48,7 @@ def _refused(response) -> dict[str, Any]:
 # --- options ------------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="FSRV-OPT-P01",
     title="Req-1 P-1: ok, empty errorMessage, the requested user, attestation and authenticatorSelection",
     requirement="A ServerPublicKeyCredentialCreationOptionsRequest is answered with status 'ok', errorMessage '', "
@@ -64,7 +56,8 @@ def _refused(response) -> dict[str, Any]:
     "to the request (FIDO Req-1 P-1).",
     anchor="#dictdef-publickeycredentialcreationoptions",
     fido_ref=f"{REQ1} P-1",
-)
+    profile="fido-server",
+))
 def test_req1_p1_echo(fidoconf):
     username, display_name = fidoconf.profile.username(), "FIDO Conformance User"
     selection = {"requireResidentKey": False, "userVerification": "preferred"}
@@ -84,51 +77,55 @@ def test_req1_p1_echo(fidoconf):
     )
 
 
-@case(
+@case(Case(
     id="FSRV-OPT-P02",
     title="creation options carry no GetAssertion-only member at the top level",
     requirement="The creation options have no rpId, allowCredentials or userVerification at the top level (the FIDO "
     "tool's client refuses such options), also when authenticatorSelection.userVerification is requested.",
     anchor="#dictdef-publickeycredentialcreationoptions",
     fido_ref=f"{REQ1} P-1",
-)
+    profile="fido-server",
+))
 def test_no_assertion_only_keys(fidoconf):
     ceremony = fidoconf.profile.start_registration(authenticator_selection={"userVerification": "required"})
     found = sorted({"rpId", "allowCredentials", "userVerification"} & set(ceremony.options))
     assert not found, f"top-level GetAssertion-only member(s) {found}"
 
 
-@case(
+@case(Case(
     id="FSRV-OPT-P03",
     title="the challenge is 16 to 64 bytes",
     requirement="ServerPublicKeyCredentialCreationOptionsResponse.challenge: base64url, minimum 16 bytes, maximum "
     "64 bytes (FA-API).",
     anchor="#sctn-cryptographic-challenges",
     fido_ref=f"{REQ1} P-1",
-)
+    profile="fido-server",
+))
 def test_challenge_bounds(fidoconf):
     size = len(fidoconf.profile.start_registration().challenge)
     assert 16 <= size <= 64, f"challenge is {size} bytes"
 
 
-@case(
+@case(Case(
     id="FSRV-OPT-F01",
     title="an options request without username fails with an errorMessage",
     requirement="username is required in ServerPublicKeyCredentialCreationOptionsRequest; a failure is status "
     "'failed' with a non-empty errorMessage.",
     anchor=FA_API,
-)
+    profile="fido-server",
+))
 def test_options_without_username(fidoconf):
     _refused(_options(fidoconf, {"displayName": "No Username", "attestation": "direct"}))
 
 
-@case(
+@case(Case(
     id="FSRV-OPT-F02",
     title="a registration request without displayName fails with an errorMessage",
     requirement="displayName is required in ServerPublicKeyCredentialCreationOptionsRequest: a request that carries "
     "registration-only members (attestation, authenticatorSelection) but no displayName fails.",
     anchor=FA_API,
-)
+    profile="fido-server",
+))
 def test_registration_without_display_name(fidoconf):
     body = {"username": fidoconf.profile.username(), "attestation": "direct", "authenticatorSelection": {}}
     _refused(_options(fidoconf, body))
@@ -137,14 +134,15 @@ def test_registration_without_display_name(fidoconf):
 # --- the shared options path's authentication rule ----------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="FSRV-AUTHN-P01",
     title="a displayName-less authentication request on the options path gets assertion options",
     requirement="The options path handles both ceremonies, the type determined from the request: a body without "
     "displayName asking for authentication is answered as ServerPublicKeyCredentialGetOptionsResponse (seed 002).",
     anchor=OPTIONS_DOC,
     requires=("nevisfido:combined-options",),
-)
+    profile="fido-server",
+))
 def test_authentication_request_on_options_path(fidoconf):
     response = _options(
         fidoconf, {"username": fidoconf.profile.username(), "userVerification": "preferred"}, schema="assertion-options-response"
@@ -159,27 +157,29 @@ def test_authentication_request_on_options_path(fidoconf):
 # --- session binding ----------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="FSRV-SESSION-P01",
     title="the options answer names its session (fido2SessionId)",
     requirement="The options response carries fido2SessionId, the identifier of the FIDO2 session the status "
     "service reports on.",
     anchor=NEVISFIDO + "authentication-options-service",
     requires=("nevisfido:session",),
-)
+    profile="fido-server",
+))
 def test_options_name_the_session(fidoconf):
     ceremony = fidoconf.profile.start_registration()
     value = ceremony.options.get("fido2SessionId")
     assert isinstance(value, str) and value, f"fido2SessionId {value!r}"
 
 
-@case(
+@case(Case(
     id="FSRV-SESSION-P02",
     title="a result bound by fido2SessionId alone is accepted",
     requirement="The result names its session with fido2SessionId; no cookie is needed.",
     anchor=NEVISFIDO + "registration-services/registration-service",
     requires=("nevisfido:session",),
-)
+    profile="fido-server",
+))
 def test_result_bound_by_session_id(fidoconf):
     ceremony = fidoconf.profile.start_registration(attestation="none")
     credential = fidoconf.credential(ceremony, variant="none").credential
@@ -188,14 +188,15 @@ def test_result_bound_by_session_id(fidoconf):
     assert submission.accepted, f"{submission.code}: {submission.message}"
 
 
-@case(
+@case(Case(
     id="FSRV-SESSION-P03",
     title="a result bound by the session cookie alone is accepted",
     requirement="The FIDO tool keeps the ceremony in a cookie session (fetch with credentials 'include') and sends "
     "no session id: the cookie of the options answer binds the result.",
     anchor=FA_API,
     requires=("fido-server:cookie-session",),
-)
+    profile="fido-server",
+))
 def test_result_bound_by_cookie(fidoconf):
     ceremony = fidoconf.profile.start_registration(attestation="none")
     assert ceremony.handle.get("cookies"), "the options answer set no cookie"
@@ -204,14 +205,15 @@ def test_result_bound_by_cookie(fidoconf):
     assert submission.accepted, f"{submission.code}: {submission.message}"
 
 
-@case(
+@case(Case(
     id="FSRV-SESSION-F01",
     title="a session takes one attestation",
     requirement="#sctn-cryptographic-challenges: the returned challenge value in the client's response MUST match what was "
     "generated; challenges are single-use: a second attestation for the options of a completed registration is "
     "refused.",
     anchor="#sctn-cryptographic-challenges",
-)
+    profile="fido-server",
+))
 def test_session_is_single_use(fidoconf):
     ceremony = fidoconf.profile.start_registration(attestation="none")
     first = fidoconf.profile.finish_registration(ceremony, fidoconf.credential(ceremony, variant="none").credential)
@@ -223,24 +225,26 @@ def test_session_is_single_use(fidoconf):
 # --- status service -----------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="FSRV-STATUS-P01",
     title="a fresh session is initialized",
     requirement="status 'initialized': the challenge was generated and the options returned.",
     anchor=STATUS_DOC,
     requires=("nevisfido:session",),
-)
+    profile="fido-server",
+))
 def test_status_initialized(fidoconf):
     assert fidoconf.profile.status(fidoconf.profile.start_registration()) == "initialized"
 
 
-@case(
+@case(Case(
     id="FSRV-STATUS-P02",
     title="an accepted attestation makes the session succeeded",
     requirement="status 'succeeded' after the registration was accepted.",
     anchor=STATUS_DOC,
     requires=("nevisfido:session",),
-)
+    profile="fido-server",
+))
 def test_status_succeeded(fidoconf):
     ceremony = fidoconf.profile.start_registration(attestation="none")
     submission = fidoconf.profile.finish_registration(
@@ -250,26 +254,28 @@ def test_status_succeeded(fidoconf):
     assert fidoconf.profile.status(ceremony) == "succeeded"
 
 
-@case(
+@case(Case(
     id="FSRV-STATUS-P03",
     title="a refused attestation makes the session failed",
     requirement="status 'failed' after the registration was refused.",
     anchor=STATUS_DOC,
     requires=("nevisfido:session",),
-)
+    profile="fido-server",
+))
 def test_status_failed(fidoconf):
     ceremony, _, submission = fidoconf.register(variant="none", mutation="client-data-challenge-mismatch")
     assert not submission.accepted, "an attestation over a different challenge was accepted"
     assert fidoconf.profile.status(ceremony) == "failed"
 
 
-@case(
+@case(Case(
     id="FSRV-STATUS-P04",
     title="an id naming no session is unknown",
     requirement="status 'unknown': the fido2SessionId is not known.",
     anchor=STATUS_DOC,
     requires=("nevisfido:session",),
-)
+    profile="fido-server",
+))
 def test_status_unknown(fidoconf):
     assert fidoconf.profile.status_body(f"fidoconf-{fidoconf.profile.username()}")["status"] == "unknown"
 
@@ -277,12 +283,13 @@ def test_status_unknown(fidoconf):
 # --- errors -------------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="FSRV-ERR-P01",
     title="a refused attestation is a ServerResponse with status failed and a non-empty errorMessage",
     requirement="ServerResponse.errorMessage MUST NOT be empty when status is 'failed' (FA-API).",
     anchor=FA_API,
-)
+    profile="fido-server",
+))
 def test_refusal_has_error_message(fidoconf):
     ceremony = fidoconf.profile.start_registration(attestation="none")
     credential = fidoconf.credential(ceremony, variant="none", mutation="client-data-challenge-mismatch").credential
@@ -297,26 +304,28 @@ def _error(fidoconf, response, status: int) -> None:
     check_response(fidoconf.target, "fido-server", "error-response", response)
 
 
-@case(
+@case(Case(
     id="FSRV-HTTP-F01",
     title="a method other than POST is 405",
     requirement="405: the method is not POST.",
     anchor=OPTIONS_DOC,
     requires=("nevisfido:http-errors",),
-)
+    profile="fido-server",
+))
 def test_method_not_allowed(fidoconf):
     for endpoint in ("attestation/options", "attestation/result", "status"):
         response = fidoconf.target.request("GET", fidoconf.profile.path(endpoint), headers=JSON_HEADERS)
         _error(fidoconf, response, 405)
 
 
-@case(
+@case(Case(
     id="FSRV-HTTP-F02",
     title="a body that is not application/json is 415",
     requirement="415: the Content-Type is not application/json;charset=UTF-8.",
     anchor=OPTIONS_DOC,
     requires=("nevisfido:http-errors",),
-)
+    profile="fido-server",
+))
 def test_media_type_unsupported(fidoconf):
     body = f'{{"username": "{fidoconf.profile.username()}", "displayName": "x"}}'
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/json;charset=ISO-8859-1"):
@@ -329,27 +338,29 @@ def test_media_type_unsupported(fidoconf):
         _error(fidoconf, response, 415)
 
 
-@case(
+@case(Case(
     id="FSRV-HTTP-F03",
     title="an Accept header without JSON is 406",
     requirement="406: the Accept header does not admit application/json.",
     anchor=OPTIONS_DOC,
     requires=("nevisfido:http-errors",),
-)
+    profile="fido-server",
+))
 def test_not_acceptable(fidoconf):
     body = {"username": fidoconf.profile.username(), "displayName": "x"}
     response = _post(fidoconf, "attestation/options", json=body, headers={"Accept": "text/html"})
     _error(fidoconf, response, 406)
 
 
-@case(
+@case(Case(
     id="FSRV-HTTP-F04",
     title="bodies that are not a JSON object are refused without a server error",
     requirement="A malformed body is a refusal (status 'failed' with an errorMessage; 400 from the status service), "
     "never a 5xx.",
     anchor=OPTIONS_DOC,
     requires=("nevisfido:http-errors",),
-)
+    profile="fido-server",
+))
 def test_malformed_bodies(fidoconf):
     for endpoint in ("attestation/options", "attestation/result", "status"):
         for raw in (b"{", b"[]", b"\xff\xfe", b'"text"'):

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fidoconf.conformance.authenticator.mutations import Mutation
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 from fidoconf.conformance.profiles.fido_server import submission_of
 from fidoconf.verifier.encoding import b64url_encode
-
-pytestmark = pytest.mark.usefixtures("fido_server_only")
 
 REQ1 = "Server-ServerPublicKeyCredentialCreationOptions-Req-1"
 OPTIONS_DOC = "https://docs.nevis.net/nevisid/api/get-attestation-options"
@@ -32,11 +29,6 @@ SEED_002_EXTENSIONS: dict[str, Any] = {
     "hmacGetSecret": {"salt1": b64url_encode(bytes(range(32))), "salt2": b64url_encode(bytes(range(32, 64)))},
 }
 
-
-@pytest.fixture
-def fido_server_only(fidoconf_config):
-    if fidoconf_config.profile != "fido-server":
-        pytest.skip("fido-server API: profile is not fido-server")
 
 
 def _extension_outputs(outputs: dict[str, Any]) -> Mutation:
@@ -76,7 +68,7 @@ def _register_with_extensions(
 # --- extensions ---------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="FSRV-EXT-P01",
     title="Req-1 P-1: the requested extensions are echoed deep-equal",
     requirement="The options' extensions deep-equal the requested ones, here the FIDO tool's "
@@ -84,14 +76,15 @@ def _register_with_extensions(
     anchor="#dom-publickeycredentialcreationoptions-extensions",
     fido_ref=f"{REQ1} P-1",
     requires=("options:extensions",),
-)
+    profile="fido-server",
+))
 def test_req1_p1_extensions(fidoconf):
     requested = {"example.extension.bool": True}
     options = fidoconf.profile.start_registration(extensions=requested).options
     assert options.get("extensions") == requested, f"extensions {options.get('extensions')!r}"
 
 
-@case(
+@case(Case(
     id="FSRV-EXT-P02",
     title="seed 002's extension inputs are echoed deep-equal",
     requirement="appid, appidExclude, uvm, credProps, credentialProtectionPolicy, enforceCredentialProtectionPolicy, "
@@ -99,20 +92,22 @@ def test_req1_p1_extensions(fidoconf):
     anchor=OPTIONS_DOC,
     fido_ref=f"{REQ1} P-1",
     requires=("options:extensions",),
-)
+    profile="fido-server",
+))
 def test_seed_002_extensions_echoed(fidoconf):
     options = fidoconf.profile.start_registration(extensions=SEED_002_EXTENSIONS).options
     assert options.get("extensions") == SEED_002_EXTENSIONS, f"extensions {options.get('extensions')!r}"
 
 
-@case(
+@case(Case(
     id="FSRV-EXT-P03",
     title="credProtect, hmac-secret and credProps outputs that match the request are accepted",
     requirement="Verify that the client extension outputs and the authenticator extension outputs are as expected, "
     "considering the client extension input values that were given.",
     anchor=REGISTRATION,
     requires=("options:extensions",),
-)
+    profile="fido-server",
+))
 def test_matching_extension_outputs(fidoconf):
     requested = {
         "credentialProtectionPolicy": "userVerificationRequired",
@@ -129,7 +124,7 @@ def test_matching_extension_outputs(fidoconf):
     assert submission.accepted, f"{submission.code}: {submission.message}"
 
 
-@case(
+@case(Case(
     id="FSRV-EXT-F01",
     title="a credProtect weaker than the enforced policy is refused",
     requirement="With enforceCredentialProtectionPolicy the RP insists on its credProtect level: an authenticator "
@@ -137,7 +132,8 @@ def test_matching_extension_outputs(fidoconf):
     anchor=REGISTRATION,
     severity="SHOULD",
     requires=("options:extensions",),
-)
+    profile="fido-server",
+))
 def test_weaker_cred_protect(fidoconf):
     requested = {"credentialProtectionPolicy": "userVerificationRequired", "enforceCredentialProtectionPolicy": True}
     submission = _register_with_extensions(
@@ -148,7 +144,7 @@ def test_weaker_cred_protect(fidoconf):
         assert submission.code == "extension.cred_protect.not_enforced", submission.code
 
 
-@case(
+@case(Case(
     id="FSRV-EXT-F02",
     title="hmac-secret outputs that disagree are refused",
     requirement="The client's hmacCreateSecret output reports the authenticator's hmac-secret output: a client "
@@ -156,7 +152,8 @@ def test_weaker_cred_protect(fidoconf):
     anchor=REGISTRATION,
     severity="SHOULD",
     requires=("options:extensions",),
-)
+    profile="fido-server",
+))
 def test_hmac_secret_disagreement(fidoconf):
     submission = _register_with_extensions(
         fidoconf,
@@ -169,7 +166,7 @@ def test_hmac_secret_disagreement(fidoconf):
         assert submission.code == "extension.hmac_secret.invalid", submission.code
 
 
-@case(
+@case(Case(
     id="FSRV-EXT-F03",
     title="credProps.rk false for a required resident key is refused",
     requirement="residentKey 'required': the client MUST return an error if a client-side discoverable credential "
@@ -177,7 +174,8 @@ def test_hmac_secret_disagreement(fidoconf):
     anchor="#dom-residentkeyrequirement-required",
     severity="SHOULD",
     requires=("options:extensions",),
-)
+    profile="fido-server",
+))
 def test_cred_props_contradiction(fidoconf):
     submission = _register_with_extensions(
         fidoconf,
@@ -202,7 +200,7 @@ def _cookie_session_registration(fidoconf, *, user_verified: bool):
     return submission_of(fidoconf.profile.submit(credential, cookies=ceremony.handle.get("cookies", "")))
 
 
-@case(
+@case(Case(
     id="FSRV-UV-P01",
     title="UV required and UV set, bound by the cookie alone: accepted",
     requirement="The positive control of FSRV-UV-F01: a user-verified credential for options that required user "
@@ -210,13 +208,14 @@ def _cookie_session_registration(fidoconf, *, user_verified: bool):
     anchor=REGISTRATION,
     fido_ref="Server-ServerAuthenticatorAttestationResponse-Resp-1 F-15",
     requires=("fido-server:cookie-session", "user-verification"),
-)
+    profile="fido-server",
+))
 def test_uv_required_and_set(fidoconf):
     submission = _cookie_session_registration(fidoconf, user_verified=True)
     assert submission.accepted, f"{submission.code}: {submission.message}"
 
 
-@case(
+@case(Case(
     id="FSRV-UV-F01",
     title="UV required, UV clear, bound by the cookie alone: refused",
     requirement="If user verification is required for this registration, verify that the UV bit of the flags in "
@@ -224,7 +223,8 @@ def test_uv_required_and_set(fidoconf):
     anchor=REGISTRATION,
     fido_ref="Server-ServerAuthenticatorAttestationResponse-Resp-1 F-15",
     requires=("fido-server:cookie-session", "user-verification"),
-)
+    profile="fido-server",
+))
 def test_uv_required_and_clear(fidoconf):
     submission = _cookie_session_registration(fidoconf, user_verified=False)
     assert not submission.accepted, "a credential without UV was accepted for userVerification 'required'"

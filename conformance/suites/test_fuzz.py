@@ -9,7 +9,7 @@ than a MUST, and the per-defect MUST verdicts are the recipe cases' job.
 from __future__ import annotations
 
 import pytest
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 from fidoconf.conformance.fuzz.oracle import ROBUSTNESS, WRONG_ACCEPT
 from fidoconf.conformance.fuzz.runner import Run, fuzz
 from fidoconf.conformance.fuzz.session import oracle_for
@@ -30,7 +30,7 @@ def _describe(run: Run, kind: str) -> str:
                      f"(server: {obs.target.result} {obs.target.code or ''})" for code, obs in found)
 
 
-@case(
+@case(Case(
     id="FUZZ-ACCEPT-F01",
     title="property fuzzing: no credential the reference refuses is accepted",
     requirement="Registration steps of #sctn-registering-a-new-credential: a credential failing any verification "
@@ -38,21 +38,21 @@ def _describe(run: Run, kind: str) -> str:
     "`fidoconf fuzz` for the full budget and the saved vectors.",
     anchor="#sctn-registering-a-new-credential",
     severity="SHOULD",
-)
+))
 def test_fuzz_no_wrong_accept(fuzz_run):
     assert fuzz_run.examples > 0
     problems = _describe(fuzz_run, WRONG_ACCEPT)
     assert not problems, f"accepted although the reference refuses: {problems}"
 
 
-@case(
+@case(Case(
     id="FUZZ-ROBUST-F01",
     title="property fuzzing: malformed registrations get an answer, not a 5xx, timeout or dropped connection",
     requirement="A malformed credential is refused with an error answer; the server neither fails internally "
     "(5xx), times out, drops the connection nor takes longer than the slow threshold (fidoconf robustness check).",
     anchor="#sctn-registering-a-new-credential",
     severity="SHOULD",
-)
+))
 def test_fuzz_robustness(fuzz_run):
     problems = _describe(fuzz_run, ROBUSTNESS)
     assert not problems, f"robustness: {problems}"

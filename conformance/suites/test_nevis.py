@@ -11,21 +11,14 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 from fidoconf.conformance.profiles import ProfileError
 from fidoconf.conformance.profiles.nevis_cloud import submission_of
 from fidoconf.conformance.schemas import check_response
 
-pytestmark = pytest.mark.usefixtures("nevis_only")
-
 STATUS = "#sctn-registering-a-new-credential"  # the ceremony the status endpoint reports on
 API = "https://docs.nevis.net/authcloud/api-doc/api-reference/"
 
-
-@pytest.fixture
-def nevis_only(fidoconf_config):
-    if fidoconf_config.profile != "nevis-cloud":
-        pytest.skip("Nevis Authentication Cloud lifecycle: profile is not nevis-cloud")
 
 
 def _flip_last_char(token: str) -> str:
@@ -33,13 +26,14 @@ def _flip_last_char(token: str) -> str:
     return f"{head}.{sig[:-2]}{'A' if sig[-2] != 'A' else 'B'}{sig[-1]}"
 
 
-@case(
+@case(Case(
     id="NEVIS-STATUS-P01",
     title="a fresh enrollment is pending",
     requirement="POST /api/v1/status answers 200 with status 'pending' while the user has not completed the "
     "registration.",
     anchor=API + "status-ref",
-)
+    profile="nevis-cloud",
+))
 def test_status_pending(fidoconf):
     ceremony = fidoconf.profile.start_registration()
     body = fidoconf.profile.status_body(ceremony.handle["statusToken"])
@@ -47,14 +41,15 @@ def test_status_pending(fidoconf):
     assert body.get("transactionId") == ceremony.handle["transactionId"], body
 
 
-@case(
+@case(Case(
     id="NEVIS-STATUS-P02",
     title="an accepted attestation makes the transaction succeeded, with a transaction token",
     requirement="After a successful /_app/attestation/result the status is 'succeeded' and carries userId, "
     "username and a transaction token.",
     anchor=API + "status-ref",
     requires=("trusts-suite-ca",),
-)
+    profile="nevis-cloud",
+))
 def test_status_succeeded(fidoconf):
     ceremony, _, submission = fidoconf.register()
     assert submission.accepted, f"{submission.code}: {submission.message}"
@@ -65,24 +60,26 @@ def test_status_succeeded(fidoconf):
     assert body.get("token"), "status carries no transaction token"
 
 
-@case(
+@case(Case(
     id="NEVIS-STATUS-P03",
     title="a refused attestation makes the transaction failed",
     requirement="status 'failed' covers a registration the server refused (docs/server_apis.md §1.4).",
     anchor=API + "status-ref",
-)
+    profile="nevis-cloud",
+))
 def test_status_failed(fidoconf):
     ceremony, _, submission = fidoconf.register(variant="none", mutation="client-data-challenge-mismatch")
     assert not submission.accepted, "an attestation over a different challenge was accepted"
     assert fidoconf.profile.status(ceremony) == "failed"
 
 
-@case(
+@case(Case(
     id="NEVIS-STATUS-P04",
     title="a token naming no transaction is 'unknown'",
     requirement="status 'unknown': unknown transaction (a forged or foreign statusToken names none).",
     anchor=API + "status-ref",
-)
+    profile="nevis-cloud",
+))
 def test_status_unknown(fidoconf):
     ceremony = fidoconf.profile.start_registration()
     body = fidoconf.profile.status_body(_flip_last_char(ceremony.handle["statusToken"]))
@@ -103,14 +100,15 @@ def _assert_active(fidoconf, token: str, what: str) -> None:
     )
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-P01",
     title="the transaction token introspects active with its claims",
     requirement="The transaction token proves the result; introspect answers active with iat, exp, sub, aud, iss "
     "(RFC 7662 shape).",
     anchor=API + "introspect-ref",
     requires=("trusts-suite-ca",),
-)
+    profile="nevis-cloud",
+))
 def test_introspect_transaction_token(fidoconf):
     _, _, submission = fidoconf.register()
     assert submission.accepted, submission.message
@@ -120,66 +118,72 @@ def test_introspect_transaction_token(fidoconf):
         assert claim in body, f"claim {claim} missing: {body}"
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-P02",
     title="the status token introspects active",
     requirement="Supported tokens: the status token (from enroll).",
     anchor=API + "introspect-ref",
-)
+    profile="nevis-cloud",
+))
 def test_introspect_status_token(fidoconf):
     ceremony = fidoconf.profile.start_registration()
     _assert_active(fidoconf, ceremony.handle["statusToken"], "the enrollment's statusToken")
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-P03",
     title="the access key introspects active",
     requirement="Supported tokens: the access key.",
     anchor=API + "introspect-ref",
-)
+    profile="nevis-cloud",
+))
 def test_introspect_access_key(fidoconf):
     _assert_active(fidoconf, fidoconf.config.access_key, "the configured access key")
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-P04",
     title="an intent token introspects active",
     requirement="Supported tokens: the intent token (POST /api/v1/intent).",
     anchor=API + "intent-ref",
     requires=("nevis:intent",),
-)
+    profile="nevis-cloud",
+))
 def test_introspect_intent_token(fidoconf):
     token = _intent(fidoconf, fidoconf.profile.username())
     _assert_active(fidoconf, token, "an intent token from POST /api/v1/intent")
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-F01",
     title="a tampered token introspects inactive",
     requirement="active false means the token must not be trusted: a token whose signature was altered.",
     anchor=API + "introspect-ref",
-)
+    profile="nevis-cloud",
+))
 def test_introspect_tampered(fidoconf):
     ceremony = fidoconf.profile.start_registration()
     assert _introspect(fidoconf, _flip_last_char(ceremony.handle["statusToken"])) == {"active": False}
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-F02",
     title="garbage introspects inactive",
     requirement="active false for a value that is no token of this server.",
     anchor=API + "introspect-ref",
-)
+    profile="nevis-cloud",
+))
 def test_introspect_garbage(fidoconf):
     assert _introspect(fidoconf, "not-a-token") == {"active": False}
 
 
-@case(
+@case(Case(
     id="NEVIS-INTRO-F03",
     title="introspect refuses a JSON body with 415",
     requirement="Introspect is application/x-www-form-urlencoded (RFC 7662), not JSON.",
     anchor=API + "introspect-ref",
-)
+    profile="nevis-cloud",
+))
 def test_introspect_json_is_415(fidoconf):
     response = fidoconf.target.request(
         "POST", "/api/v1/introspect", json={"token": "x"}, headers=fidoconf.profile.bearer()
@@ -196,14 +200,15 @@ def _intent(fidoconf, username: str) -> str:
     return response.json()["intentToken"]
 
 
-@case(
+@case(Case(
     id="NEVIS-INTENT-P01",
     title="an intent token is a one-time Bearer for enroll",
     requirement="The intent token is a short-lived, one-time token tied to one user and intent; it can be the "
     "Bearer of enroll, once.",
     anchor=API + "intent-ref",
     requires=("nevis:intent",),
-)
+    profile="nevis-cloud",
+))
 def test_intent_is_one_time(fidoconf):
     username = fidoconf.profile.username()
     token = _intent(fidoconf, username)
@@ -234,15 +239,16 @@ def _bearer_cases(kind: str, first: int):
     status = 401 if kind == "missing" else 403
     out = []
     for offset, (method, path, kwargs, requires) in enumerate(BEARER_ROUTES):
-        found = case(
+        found = Case(
             id=f"NEVIS-AUTH-F{first + offset:02d}",
             title=f"{method} {path.split('/0000')[0]}: {kind} Bearer key → {status}",
             requirement=f"Server-to-server auth: Authorization: Bearer <access key> on every REST call; {kind} key "
             f"→ HTTP {status}.",
             anchor="https://docs.nevis.net/authcloud/api-doc/",
             requires=requires,
-        ).args[0]
-        out.append(pytest.param(method, path, kwargs, kind, status, id=found.id, marks=pytest.mark.fidoconf(found)))
+            profile="nevis-cloud",
+        )
+        out.append(pytest.param(method, path, kwargs, kind, status, id=found.id, marks=case(found)))
     return out
 
 
@@ -256,14 +262,15 @@ def test_bearer_enforced(fidoconf, method, path, kwargs, kind, status):
     check_response(fidoconf.target, "nevis-cloud", "error-response", response)
 
 
-@case(
+@case(Case(
     id="NEVIS-REPLAY-F01",
     title="the same attestation posted twice is refused the second time",
     requirement="#sctn-cryptographic-challenges: the returned challenge value in the client's response MUST match what was "
     "generated; challenges are single-use: a replayed attestation must not register again.",
     anchor="#sctn-cryptographic-challenges",
     requires=("trusts-suite-ca",),
-)
+    profile="nevis-cloud",
+))
 def test_replayed_attestation(fidoconf):
     ceremony, bundle, first = fidoconf.register()
     assert first.accepted, first.message
@@ -271,7 +278,7 @@ def test_replayed_attestation(fidoconf):
     assert not again.accepted, "a replayed attestation was accepted"
 
 
-@case(
+@case(Case(
     id="NEVIS-REPLAY-F02",
     title="a spent statusToken cannot carry a second credential",
     requirement="#sctn-cryptographic-challenges: the returned challenge value in the client's response MUST match what was "
@@ -279,7 +286,8 @@ def test_replayed_attestation(fidoconf):
     "refused.",
     anchor="#sctn-cryptographic-challenges",
     requires=("trusts-suite-ca",),
-)
+    profile="nevis-cloud",
+))
 def test_status_token_reuse(fidoconf):
     ceremony, _, first = fidoconf.register()
     assert first.accepted, first.message
@@ -287,7 +295,7 @@ def test_status_token_reuse(fidoconf):
     assert not fidoconf.profile.finish_registration(ceremony, other.credential).accepted
 
 
-@case(
+@case(Case(
     id="NEVIS-REPLAY-F03",
     title="a credential id already registered is refused",
     requirement="Verify that the credentialId is not yet registered for any user; if it is, the RP SHOULD fail "
@@ -295,7 +303,8 @@ def test_status_token_reuse(fidoconf):
     anchor="#sctn-registering-a-new-credential",
     severity="SHOULD",
     requires=("trusts-suite-ca",),
-)
+    profile="nevis-cloud",
+))
 def test_duplicate_credential_id(fidoconf):
     seed = f"duplicate/{fidoconf.profile.username()}"
     first_ceremony = fidoconf.profile.start_registration()
@@ -311,14 +320,15 @@ def test_duplicate_credential_id(fidoconf):
         assert submission.code == "credential.id.already_registered", submission.code
 
 
-@case(
+@case(Case(
     id="NEVIS-REPLAY-F04",
     title="a statusToken of another transaction does not bind this attestation",
     requirement="Verify that the value of C.challenge equals the base64url encoding of pkOptions.challenge. "
     "The statusToken binds the result to its enrollment: an attestation made for transaction A, "
     "posted with B's statusToken, answers B's challenge wrongly and is refused.",
     anchor="#sctn-registering-a-new-credential",
-)
+    profile="nevis-cloud",
+))
 def test_foreign_status_token(fidoconf):
     a = fidoconf.profile.start_registration()
     b = fidoconf.profile.start_registration()
@@ -333,13 +343,14 @@ def _user(fidoconf, user_id: str):
     return fidoconf.target.request("GET", f"/api/v1/users/{user_id}", headers=fidoconf.profile.bearer())
 
 
-@case(
+@case(Case(
     id="NEVIS-USER-P01",
     title="a registered user is active and lists the authenticator",
     requirement="User status 'active': at least one registered authenticator; authenticators[] lists it.",
     anchor=API + "users-endpoint-ref",
     requires=("nevis:users", "trusts-suite-ca"),
-)
+    profile="nevis-cloud",
+))
 def test_user_active(fidoconf):
     ceremony, _, submission = fidoconf.register()
     assert submission.accepted, submission.message
@@ -350,13 +361,14 @@ def test_user_active(fidoconf):
     assert body["status"] == "active" and len(body["authenticators"]) == 1, body
 
 
-@case(
+@case(Case(
     id="NEVIS-USER-P02",
     title="deleting a user answers 204, then 404",
     requirement="DELETE /api/v1/users/{userId}: 204 No Content when deleted, 404 for an unknown id.",
     anchor=API + "users-endpoint-ref",
     requires=("nevis:users",),
-)
+    profile="nevis-cloud",
+))
 def test_delete_user(fidoconf):
     ceremony = fidoconf.profile.start_registration()
     path = f"/api/v1/users/{ceremony.user_id}"
@@ -371,13 +383,14 @@ def _registered_authenticator(fidoconf) -> tuple[str, str]:
     return ceremony.user_id, _user(fidoconf, ceremony.user_id).json()["authenticators"][0]["authenticatorId"]
 
 
-@case(
+@case(Case(
     id="NEVIS-AUTHN-P01",
     title="an authenticator can be renamed",
     requirement="PATCH /api/v1/authenticators/{id} {name} returns the authenticator with the new name.",
     anchor=API + "authenticator-endpoint-ref",
     requires=("nevis:authenticators", "nevis:users", "trusts-suite-ca"),
-)
+    profile="nevis-cloud",
+))
 def test_rename_authenticator(fidoconf):
     _, authenticator_id = _registered_authenticator(fidoconf)
     response = fidoconf.target.request(
@@ -389,13 +402,14 @@ def test_rename_authenticator(fidoconf):
     assert response.json()["name"] == "Renamed key"
 
 
-@case(
+@case(Case(
     id="NEVIS-AUTHN-P02",
     title="deleting the last authenticator answers 204, then 404, and the user is new again",
     requirement="DELETE /api/v1/authenticators/{id}: 204, then 404; a user without authenticators is 'new'.",
     anchor=API + "authenticator-endpoint-ref",
     requires=("nevis:authenticators", "nevis:users", "trusts-suite-ca"),
-)
+    profile="nevis-cloud",
+))
 def test_delete_authenticator(fidoconf):
     user_id, authenticator_id = _registered_authenticator(fidoconf)
     path = f"/api/v1/authenticators/{authenticator_id}"
@@ -404,13 +418,14 @@ def test_delete_authenticator(fidoconf):
     assert _user(fidoconf, user_id).json()["status"] == "new"
 
 
-@case(
+@case(Case(
     id="NEVIS-LIMIT-F01",
     title="the per-user authenticator limit is enforced",
     requirement="'Allowed Authenticators per User': default maximum 10; one more registration is refused.",
     anchor="https://docs.nevis.net/authcloud/management-console/system",
     requires=("nevis:authenticator-limit", "trusts-suite-ca"),
-)
+    profile="nevis-cloud",
+))
 def test_authenticator_limit(fidoconf):
     limit = int(fidoconf.config.extra.get("authenticator_limit", 10))
     username = fidoconf.profile.username()
@@ -428,14 +443,15 @@ def test_authenticator_limit(fidoconf):
         assert over.code == "user.authenticators.limit_reached", over.code
 
 
-@case(
+@case(Case(
     id="NEVIS-APP-P01",
     title="the app channel answers a PNG QR code of the appLinkUri and completes through the dispatch token",
     requirement="channel app: enrollment carries qrCode {type image/png, dataUri} and appLinkUri with a dispatch "
     "token; the reference lets the app redeem it for creation options and post the attestation.",
     anchor="https://docs.nevis.net/authcloud/api-doc/api-use-cases/mobile-app/register-mobile-app",
     requires=("nevis:app-channel", "trusts-suite-ca"),
-)
+    profile="nevis-cloud",
+))
 def test_app_channel(fidoconf):
     username = fidoconf.profile.username()
     response = fidoconf.profile.enroll({"username": username, "channel": "app"})

@@ -13,11 +13,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from fidoconf.conformance.cases import case
+from fidoconf.conformance.cases import Case, case
 from fidoconf.conformance.profiles import Ceremony
 from fidoconf.conformance.profiles.skfs import SkfsProfile, compact, ordered_payload
-
-pytestmark = pytest.mark.usefixtures("skfs_only")
 
 REST = "https://docs.strongkey.com/index.php/skfs-v3/skfs-developer/skfs-api/skfs-rest"
 PREREGISTER = REST + "/skfs-rest-preregister/skfs-rest-preregister-request"
@@ -32,11 +30,6 @@ def param(*values, marks):
     """A parametrized case whose pytest id is its stable case ID."""
     return pytest.param(*values, id=marks.args[0].id, marks=marks)
 
-
-@pytest.fixture
-def skfs_only(fidoconf_config):
-    if fidoconf_config.profile != "skfs":
-        pytest.skip("StrongKey FIDO Server REST API: profile is not skfs")
 
 
 @pytest.fixture
@@ -77,13 +70,14 @@ def unauthorized(response) -> None:
 # --- preregister ------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="SKFS-PRE-P01",
     title="preregister answers FIDO-MSG-0002 with creation options for the user",
     requirement="preregister {username, displayname, options, extensions} answers 200, responseCode FIDO-MSG-0002 and "
     "the PublicKeyCredentialCreationOptions: user.name is the username, user.displayName the displayname.",
     anchor=PREREGISTER,
-)
+    profile="skfs",
+))
 def test_preregister(skfs):
     payload = prereg(skfs, displayname="Initial Registration")
     options, body = skfs.ok("preregister", payload)
@@ -96,20 +90,24 @@ def test_preregister(skfs):
 @pytest.mark.parametrize(
     ("fields", "codes"),
     [
-        param({"username": None}, ("FIDO-ERR-0048",), marks=case(
+        param({"username": None}, ("FIDO-ERR-0048",), marks=case(Case(
             id="SKFS-PRE-F01", title="preregister without username is 400 FIDO-ERR-0048",
-            requirement="username is required: missing → 400 FIDO-ERR-0048.", anchor=PREREGISTER)),
-        param({"username": "u" * 257}, ("FIDOJPA-ERR-1002", "FIDO-ERR-0048"), marks=case(
+            requirement="username is required: missing → 400 FIDO-ERR-0048.", anchor=PREREGISTER,
+            profile="skfs"))),
+        param({"username": "u" * 257}, ("FIDOJPA-ERR-1002", "FIDO-ERR-0048"), marks=case(Case(
             id="SKFS-PRE-F02", title="a username over 256 characters is 400",
             requirement="username is at most 256 characters: longer → 400 FIDOJPA-ERR-1002.",
-            anchor=PREREGISTER)),
-        param({"displayname": None}, ("FIDO-ERR-0049",), marks=case(
+            anchor=PREREGISTER,
+            profile="skfs"))),
+        param({"displayname": None}, ("FIDO-ERR-0049",), marks=case(Case(
             id="SKFS-PRE-F03", title="preregister without displayname is 400 FIDO-ERR-0049",
-            requirement="displayname is required: missing → 400 FIDO-ERR-0049.", anchor=PREREGISTER)),
-        param({"options": None}, ("FIDO-ERR-0050",), marks=case(
+            requirement="displayname is required: missing → 400 FIDO-ERR-0049.", anchor=PREREGISTER,
+            profile="skfs"))),
+        param({"options": None}, ("FIDO-ERR-0050",), marks=case(Case(
             id="SKFS-PRE-F04", title="preregister without options is 400 FIDO-ERR-0050",
             requirement="options is a required JSON object (it may be {}): missing → 400 FIDO-ERR-0050.",
-            anchor=PREREGISTER)),
+            anchor=PREREGISTER,
+            profile="skfs"))),
     ],
 )  # fmt: skip
 def test_preregister_payload_errors(skfs, fields, codes):
@@ -120,8 +118,9 @@ def test_preregister_payload_errors(skfs, fields, codes):
 
 
 def _svcinfo_case(id_: str, title: str, code: str):
-    return case(id=id_, title=f"{title} → 400 {code}", requirement=f"svcinfo is validated before anything else: "
-                f"{title} → HTTP 400 {code}.", anchor=PREREGISTER)  # fmt: skip
+    return case(Case(id=id_, title=f"{title} → 400 {code}", requirement=f"svcinfo is validated before anything else: "
+                f"{title} → HTTP 400 {code}.", anchor=PREREGISTER,
+                profile="skfs"))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -158,12 +157,13 @@ def test_svcinfo_errors(skfs, edit, codes):
 # --- PASSWORD ---------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="SKFS-PWD-P01",
     title="the configured PASSWORD service account may preregister",
     requirement="authtype PASSWORD: svcusername/svcpassword of a service account in the FIDO_REG role are accepted.",
     anchor=PREREGISTER,
-)
+    profile="skfs",
+))
 def test_password_accepted(skfs, password_configured):
     response = skfs.call("preregister", prereg(skfs), svcinfo=skfs.svcinfo(authtype="PASSWORD"))
     assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:300]}"
@@ -172,16 +172,19 @@ def test_password_accepted(skfs, password_configured):
 @pytest.mark.parametrize(
     "who",
     [
-        param("wrong-password", marks=case(
+        param("wrong-password", marks=case(Case(
             id="SKFS-PWD-F01", title="a wrong svcpassword is 401 with an empty body",
-            requirement="Service credential failures answer HTTP 401 with an empty body.", anchor=REST)),
-        param("unknown-account", marks=case(
+            requirement="Service credential failures answer HTTP 401 with an empty body.", anchor=REST,
+            profile="skfs"))),
+        param("unknown-account", marks=case(Case(
             id="SKFS-PWD-F02", title="an unknown svcusername is 401 with an empty body",
-            requirement="Service credential failures answer HTTP 401 with an empty body.", anchor=REST)),
-        param("no-role", marks=case(
+            requirement="Service credential failures answer HTTP 401 with an empty body.", anchor=REST,
+            profile="skfs"))),
+        param("no-role", marks=case(Case(
             id="SKFS-PWD-F03", title="a service account without the FIDO_REG role cannot preregister",
             requirement="preregister and register need the FIDO_REG role; another account is 401.",
-            anchor=REST)),
+            anchor=REST,
+            profile="skfs"))),
     ],
 )  # fmt: skip
 def test_password_refused(skfs, password_configured, who):
@@ -201,32 +204,35 @@ def test_password_refused(skfs, password_configured, who):
 PATH = "/skfs/rest/preregister"
 
 
-@case(
+@case(Case(
     id="SKFS-HMAC-P01",
     title="a correctly HMAC-signed preregister is accepted",
     requirement="authtype HMAC: Authorization 'HMAC <access key>:<base64 HMAC-SHA256>' over METHOD, "
     "strongkey-content-sha256, Content-Type, Date, strongkey-api-version and the request URI, one per line.",
     anchor=REST,
-)
+    profile="skfs",
+))
 def test_hmac_accepted(skfs, hmac_configured):
     response = skfs.call("preregister", prereg(skfs), svcinfo=skfs.svcinfo(authtype="HMAC"))
     assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:300]}"
 
 
-@case(
+@case(Case(
     id="SKFS-HMAC-P02",
     title="a signed ping (no payload) is accepted",
     requirement="Without a payload the content hash and Content-Type lines of the string to sign are empty.",
     anchor=REST,
-)
+    profile="skfs",
+))
 def test_hmac_ping(skfs, hmac_configured):
     response = skfs.call("ping", svcinfo=skfs.svcinfo(authtype="HMAC"))
     assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:300]}"
 
 
 def _hmac_case(id_: str, title: str, severity: str = "MUST"):
-    return case(id=id_, title=f"{title} → 401", requirement=f"HMAC request authentication: {title} is refused "
-                "with HTTP 401 and an empty body.", anchor=REST, severity=severity)  # fmt: skip
+    return case(Case(id=id_, title=f"{title} → 401", requirement=f"HMAC request authentication: {title} is refused "
+                "with HTTP 401 and an empty body.", anchor=REST, severity=severity,
+                profile="skfs"))  # fmt: skip
 
 
 def _defective_headers(skfs: SkfsProfile, defect: str, payload_text: str) -> tuple[dict, str]:
@@ -282,13 +288,14 @@ def test_hmac_refused(skfs, hmac_configured, defect):
 # --- envelopes --------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="SKFS-ENV-P01",
     title="success bodies use the configured SKFS version's envelope",
     requirement="SKFS ≤ 4.16 answers Response/responseCode/TXID; 4.17 renamed them response/txid (RFE-296). A body "
     "carries one spelling, the configured one ([skfs] envelope).",
     anchor=RELEASE_4_17,
-)
+    profile="skfs",
+))
 def test_success_envelope(skfs, record_property):
     _, body = skfs.ok("preregister", prereg(skfs))
     wanted, other = (("Response", "TXID"), ("response", "txid")) if skfs.legacy else (("response", "txid"),
@@ -298,13 +305,14 @@ def test_success_envelope(skfs, record_property):
     record_property("skfsVersion", body.get("skfsVersion"))
 
 
-@case(
+@case(Case(
     id="SKFS-ENV-P02",
     title="errors use the configured SKFS version's envelope",
     requirement="SKFS ≤ 4.16 reports an error as the message 'FIDO-ERR-xxxx: …' (plain text or {Response}); 4.17 "
     "as JSON {response, responseCode: FIDO-ERR-xxxx, txid}.",
     anchor=RELEASE_4_17,
-)
+    profile="skfs",
+))
 def test_error_envelope(skfs):
     response = skfs.call("preregister", prereg(skfs, username=None))
     assert response.status_code == 400, f"HTTP {response.status_code}"
@@ -319,13 +327,14 @@ def test_error_envelope(skfs):
 # --- register ---------------------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="SKFS-REG-P01",
     title="register answers FIDO-MSG-0004",
     requirement="register {publicKeyCredential, strongkeyMetadata{version, create_location, username, origin}} "
     "answers 200 with responseCode FIDO-MSG-0004.",
     anchor=REGISTER,
-)
+    profile="skfs",
+))
 def test_register(fidoconf, skfs):
     _, _, submission = fidoconf.register(variant="none", attestation="none")
     assert submission.accepted, f"{submission.code}: {submission.message}"
@@ -333,7 +342,7 @@ def test_register(fidoconf, skfs):
 
 
 def _register_case(id_: str, title: str, requirement: str):
-    return case(id=id_, title=title, requirement=requirement, anchor=REGISTER)
+    return case(Case(id=id_, title=title, requirement=requirement, anchor=REGISTER, profile="skfs"))
 
 
 @pytest.mark.parametrize(
@@ -389,13 +398,14 @@ def _registered_key(fidoconf, skfs) -> tuple[str, str, dict]:
     return ceremony.username, bundle.credential["id"], keys[0]
 
 
-@case(
+@case(Case(
     id="SKFS-KEYS-P01",
     title="getkeysinfo lists the registered key, Active, with a <server>-<domain>-<counter> keyid",
     requirement="getkeysinfo {username} answers FIDO-MSG-0012 with keys[]: keyid '<serverId>-<domainId>-<counter>', "
     "status Active, the credential id.",
     anchor=GETKEYSINFO,
-)
+    profile="skfs",
+))
 def test_keys_listed(fidoconf, skfs):
     _, credential_id, key = _registered_key(fidoconf, skfs)
     parts = key["keyid"].split("-")
@@ -406,13 +416,14 @@ def test_keys_listed(fidoconf, skfs):
         assert key["credentialId"] == credential_id, key
 
 
-@case(
+@case(Case(
     id="SKFS-KEYS-P02",
     title="updatekeyinfo renames and deactivates a key",
     requirement="updatekeyinfo {keyid, displayname, status, modify_location} answers FIDO-MSG-0020; getkeysinfo then "
     "shows the new displayName and status Inactive.",
     anchor=UPDATEKEYINFO,
-)
+    profile="skfs",
+))
 def test_key_updated(fidoconf, skfs):
     username, _, key = _registered_key(fidoconf, skfs)
     update = {"keyid": key["keyid"], "displayname": "Blue Security Key", "status": "Inactive",
@@ -423,13 +434,14 @@ def test_key_updated(fidoconf, skfs):
     assert (key.get("displayName"), key["status"]) == ("Blue Security Key", "Inactive"), key
 
 
-@case(
+@case(Case(
     id="SKFS-KEYS-P03",
     title="deregister deletes a key; deleting it again is refused",
     requirement="deregister {keyid} answers FIDO-MSG-0010 and the key is gone from getkeysinfo; an unknown keyid is "
     "an error (400).",
     anchor=DEREGISTER,
-)
+    profile="skfs",
+))
 def test_key_deleted(fidoconf, skfs):
     username, _, key = _registered_key(fidoconf, skfs)
     _, body = skfs.ok("deregister", {"keyid": key["keyid"]})
@@ -438,12 +450,13 @@ def test_key_deleted(fidoconf, skfs):
     refused(skfs, skfs.call("deregister", {"keyid": key["keyid"]}), 400)
 
 
-@case(
+@case(Case(
     id="SKFS-KEYS-F01",
     title="updatekeyinfo with a status other than Active/Inactive is 400",
     requirement="status is Active or Inactive (FIDO-ERR-0069 otherwise).",
     anchor=UPDATEKEYINFO,
-)
+    profile="skfs",
+))
 def test_key_status_invalid(fidoconf, skfs):
     _, _, key = _registered_key(fidoconf, skfs)
     update = {"keyid": key["keyid"], "displayname": "k", "status": "Deleted", "modify_location": "fidoconf"}
@@ -453,14 +466,15 @@ def test_key_status_invalid(fidoconf, skfs):
 # --- the challenge window ---------------------------------------------------------------------------------------
 
 
-@case(
+@case(Case(
     id="SKFS-TIME-F01",
     title="a register after the challenge window is refused",
     requirement="A registration session expires (SKFS: 30 s cutoff, swept every 5 s); an attestation for its "
     "challenge after that is refused ('Request timed out').",
     anchor=REST,
     requires=("skfs:challenge-timeout",),
-)
+    profile="skfs",
+))
 def test_challenge_window(fidoconf, skfs):
     s = skfs.settings
     svcinfo = skfs.svcinfo(did=s.window_did)

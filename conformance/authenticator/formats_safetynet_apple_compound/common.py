@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +16,10 @@ from cryptography.x509.oid import NameOID
 from ..ca import LEAF_VALIDITY, VERIFY_AT, TestPKI
 from ..keys import SigningKey
 from ..model import Build, StatementInput
+from ..vector_case import PRESETS, VectorCase
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"
-PRESETS = ("strict", "fido-conformance", "permissive")
 
 #: An edit takes the value a stage produced and the credential's parts, and returns the value to use instead.
 Edit = Callable[[Any, "Parts"], Any]
@@ -43,25 +43,60 @@ class Parts:
         return hashlib.sha256(self.auth_data + self.client_data_hash).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
-    id: str
-    fmt: str
-    #: The one mutation, in words; None for a valid credential.
-    defect: str | None
-    #: Stage name → edit; each builder documents its stages.
-    edits: dict[str, Any] = field(default_factory=dict)
-    #: Preset → expected code, None meaning accept.
-    outcomes: dict[str, str | None] = field(default_factory=dict)
-    note: str = ""
+_SYNTAX = "Verify that attStmt is valid CBOR conforming to the syntax defined above and perform CBOR decoding on it"
+#: The verification step each safetynet / apple / compound defect breaks, by format (the live format cases quote it;
+#: tpm and android-key cases quote their own).
+_STEPS: dict[str, tuple[str, str]] = {
+    "android-safetynet": (
+        "#sctn-android-safetynet-attestation",
+        "Verify that response is a valid SafetyNet response of version ver by following the steps indicated by the "
+        "SafetyNet online documentation.",
+    ),
+    "apple": (
+        "#sctn-apple-anonymous-attestation",
+        "Verify that nonce equals the value of the extension with OID 1.2.840.113635.100.8.2 in credCert.",
+    ),
+    "compound": ("#sctn-compound-attestation", _SYNTAX + " (attStmt: [2* nonCompoundAttStmt])."),
+}
+#: A more specific step, by the code a defect is refused with under the strict preset.
+_CODE_STEPS: dict[str, str] = {
+    "safetynet_response.nonce.mismatch": "Verify that the nonce attribute in the payload of response is identical to "
+    "the Base64 encoding of the SHA-256 hash of the concatenation of authenticatorData and clientDataHash.",
+    "safetynet_response.nonce.missing": "Verify that the nonce attribute in the payload of response is identical to "
+    "the Base64 encoding of the SHA-256 hash of the concatenation of authenticatorData and clientDataHash.",
+    "att_cert.hostname.mismatch": "Verify that the SafetyNet response actually came from the SafetyNet service by "
+    "following the steps in the SafetyNet online documentation (the leaf is issued to attest.android.com).",
+    "safetynet.ver.missing": _SYNTAX + " (ver: text, response: bytes).",
+    "safetynet.ver.invalid": _SYNTAX + " (ver: text); FIDO Resp-B F-1: a server must refuse an empty ver.",
+    "safetynet.response.missing": _SYNTAX + " (ver: text, response: bytes).",
+    "safetynet.response.type_invalid": _SYNTAX + " (ver: text, response: bytes).",
+    "att_cert.public_key.mismatch": "Verify that the credential public key equals the Subject Public Key of credCert.",
+    "att_stmt.x5c.missing": _SYNTAX + " (x5c: [ credCert: bytes, * (caCert: bytes) ]).",
+    "att_stmt.x5c.empty": _SYNTAX + " (x5c: [ credCert: bytes, * (caCert: bytes) ]).",
+    "att_stmt.sig.invalid": "For each element: verify it with the verification procedure of its own format "
+    "(#sctn-packed-attestation: verify that sig is a valid signature over authenticatorData || clientDataHash).",
+    "attestation.fmt.unsupported": "Determine the attestation statement format by performing a USASCII "
+    "case-sensitive match on fmt against the set of supported WebAuthn Attestation Statement Format Identifier "
+    "values.",
+}
 
 
-def case_maker(fmt: str, prefix: str) -> Callable[..., Case]:
+def requirement_of(fmt: str, outcomes: dict[str, str | None]) -> tuple[str, str]:
+    """(anchor, quoted step) a defect of `fmt` refused with `outcomes["strict"]` breaks."""
+    anchor, step = _STEPS[fmt]
+    return anchor, _CODE_STEPS.get(outcomes.get("strict") or "", step)
+
+
+def case_maker(fmt: str, prefix: str) -> Callable[..., VectorCase]:
     """`make(name, defect, edits, outcome, note)`: outcome is a code (or None) for every preset, or a dict."""
 
-    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> Case:
+    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> VectorCase:
         outcomes = outcome if isinstance(outcome, dict) else dict.fromkeys(PRESETS, outcome)
-        return Case(f"{prefix}-{name}", fmt, defect, edits, outcomes, note)
+        anchor, requirement = requirement_of(fmt, outcomes)
+        return VectorCase(
+            id=f"{prefix}-{name}", fmt=fmt, defect=defect, requirement=requirement, anchor=anchor,
+            statement_options=edits, outcomes=outcomes, note=note,
+        )
 
     return make
 

@@ -14,14 +14,15 @@ from ..authenticator import CredentialBundle, make_credential
 from ..ca import VERIFY_AT, TestPKI
 from ..keys import derive_key
 from ..model import b64url
+from ..vector_case import VectorCase
 from ..vector_files import render, write_files
 from . import apple, compound, safetynet
-from .common import ORIGIN, RP_ID, Case
+from .common import ORIGIN, RP_ID
 
-CASES: tuple[Case, ...] = safetynet.CASES + apple.CASES + compound.CASES
+CASES: tuple[VectorCase, ...] = safetynet.CASES + apple.CASES + compound.CASES
 
 
-def case_credential(case: Case, *, pki: TestPKI, alg: str = "ES256") -> tuple[bytes, CredentialBundle]:
+def case_credential(case: VectorCase, *, pki: TestPKI, alg: str = "ES256") -> tuple[bytes, CredentialBundle]:
     """(challenge, credential) of one case, from the virtual authenticator: the seed names the case, the
     credential key is the format's (one key per format, as the committed vectors were made)."""
     seed = f"fidoconf/{case.fmt}/{case.id}"
@@ -35,7 +36,7 @@ def case_credential(case: Case, *, pki: TestPKI, alg: str = "ES256") -> tuple[by
         seed=seed,
         pki=pki,
         credential_key=derive_key(alg, f"fidoconf/{case.fmt}/credential"),
-        statement_options=case.edits,
+        statement_options=case.statement_options,
         user_verified=True,
         transports=("internal",),
         attachment=None,
@@ -43,14 +44,14 @@ def case_credential(case: Case, *, pki: TestPKI, alg: str = "ES256") -> tuple[by
     return challenge, bundle
 
 
-def build_case(case: Case, *, pki: TestPKI | None = None) -> dict[str, Any]:
+def build_case(case: VectorCase, *, pki: TestPKI | None = None) -> dict[str, Any]:
     """The vector file (a dict) for one case."""
     pki = pki or TestPKI()
     challenge, bundle = case_credential(case, pki=pki)
     return _vector(case, challenge, bundle.credential, pki)
 
 
-def _vector(case: Case, challenge: bytes, cred: dict[str, Any], pki: TestPKI) -> dict[str, Any]:
+def _vector(case: VectorCase, challenge: bytes, cred: dict[str, Any], pki: TestPKI) -> dict[str, Any]:
     strict = case.outcomes.get("strict")
     vector: dict[str, Any] = {
         "id": case.id,

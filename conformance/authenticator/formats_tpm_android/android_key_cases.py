@@ -10,8 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 from .. import der
+from ..vector_case import VectorCase
 from . import android_key as ak
-from .common import ACCEPT, Case, case_maker
+from .common import ACCEPT, case_maker
 
 _AK = "#sctn-android-key-attestation"
 _AK_EXT = "#sctn-key-attstn-cert-requirements"
@@ -62,7 +63,7 @@ _PURPOSE = "The value in the AuthorizationList.purpose field is equal to KM_PURP
 _TEE_POLICY = {"preset": "strict", "android_key_require_tee": True}
 _MALFORMED = "android key attestation certificate extension data ... its schema (malformed: fail closed)"
 
-CASES: tuple[Case, ...] = (
+CASES: tuple[VectorCase, ...] = (
     # --- valid ---
     _ak(
         "es256-valid",

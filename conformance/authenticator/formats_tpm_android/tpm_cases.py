@@ -5,8 +5,9 @@ fidoconf code strings (verifier/errors.py), written out because this package doe
 
 from __future__ import annotations
 
+from ..vector_case import VectorCase
 from . import tpm
-from .common import ACCEPT, Case, case_maker
+from .common import ACCEPT, case_maker
 
 _TPM = "#sctn-tpm-attestation"
 _AIK = "#sctn-tpm-cert-requirements"
@@ -23,7 +24,7 @@ _NAME = (
 )
 _SAN = "The Subject Alternative Name extension MUST be set as defined in [TPMv2-EK-Profile] section 3.2.9."
 
-CASES: tuple[Case, ...] = (
+CASES: tuple[VectorCase, ...] = (
     # --- valid ---
     _tpm(
         "rs256-valid",

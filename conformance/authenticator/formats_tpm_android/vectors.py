@@ -15,10 +15,11 @@ from ..authenticator import make_credential
 from ..ca import VERIFY_AT, TestPKI
 from ..keys import ALGS, SigningKey, derive_key
 from ..model import b64url
+from ..vector_case import VectorCase
 from ..vector_files import render, write_files
 from . import android_key_cases, tpm_cases
 from .android_key import AndroidKeyRecipe
-from .common import ORIGIN, RP_ID, Case
+from .common import ORIGIN, RP_ID
 from .tpm import TpmRecipe
 
 __all__ = [
@@ -36,12 +37,12 @@ _SOURCE = {
     "path": "conformance/authenticator/formats_tpm_android",
     "license": "Apache-2.0",
 }
-CASES: tuple[Case, ...] = tpm_cases.CASES + android_key_cases.CASES
+CASES: tuple[VectorCase, ...] = tpm_cases.CASES + android_key_cases.CASES
 #: The authenticator these vectors were generated with: UV done, transports ["internal"].
 GENERATED_AUTHENTICATOR: dict[str, Any] = {"user_verified": True, "transports": ("internal",)}
 
 
-def build_case(case: Case, *, pki: TestPKI | None = None) -> dict[str, Any]:
+def build_case(case: VectorCase, *, pki: TestPKI | None = None) -> dict[str, Any]:
     """The vector file (a dict) for one case."""
     challenge = hashlib.sha256(f"fidoconf/{case.fmt}/{case.id}/challenge".encode()).digest()
     pki = pki or TestPKI()
@@ -52,7 +53,7 @@ def build_case(case: Case, *, pki: TestPKI | None = None) -> dict[str, Any]:
         fmt=case.fmt,
         alg=case.alg,
         seed=f"fidoconf/{case.fmt}/{case.alg}",
-        statement_options=case.recipe,
+        statement_options=case.statement_options,
         pki=pki,
         credential_id=hashlib.sha256(f"fidoconf credential id/{case.id}".encode()).digest(),
         **GENERATED_AUTHENTICATOR,
@@ -93,7 +94,7 @@ def build_case(case: Case, *, pki: TestPKI | None = None) -> dict[str, Any]:
     return vector
 
 
-def _expectation(case: Case) -> dict[str, Any]:
+def _expectation(case: VectorCase) -> dict[str, Any]:
     """`expect`/`expected_code` under the case's own policy (strict unless it names one) and `outcomes`."""
     outcomes = {
         p: {"expect": "reject", "expected_code": c} if c else {"expect": "accept"} for p, c in case.outcomes.items()
