@@ -30,7 +30,7 @@ def _full(att_stmt: dict, alg, sig: bytes, signed: bytes, ctx: AttestationContex
     # "Verify that attestnCert meets the requirements in § 8.2.1 Certificate Requirements for Packed Attestation
     # Statements." and "If attestnCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4
     # (id-fido-gen-ce-aaguid) verify that the value of this extension matches the aaguid in authenticatorData."
-    check_packed_attestation_certificate(chain[0], aaguid=ctx.auth_data.aaguid)
+    check_packed_attestation_certificate(chain.parsed[0], aaguid=ctx.auth_data.aaguid)
     # "If successful, return implementation-specific values representing attestation type Basic, AttCA or
     # uncertainty, and attestation trust path x5c." Without metadata, Basic is the honest claim.
     return StatementResult(attestation_type="basic", trust_path=chain)
