@@ -229,13 +229,13 @@ def measure(workloads: Sequence[Workload], *, rounds: int = 7, raw_for: Sequence
         for round_index in range(rounds):
             order = names[round_index % len(names) :] + names[: round_index % len(names)]
             for name in order:
-                best[name] = min(best[name], _time_pass(impls[name], workload.cases))
+                best[name] = min(best[name], time_pass(impls[name], workload.cases))
         row.rates = {name: len(workload.cases) / seconds for name, seconds in best.items()}
         rows.append(row)
     return rows
 
 
-def _time_pass(impl: Verify, cases: Sequence[Case]) -> float:
+def time_pass(impl: Verify, cases: Sequence[Case]) -> float:
     gc.collect()
     gc.disable()
     try:
@@ -288,9 +288,10 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines + ([""] + notes if notes else []))
 
 
-def build_workloads(n: int, *, seed: str = "bench") -> list[Workload]:
+def build_workloads(n: int, *, seed: str = "bench", include_platform: bool = True) -> list[Workload]:
     """Distinct ES256 credentials per format (own key, challenge and credential id each), from the virtual
-    authenticator, under one test PKI whose root the verifiers are given."""
+    authenticator, under one test PKI whose root the verifiers are given; tpm and android-key too unless
+    `include_platform` is false (their RSA key generation is what makes a small run slow)."""
     import hashlib
 
     from .authenticator.authenticator import make_credential
@@ -321,7 +322,8 @@ def build_workloads(n: int, *, seed: str = "bench") -> list[Workload]:
         fmt = "packed" if variant.startswith("packed") else variant
         root_pem = pki.root_pem().encode() if variant in ("packed-x5c", "fido-u2f") else None
         workloads.append(Workload(label, cases, trust, root_pem, fmt))
-    workloads.extend(_platform_workloads(n, pki, trust))
+    if include_platform:
+        workloads.extend(_platform_workloads(n, pki, trust))
     return workloads
 
 

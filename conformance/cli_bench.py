@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import bench, bench_worst
+from . import bench, bench_stages, bench_worst
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([{"workload": r.label, "rates": r.rates, "errors": r.errors} for r in rows], indent=2))
     else:
         print(bench.table(rows))
+        print()
+        print(bench_stages.stage_table(bench_stages.measure_stages(workloads, rounds=min(args.rounds, 5))))
     return 0
 
 
