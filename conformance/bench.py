@@ -1,6 +1,7 @@
 """Verification throughput: fidoconf against py_webauthn and python-fido2, same vectors, same run.
 
-Machines here are shared and noisy, so only ratios within one run mean anything. Each round times one pass
+Machines here are shared and noisy, so only ratios within one run mean anything, and a pass is timed in CPU time
+of this process (a preempted pass is not charged for the other processes' work). Each round times one pass
 of every implementation over the same distinct credentials (own key, challenge and credential id each: nothing
 can be cached by input), in a rotating order; an implementation's rate is its best round. The raw
 `cryptography` ECDSA P-256 verify over the same (key, signature, data) triples is the physical bound: every
@@ -236,13 +237,15 @@ def measure(workloads: Sequence[Workload], *, rounds: int = 7, raw_for: Sequence
 
 
 def time_pass(impl: Verify, cases: Sequence[Case]) -> float:
+    """CPU seconds this process spent on one pass. Every implementation verifies on one thread, so CPU time is
+    its cost; wall time would also count the time a loaded machine gave the CPU to other processes."""
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         for case in cases:
             impl(case)
-        return time.perf_counter() - start
+        return time.process_time() - start
     finally:
         gc.enable()
 

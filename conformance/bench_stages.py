@@ -5,7 +5,8 @@ Each stage is timed on its own over the workload's distinct credentials, with th
   client data  base64url-decode clientDataJSON, parse it, check type/challenge/origin/crossOrigin/tokenBinding, hash;
   parse        base64url-decode the attestation object, decode its CBOR, parse authenticatorData, load the COSE key;
   statement    the format's statement verification (certificate loading and the attestation signature included);
-  chain        chain validation of the statement's trust path (with the certificate readings the statement made).
+  chain        chain validation of the statement's trust path (with the certificate readings the statement made),
+               timed as statement-then-chain minus the statement: fresh certificate objects each time.
 "rest" is the whole verify_registration minus the stages: the glue (credential JSON checks, policy, result).
 """
 
@@ -95,10 +96,10 @@ def stage_calls(workload: Workload, policy: Policy) -> dict[str, Callable[[Case]
         fmt, att_stmt, _, _ = parsed[id(case)]
         return REGISTRY[fmt](att_stmt, contexts[id(case)])
 
-    statements = {id(c): statement(c) for c in workload.cases}
-
     def chain(case: Case) -> object:
-        result = statements[id(case)]
+        # Validation of a trust path made by a fresh statement check: certificate objects a previous pass had
+        # used would carry what cryptography caches on them (loaded keys, names) and make the chain look cheap.
+        result = statement(case)
         if not result.trust_path:
             return None
         aaguid = parsed[id(case)][2].aaguid
@@ -118,7 +119,7 @@ def stage_calls(workload: Workload, policy: Policy) -> dict[str, Callable[[Case]
         "client data": lambda case: _client_data(case, policy),
         "parse": lambda case: _parse(case, policy),
         "statement": statement,
-        "chain": chain,
+        "statement+chain": chain,
         "verify_registration": whole,
     }
 
@@ -132,7 +133,9 @@ def measure_stages(workloads: Sequence[Workload], *, rounds: int = 5) -> list[St
         for _ in range(rounds):
             for name, call in calls.items():
                 best[name] = min(best[name], time_pass(call, workload.cases))
-        rows.append(StageRow(workload.label, {n: s / len(workload.cases) * 1e6 for n, s in best.items()}))
+        micros = {n: s / len(workload.cases) * 1e6 for n, s in best.items()}
+        micros["chain"] = micros.pop("statement+chain") - micros["statement"]
+        rows.append(StageRow(workload.label, micros))
     return rows
 
 

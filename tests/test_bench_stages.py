@@ -36,8 +36,8 @@ def test_the_stages_are_the_verifier_steps(workloads):
     assert len(packed_self["client data"](case_self)) == 32  # the clientDataJSON hash the statement signs over
     assert packed_self["statement"](case_self).attestation_type == "self"
     # Self attestation has no trust path, so nothing to validate; the x5c chain validates to the bench's root.
-    assert packed_self["chain"](case_self) is None
-    assert packed_x5c["chain"](case_x5c).trusted is True
+    assert packed_self["statement+chain"](case_self) is None
+    assert packed_x5c["statement+chain"](case_x5c).trusted is True
     assert packed_x5c["verify_registration"](case_x5c).trusted is True
 
 

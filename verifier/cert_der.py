@@ -11,8 +11,8 @@ the statement check and the trust check alike; nothing is kept between verificat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,25 +27,23 @@ _SEQUENCE, _BOOLEAN, _INTEGER, _BIT_STRING, _OCTET_STRING, _OID = 0x30, 0x01, 0x
 _VERSION_TAG, _EXTENSIONS_TAG, _GENERALIZED_TIME = 0xA0, 0xA3, 0x18
 
 
-@dataclass(frozen=True, slots=True)
-class RawExtension:
+class RawExtension(NamedTuple):
     oid: str
     critical: bool
     #: The extnValue OCTET STRING's content: the DER of the extension's own value.
     value: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class BasicConstraints:
+class BasicConstraints(NamedTuple):
     ca: bool
     path_length: int | None
     critical: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedCertificate:
+class ParsedCertificate(NamedTuple):
     """A certificate and what its DER says, read once. A malformed extension list is kept as its reason (the
-    certificate itself parsed); the check that reads the extensions reports it with its own code."""
+    certificate itself parsed); the check that reads the extensions reports it with its own code. (A NamedTuple:
+    made for every certificate of every verification.)"""
 
     cert: x509.Certificate
     der: bytes
@@ -56,8 +54,10 @@ class ParsedCertificate:
     subject: x509.Name
     not_before: datetime
     not_after: datetime
-    #: (tag, content) of notBefore and notAfter.
-    validity: tuple[tuple[int, bytes], ...]
+    #: The Validity SEQUENCE's content (notBefore and notAfter).
+    validity: bytes
+    #: The SubjectPublicKeyInfo algorithm OID's content octets: which key type, without loading the key.
+    key_algorithm: bytes
     extensions: tuple[RawExtension, ...]
     #: Why the extension list is not DER, or None.
     extensions_error: str | None
@@ -69,6 +69,10 @@ class ParsedCertificate:
     def is_self_issued(self) -> bool:
         return self.issuer_der == self.subject_der or self.issuer == self.subject
 
+    def has_rsa_key(self) -> bool:
+        """rsaEncryption or RSASSA-PSS: the key types whose size and exponent policy bounds."""
+        return self.key_algorithm in _RSA_KEY_OIDS
+
     def find(self, oid: str) -> RawExtension | None:
         for extension in self.extensions:
             if extension.oid == oid:
@@ -76,34 +80,67 @@ class ParsedCertificate:
         return None
 
 
-def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> ParsedCertificate:
+def parse_certificate(
+    cert: x509.Certificate, der: bytes | None = None, names: dict[bytes, x509.Name] | None = None
+) -> ParsedCertificate:
     """Read `cert` (whose DER is `der`, when the caller has it) once. Raises ValueError for what cryptography
-    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate."""
+    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate.
+
+    `names` maps Name encodings already read in this chain to their Name: an x5c names each issuer twice (as the
+    child's issuer and the parent's subject), and equal bytes parse to the equal Name."""
     if der is None:
         der = cert.public_bytes(serialization.Encoding.DER)
-    # cryptography parses names and validity lazily; reading them here makes a malformed one fail now, at the
-    # boundary, and keeps the objects for every later check.
-    issuer, subject = cert.issuer, cert.subject
-    not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
     fields = _tbs_fields(der)
     offset = 1 if fields[0][0] == _VERSION_TAG else 0
     if len(fields) < offset + 6:
         raise DerError("TBSCertificate has too few fields")
-    issuer_der = der[fields[offset + 2][1] : fields[offset + 2][3]]
-    validity = fields[offset + 3]
-    subject_der = der[fields[offset + 4][1] : fields[offset + 4][3]]
-    times = tuple((tag, der[start:stop]) for tag, _, start, stop in _children(der, validity[2], validity[3]))
+    _, issuer_start, _, issuer_end = fields[offset + 2]
+    _, _, validity_start, validity_end = fields[offset + 3]
+    _, subject_start, _, subject_end = fields[offset + 4]
+    issuer_der, subject_der = der[issuer_start:issuer_end], der[subject_start:subject_end]
+    # cryptography parses names and validity lazily; reading them here makes a malformed one fail now, at the
+    # boundary, and keeps the objects for every later check.
+    names = {} if names is None else names
+    issuer = names.get(issuer_der)
+    if issuer is None:
+        issuer = names[issuer_der] = cert.issuer
+    subject = names.get(subject_der)
+    if subject is None:
+        subject = names[subject_der] = cert.subject
+    not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
     extensions: tuple[RawExtension, ...] = ()
     error = None
-    found = [f for f in fields[offset + 6 :] if f[0] == _EXTENSIONS_TAG]
-    if found:
-        try:
-            extensions = _extensions(der, found[0][2], found[0][3])
-        except DerError as exc:
-            error = str(exc)
+    for tag, _, content, end in fields[offset + 6 :]:
+        if tag == _EXTENSIONS_TAG:
+            try:
+                extensions = _extensions(der, content, end)
+            except DerError as exc:
+                error = str(exc)
+            break
     return ParsedCertificate(
-        cert, der, issuer_der, subject_der, issuer, subject, not_before, not_after, times, extensions, error
+        cert,
+        der,
+        issuer_der,
+        subject_der,
+        issuer,
+        subject,
+        not_before,
+        not_after,
+        der[validity_start:validity_end],
+        _key_algorithm(der, fields[offset + 5]),
+        extensions,
+        error,
     )
+
+
+def _key_algorithm(der: bytes, spki: tuple[int, int, int, int]) -> bytes:
+    # SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+    _, _, start, stop = spki
+    first, _, algorithm_start, algorithm_stop = header(der, start, stop)
+    tag, _, oid_start, oid_stop = header(der, algorithm_start, algorithm_stop)
+    if first != _SEQUENCE or tag != _OID:
+        raise DerError("SubjectPublicKeyInfo has no algorithm OID")
+    return der[oid_start:oid_stop]
 
 
 def _children(data: bytes, start: int, stop: int) -> list[tuple[int, int, int, int]]:
@@ -197,6 +234,8 @@ def oid_content(dotted: str) -> bytes:
     return bytes(out)
 
 
+#: rsaEncryption (1.2.840.113549.1.1.1) and id-RSASSA-PSS (1.2.840.113549.1.1.10).
+_RSA_KEY_OIDS = frozenset({oid_content("1.2.840.113549.1.1.1"), oid_content("1.2.840.113549.1.1.10")})
 #: Extension OIDs real attestation certificates carry: read by lookup, not arc by arc, on every verification.
 _KNOWN_OIDS = {
     oid_content(dotted): dotted
@@ -252,4 +291,6 @@ def read_key_usage_cert_sign(value: bytes) -> bool:
 
 def generalized_time_before_2050(parsed: ParsedCertificate) -> bool:
     """RFC 5280 §4.1.2.5: dates through 2049 MUST be UTCTime. Some devices (Feitian BioPass) use GeneralizedTime."""
-    return any(tag == _GENERALIZED_TIME and value[:4] < b"2050" for tag, value in parsed.validity)
+    validity = parsed.validity
+    times = _children(validity, 0, len(validity))
+    return any(tag == _GENERALIZED_TIME and validity[start : start + 4] < b"2050" for tag, _, start, _ in times)

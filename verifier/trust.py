@@ -292,12 +292,13 @@ def _chain_length_limit(chain: Sequence[x509.Certificate]) -> TrustVerdict | Non
 
 def _key_bounds(chain: tuple[ParsedCertificate, ...], min_rsa_bits: int) -> TrustVerdict | None:
     """Every x5c key is a key (RSA: odd modulus, odd exponent >= 3) of bounded verification cost, checked before
-    any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts."""
+    any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts.
+    Only RSA keys have anything to check here, so no other key is loaded for it."""
     for index, reading in enumerate(chain):
-        problem = public_key_problem(reading.cert.public_key())
+        problem = public_key_problem(reading.cert.public_key()) if reading.has_rsa_key() else None
         if problem:
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] public key: {problem}")
-    leaf_key = chain[0].cert.public_key()
+    leaf_key = chain[0].cert.public_key() if chain[0].has_rsa_key() else None
     if isinstance(leaf_key, rsa.RSAPublicKey) and leaf_key.key_size < min_rsa_bits:
         return refuse(
             Code.TRUST_CHAIN_WEAK_KEY, f"x5c[0] has a {leaf_key.key_size}-bit RSA key (policy floor {min_rsa_bits})"
@@ -325,7 +326,10 @@ def _validate(
         return walk(
             chain, anchors.table, helpers, now, allow_sha1, min_rsa_bits, budget=budget, library_error=str(exc)
         )
-    weak = weak_issuer_key(path, min_rsa_bits)
+    # The x5c's own issuers were checked before (_check_x5c); what the library added (helper intermediates, the
+    # anchor) is checked here.
+    x5c = {id(reading.cert) for reading in chain}
+    weak = weak_issuer_key((path[0], *(c for c in path[1:] if id(c) not in x5c)), min_rsa_bits)
     if weak:
         return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
     return TrustVerdict(True, None, f"chains to {anchors.name_of(path[-1])}", path)
@@ -368,7 +372,7 @@ def _check_x5c(
         if index > 0 and not is_ca:
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] issues x5c[{index - 1}] but is not a CA")
     for index, reading in enumerate(chain):
-        issuer = chain[index + 1].cert if index + 1 < len(chain) else None
+        issuer = chain[index + 1] if index + 1 < len(chain) else None
         weak = weak_signature(reading.cert, issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)
         if weak:
             return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
