@@ -8,6 +8,9 @@ from ..errors import Code, fail
 from . import AttestationContext, StatementResult
 from ._common import check_keys, statement_alg, statement_sig
 
+#: Self attestation's result carries nothing per verification (and a NamedTuple is immutable): made once.
+_SELF = StatementResult(attestation_type="self")
+
 
 def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     # ECDAA was removed in Level 2; a statement naming it cannot be verified and must not pass as self attestation.
@@ -45,4 +48,4 @@ def _self(alg, sig: bytes, signed: bytes, ctx: AttestationContext) -> StatementR
     # "Verify that sig is a valid signature over the concatenation of authenticatorData and clientDataHash using
     # the credential public key with alg."
     verify_signature(public_key=key.public_key, alg=alg, signature=sig, data=signed)
-    return StatementResult(attestation_type="self")
+    return _SELF
