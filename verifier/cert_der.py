@@ -50,8 +50,10 @@ class ParsedCertificate(NamedTuple):
     #: The issuer and subject Names' exact encodings: equal bytes are equal names without building Name objects.
     issuer_der: bytes
     subject_der: bytes
-    issuer: x509.Name
-    subject: x509.Name
+    #: The Names as ((attribute OID content, value bytes), ...) when they have the simple shape `simple_name`
+    #: reads (then no x509.Name is built unless a check asks for one), else None.
+    issuer_key: SimpleName | None
+    subject_key: SimpleName | None
     not_before: datetime
     not_after: datetime
     #: The Validity SEQUENCE's content (notBefore and notAfter).
@@ -62,12 +64,24 @@ class ParsedCertificate(NamedTuple):
     #: Why the extension list is not DER, or None.
     extensions_error: str | None
 
+    @property
+    def issuer(self) -> x509.Name:
+        return self.cert.issuer  # cryptography builds it on first access and keeps it
+
+    @property
+    def subject(self) -> x509.Name:
+        return self.cert.subject
+
     def issued_by_name(self, issuer: ParsedCertificate) -> bool:
         """Whether `issuer`'s subject is this certificate's issuer (RFC 5280 name equality, as cryptography's)."""
-        return self.issuer_der == issuer.subject_der or self.issuer == issuer.subject
+        return _same_name(self.issuer_der, self.issuer_key, issuer.subject_der, issuer.subject_key) or (
+            self.issuer == issuer.subject if self.issuer_key is None or issuer.subject_key is None else False
+        )
 
     def is_self_issued(self) -> bool:
-        return self.issuer_der == self.subject_der or self.issuer == self.subject
+        return _same_name(self.issuer_der, self.issuer_key, self.subject_der, self.subject_key) or (
+            self.issuer == self.subject if self.issuer_key is None or self.subject_key is None else False
+        )
 
     def has_rsa_key(self) -> bool:
         """rsaEncryption or RSASSA-PSS: the key types whose size and exponent policy bounds."""
@@ -80,14 +94,9 @@ class ParsedCertificate(NamedTuple):
         return None
 
 
-def parse_certificate(
-    cert: x509.Certificate, der: bytes | None = None, names: dict[bytes, x509.Name] | None = None
-) -> ParsedCertificate:
+def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> ParsedCertificate:
     """Read `cert` (whose DER is `der`, when the caller has it) once. Raises ValueError for what cryptography
-    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate.
-
-    `names` maps Name encodings already read in this chain to their Name: an x5c names each issuer twice (as the
-    child's issuer and the parent's subject), and equal bytes parse to the equal Name."""
+    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate."""
     if der is None:
         der = cert.public_bytes(serialization.Encoding.DER)
     fields = _tbs_fields(der)
@@ -98,15 +107,13 @@ def parse_certificate(
     _, _, validity_start, validity_end = fields[offset + 3]
     _, subject_start, _, subject_end = fields[offset + 4]
     issuer_der, subject_der = der[issuer_start:issuer_end], der[subject_start:subject_end]
-    # cryptography parses names and validity lazily; reading them here makes a malformed one fail now, at the
-    # boundary, and keeps the objects for every later check.
-    names = {} if names is None else names
-    issuer = names.get(issuer_der)
-    if issuer is None:
-        issuer = names[issuer_der] = cert.issuer
-    subject = names.get(subject_der)
-    if subject is None:
-        subject = names[subject_der] = cert.subject
+    # cryptography parses names and validity lazily; a malformed one must fail now, at the boundary. A Name of the
+    # simple shape cannot fail (`simple_name`); any other is built here, so cryptography says.
+    issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
+    if issuer_key is None:
+        _ = cert.issuer
+    if subject_key is None:
+        _ = cert.subject
     not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
     extensions: tuple[RawExtension, ...] = ()
     error = None
@@ -122,8 +129,8 @@ def parse_certificate(
         der,
         issuer_der,
         subject_der,
-        issuer,
-        subject,
+        issuer_key,
+        subject_key,
         not_before,
         not_after,
         der[validity_start:validity_end],
@@ -254,6 +261,74 @@ _KNOWN_OIDS = {
         "1.2.840.113635.100.8.2",  # Apple anonymous attestation nonce
     )
 }
+
+
+SimpleName = tuple[tuple[bytes, bytes], ...]
+
+#: Attribute types of the simple shape: CN, C, O, OU, L, ST, serialNumber, domainComponent, emailAddress.
+_SIMPLE_NAME_OIDS = frozenset(
+    oid_content(dotted)
+    for dotted in (
+        "2.5.4.3", "2.5.4.6", "2.5.4.10", "2.5.4.11", "2.5.4.7", "2.5.4.8", "2.5.4.5",
+        "0.9.2342.19200300.100.1.25", "1.2.840.113549.1.9.1",
+    )
+)
+_COUNTRY = oid_content("2.5.4.6")
+_UTF8_STRING, _PRINTABLE_STRING, _IA5_STRING = 0x0C, 0x13, 0x16
+#: X.680 §41.4: the PrintableString characters.
+_PRINTABLE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+
+
+def simple_name(der: bytes) -> SimpleName | None:
+    """A Name whose every RDN is one attribute of a common type (`_SIMPLE_NAME_OIDS`) with a non-empty UTF8String,
+    PrintableString or IA5String value that is what its type says (a country code two characters): read as
+    ((OID content, value bytes), ...). cryptography parses such a Name without fail, and two of them are equal
+    x509.Names exactly when these readings are equal (a NameAttribute compares OID and decoded text, not the
+    string type; these three types decode as UTF-8). Anything else is None: the caller asks cryptography."""
+    try:
+        first, _, pos, end = header(der, 0, len(der))
+    except DerError:
+        return None
+    if first != _SEQUENCE or end != len(der):
+        return None
+    out = []
+    while pos < end:
+        # RDN SET { SEQUENCE { OID, value } }, every length in short form.
+        if end - pos < 9 or der[pos] != 0x31 or der[pos + 2] != _SEQUENCE or der[pos + 4] != _OID:
+            return None
+        set_end = pos + 2 + der[pos + 1]
+        oid_end = pos + 6 + der[pos + 5]
+        if der[pos + 1] & 0x80 or der[pos + 3] != der[pos + 1] - 2 or oid_end + 2 > set_end or set_end > end:
+            return None
+        tag, length = der[oid_end], der[oid_end + 1]
+        oid, value = der[pos + 6 : oid_end], der[oid_end + 2 : set_end]
+        if length != len(value) or not length or oid not in _SIMPLE_NAME_OIDS or not _string_ok(tag, value):
+            return None
+        if oid == _COUNTRY and length != 2:
+            return None
+        out.append((oid, value))
+        pos = set_end
+    return tuple(out)
+
+
+def _string_ok(tag: int, value: bytes) -> bool:
+    if tag == _PRINTABLE_STRING:
+        return _PRINTABLE.issuperset(value)
+    if tag == _IA5_STRING:
+        return value.isascii()
+    if tag == _UTF8_STRING:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    return False
+
+
+def _same_name(der_a: bytes, key_a: SimpleName | None, der_b: bytes, key_b: SimpleName | None) -> bool:
+    """Equal names by their readings: True/False when both are simple (or the bytes are equal), else False and
+    the caller compares x509.Names."""
+    return der_a == der_b or (key_a is not None and key_a == key_b)
 
 
 def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:

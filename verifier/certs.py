@@ -23,6 +23,7 @@ from .cert_der import (
     ParsedCertificate,
     RawExtension,
     generalized_time_before_2050,
+    oid_content,
     parse_certificate,
     read_basic_constraints,
     read_key_usage_cert_sign,
@@ -93,11 +94,10 @@ def load_x5c(value: object, *, min_count: int = 1) -> X5c:
         raise fail(Code.ATT_STMT_X5C_EMPTY, "x5c is an empty array")
     if len(value) < min_count:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"x5c has {len(value)} certificate(s), at least {min_count} needed")
-    names: dict[bytes, x509.Name] = {}  # this chain's names by encoding: each issuer is named twice
-    return X5c([_load_one(item, index, names) for index, item in enumerate(value)])
+    return X5c([_load_one(item, index) for index, item in enumerate(value)])
 
 
-def _load_one(item: object, index: int, names: dict[bytes, x509.Name]) -> ParsedCertificate:
+def _load_one(item: object, index: int) -> ParsedCertificate:
     if not isinstance(item, bytes):
         raise fail(
             Code.ATT_STMT_X5C_TYPE_INVALID, f"x5c[{index}] is {type(item).__name__}, not a byte string", index=index
@@ -111,7 +111,7 @@ def _load_one(item: object, index: int, names: dict[bytes, x509.Name]) -> Parsed
         cert = x509.load_der_x509_certificate(item)
         # Also touches what cryptography parses lazily (names, validity), so a malformed field is this coded
         # defect now instead of a ValueError in whichever check reads it first.
-        reading = parse_certificate(cert, item, names)
+        reading = parse_certificate(cert, item)
         _ = (cert.version, cert.serial_number, cert.signature_algorithm_oid)
     except Exception as exc:  # a parse boundary: any parser failure is this one coded defect
         raise fail(
@@ -241,19 +241,33 @@ def check_packed_attestation_certificate(cert: Certificate, *, aaguid: bytes) ->
         raise fail(Code.ATT_CERT_BASIC_CONSTRAINTS_CA, "attestation certificate has basicConstraints CA=true")
 
 
+_PACKED_SUBJECT = (
+    ("C", x509.NameOID.COUNTRY_NAME),
+    ("O", x509.NameOID.ORGANIZATION_NAME),
+    ("OU", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
+    ("CN", x509.NameOID.COMMON_NAME),
+)
+_PACKED_SUBJECT_OIDS = {oid_content(oid.dotted_string): key for key, oid in _PACKED_SUBJECT}
+
+
+def _subject_values(cert: ParsedCertificate) -> dict[str, list[str]]:
+    """C, O, OU and CN of the subject: from the DER reading when the Name is simple (the same texts cryptography
+    would decode), else from cryptography's Name."""
+    if cert.subject_key is not None:
+        values: dict[str, list[str]] = {key: [] for key, _ in _PACKED_SUBJECT}
+        for oid, value in cert.subject_key:
+            key = _PACKED_SUBJECT_OIDS.get(oid)
+            if key is not None:
+                values[key].append(value.decode("utf-8"))
+        return values
+    subject = cert.subject
+    return {key: [a.value for a in subject.get_attributes_for_oid(oid)] for key, oid in _PACKED_SUBJECT}
+
+
 def _check_packed_subject(cert: ParsedCertificate) -> None:
     # "Subject field MUST be set to:"
     try:
-        subject = cert.subject
-        values = {
-            key: [a.value for a in subject.get_attributes_for_oid(oid)]
-            for key, oid in (
-                ("C", x509.NameOID.COUNTRY_NAME),
-                ("O", x509.NameOID.ORGANIZATION_NAME),
-                ("OU", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
-                ("CN", x509.NameOID.COMMON_NAME),
-            )
-        }
+        values = _subject_values(cert)
     except Exception as exc:  # a malformed Name is a subject defect, whatever the parser says
         raise fail(Code.ATT_CERT_SUBJECT_INVALID, f"subject cannot be read: {exc}", field="subject") from None
     for key, found in values.items():
