@@ -154,7 +154,14 @@ def _children(data: bytes, start: int, stop: int) -> list[tuple[int, int, int, i
     """(identifier octet, TLV start, content start, content end) of each TLV exactly filling data[start:stop]."""
     items, pos = [], start
     while pos < stop:
-        first, _, content, end = header(data, pos, stop)
+        # Inline for the commonest element, a low tag number with a short-form length; header() reads the rest
+        # (and reports every error): this loop runs for every element of every certificate read.
+        first = data[pos]
+        if first & 0x1F != 0x1F and pos + 1 < stop and data[pos + 1] < 0x80 and pos + 2 + data[pos + 1] <= stop:
+            content = pos + 2
+            end = content + data[pos + 1]
+        else:
+            first, _, content, end = header(data, pos, stop)
         items.append((first, pos, content, end))
         pos = end
     return items
