@@ -8,7 +8,7 @@ import argparse
 import json
 import os
 
-from . import bench, bench_rp, bench_worst
+from . import bench, bench_rp, bench_stages, bench_worst
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([{"workload": r.label, "rates": r.rates, "errors": r.errors} for r in rows], indent=2))
     else:
         print(bench.table(rows))
+        print()
+        print(bench_stages.stage_table(bench_stages.measure_stages(workloads, rounds=min(args.rounds, 5))))
     return 0
 
 

@@ -1,52 +1,88 @@
 """Attestation certificates: the x5c parse boundary and the WebAuthn certificate requirements.
 
-cryptography parses certificates; this module adds what WebAuthn asks of them (#sctn-packed-attestation-cert-requirements)
-and reads extensions from the certificate's own DER (`raw_extensions`), because cryptography refuses a whole
-extension list when any one member is malformed, and recorded authenticators ship such certificates (the Chrome
-virtual authenticator's basicConstraints, the FIDO tool's 2018 TPM certificates). Reading raw keeps one
-well-formed extension usable while a malformed one is reported by its own code.
+cryptography parses certificates; this module adds what WebAuthn asks of them (#sctn-packed-attestation-cert-requirements).
+Extensions are read from the certificate's own DER (verifier/cert_der.py says why). `load_x5c` reads each
+certificate once and hands the reading on with the chain (`X5c.parsed`), so the statement check and the trust
+check never parse the same certificate twice; the functions here take either a certificate or that reading.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from .cert_der import (
+    OID_BASIC_CONSTRAINTS,
+    OID_FIDO_GEN_CE_AAGUID,
+    OID_KEY_USAGE,
+    BasicConstraints,
+    ParsedCertificate,
+    RawExtension,
+    generalized_time_before_2050,
+    oid_content,
+    parse_certificate,
+    read_basic_constraints,
+    read_key_usage_cert_sign,
+)
+from .der import DerError, header
 from .errors import Code, fail
 from .keys import public_key_problem
 
-OID_FIDO_GEN_CE_AAGUID = "1.3.6.1.4.1.45724.1.1.4"
-OID_BASIC_CONSTRAINTS = "2.5.29.19"
-OID_KEY_USAGE = "2.5.29.15"
+__all__ = [
+    "OID_BASIC_CONSTRAINTS",
+    "OID_FIDO_GEN_CE_AAGUID",
+    "OID_KEY_USAGE",
+    "BasicConstraints",
+    "Certificate",
+    "ParsedCertificate",
+    "RawExtension",
+    "X5c",
+]
 
-_SEQUENCE, _BOOLEAN, _INTEGER, _BIT_STRING, _OCTET_STRING, _OID = 0x30, 0x01, 0x02, 0x03, 0x04, 0x06
-_UTC_TIME, _GENERALIZED_TIME, _EXTENSIONS_TAG = 0x17, 0x18, 0xA3
 _ISO_3166_ALPHA2 = re.compile(r"[A-Z]{2}")
 
-
-@dataclass(frozen=True, slots=True)
-class RawExtension:
-    oid: str
-    critical: bool
-    #: The extnValue OCTET STRING's content: the DER of the extension's own value.
-    value: bytes
+Certificate = x509.Certificate | ParsedCertificate
 
 
-@dataclass(frozen=True, slots=True)
-class BasicConstraints:
-    ca: bool
-    path_length: int | None
-    critical: bool
+class X5c(tuple):
+    """attStmt.x5c as certificates (a tuple, attestation certificate first), with each one's reading in `parsed`.
+
+    Made per verification by `load_x5c`; carrying the readings is what lets the trust check reuse them."""
+
+    parsed: tuple[ParsedCertificate, ...]
+
+    def __new__(cls, parsed: Sequence[ParsedCertificate]) -> X5c:
+        chain = super().__new__(cls, (p.cert for p in parsed))
+        chain.parsed = tuple(parsed)
+        return chain
+
+
+def parsed_chain(chain: Sequence[x509.Certificate]) -> tuple[ParsedCertificate, ...]:
+    """The readings of `chain`: those `load_x5c` made, else read now (a chain from elsewhere, e.g. a test).
+    Raises ValueError (DerError included) for a certificate cryptography or the DER walk refuses."""
+    parsed = getattr(chain, "parsed", None)
+    if parsed is not None:
+        return parsed
+    return tuple(parse_certificate(cert) for cert in chain)
+
+
+def parsed(cert: Certificate) -> ParsedCertificate:
+    if isinstance(cert, ParsedCertificate):
+        return cert
+    try:
+        return parse_certificate(cert)
+    except ValueError as exc:
+        raise fail(Code.ATT_STMT_X5C_CERT_INVALID, f"certificate cannot be read: {exc}") from None
 
 
 # --- x5c: the parse boundary ------------------------------------------------------------------------------------
 
 
-def load_x5c(value: object, *, min_count: int = 1) -> tuple[x509.Certificate, ...]:
+def load_x5c(value: object, *, min_count: int = 1) -> X5c:
     """attStmt.x5c → certificates, attestation certificate first; every defect is a coded error.
 
     #sctn-packed-attestation: "x5c: The elements of this array contain attestnCert and its certificate chain (if
@@ -58,28 +94,29 @@ def load_x5c(value: object, *, min_count: int = 1) -> tuple[x509.Certificate, ..
         raise fail(Code.ATT_STMT_X5C_EMPTY, "x5c is an empty array")
     if len(value) < min_count:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"x5c has {len(value)} certificate(s), at least {min_count} needed")
-    return tuple(_load_one(item, index) for index, item in enumerate(value))
+    return X5c([_load_one(item, index) for index, item in enumerate(value)])
 
 
-def _load_one(item: object, index: int) -> x509.Certificate:
+def _load_one(item: object, index: int) -> ParsedCertificate:
     if not isinstance(item, bytes):
         raise fail(
             Code.ATT_STMT_X5C_TYPE_INVALID, f"x5c[{index}] is {type(item).__name__}, not a byte string", index=index
         )
     try:
+        # The certificate must be the whole item: bytes after it are data nobody signed or verified. The outer
+        # TLV's length says so without re-encoding the certificate.
+        _, _, _, end = header(item, 0, len(item))
+        if end != len(item):
+            raise DerError("bytes after the certificate")
         cert = x509.load_der_x509_certificate(item)
-        # The certificate must be the whole item: bytes after it are data nobody signed or verified.
-        exact = cert.public_bytes(serialization.Encoding.DER) == item
-        # cryptography parses names, validity and algorithm lazily; touch them here so a malformed field is this
-        # coded defect now instead of a ValueError in whichever check reads it first.
-        _ = (cert.version, cert.serial_number, cert.issuer, cert.subject, cert.signature_algorithm_oid)
-        _ = (cert.not_valid_before_utc, cert.not_valid_after_utc)
+        # Also touches what cryptography parses lazily (names, validity), so a malformed field is this coded
+        # defect now instead of a ValueError in whichever check reads it first.
+        reading = parse_certificate(cert, item)
+        _ = (cert.version, cert.serial_number, cert.signature_algorithm_oid)
     except Exception as exc:  # a parse boundary: any parser failure is this one coded defect
         raise fail(
             Code.ATT_STMT_X5C_CERT_INVALID, f"x5c[{index}] is not a DER X.509 certificate: {exc}", index=index
         ) from None
-    if not exact:
-        raise fail(Code.ATT_STMT_X5C_CERT_INVALID, f"x5c[{index}] has bytes after the certificate", index=index)
     if index == 0:
         # The attestation certificate's key verifies the statement: an unusable key is that certificate's defect.
         try:
@@ -90,175 +127,64 @@ def _load_one(item: object, index: int) -> x509.Certificate:
         problem = public_key_problem(key)
         if problem:
             raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key: {problem}", index=0)
-    return cert
+    return reading
 
 
-# --- raw DER reading (extensions and validity) ------------------------------------------------------------------
+# --- extensions -------------------------------------------------------------------------------------------------
 
 
-class _DerError(ValueError):
-    pass
-
-
-def _tlv(data: bytes, pos: int) -> tuple[int, bytes, int]:
-    """One TLV with a single-octet tag at `pos` → (tag, content, offset past it). DER lengths only."""
-    if pos + 2 > len(data):
-        raise _DerError("truncated TLV")
-    tag, length = data[pos], data[pos + 1]
-    if tag & 0x1F == 0x1F:
-        raise _DerError("high tag numbers do not occur in certificates")
-    pos += 2
-    if length == 0x80:
-        raise _DerError("indefinite length")
-    if length > 0x80:
-        count = length & 0x7F
-        if count > 4 or pos + count > len(data) or data[pos] == 0:
-            raise _DerError("invalid long-form length")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-        if length < 0x80:
-            raise _DerError("non-minimal length")
-    if pos + length > len(data):
-        raise _DerError("value runs past its container")
-    return tag, data[pos : pos + length], pos + length
-
-
-def _children(content: bytes) -> list[tuple[int, bytes]]:
-    items, pos = [], 0
-    while pos < len(content):
-        tag, value, pos = _tlv(content, pos)
-        items.append((tag, value))
-    return items
-
-
-def _only(data: bytes, tag: int, what: str) -> bytes:
-    found, value, end = _tlv(data, 0)
-    if found != tag or end != len(data):
-        raise _DerError(f"{what} is not exactly one element with tag {tag:#04x}")
-    return value
-
-
-def _oid_text(content: bytes) -> str:
-    if not content or content[-1] & 0x80:
-        raise _DerError("truncated OBJECT IDENTIFIER")
-    arcs, value, arc_start = [], 0, True
-    for octet in content:
-        if arc_start and octet == 0x80:
-            raise _DerError("non-minimal OBJECT IDENTIFIER arc")
-        value = (value << 7) | (octet & 0x7F)
-        arc_start = not octet & 0x80
-        if arc_start:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in (first, arcs[0] - 40 * first, *arcs[1:]))
-
-
-def _tbs_fields(cert: x509.Certificate) -> list[tuple[int, bytes]]:
-    return _children(_only(cert.tbs_certificate_bytes, _SEQUENCE, "TBSCertificate"))
-
-
-def raw_extensions(cert: x509.Certificate, *, index: int = 0) -> tuple[RawExtension, ...]:
+def raw_extensions(cert: Certificate, *, index: int = 0) -> tuple[RawExtension, ...]:
     """The certificate's extensions as (oid, critical, value bytes), read from its DER.
 
     RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
     """
-    try:
-        found = [value for tag, value in _tbs_fields(cert) if tag == _EXTENSIONS_TAG]
-        if not found:
-            return ()
-        extensions: list[RawExtension] = []
-        for tag, body in _children(_only(found[0], _SEQUENCE, "Extensions")):
-            if tag != _SEQUENCE:
-                raise _DerError("an Extension is not a SEQUENCE")
-            extensions.append(_extension(body))
-    except _DerError as exc:
-        raise fail(Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index}: {exc}", index=index) from None
-    oids = [e.oid for e in extensions]
-    if len(set(oids)) != len(oids):
-        raise fail(Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index} repeats an extension", index=index)
-    return tuple(extensions)
+    reading = parsed(cert)
+    if reading.extensions_error is not None:
+        raise fail(
+            Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index}: {reading.extensions_error}", index=index
+        )
+    return reading.extensions
 
 
-def _extension(body: bytes) -> RawExtension:
-    parts = _children(body)
-    if len(parts) == 2:
-        (oid_tag, oid), (value_tag, value) = parts
-        critical = False
-    elif len(parts) == 3:
-        (oid_tag, oid), (flag_tag, flag), (value_tag, value) = parts
-        if flag_tag != _BOOLEAN or flag not in (b"\x00", b"\xff"):
-            raise _DerError("Extension.critical is not a DER BOOLEAN")
-        critical = flag == b"\xff"
-    else:
-        raise _DerError("an Extension does not have 2 or 3 fields")
-    if oid_tag != _OID or value_tag != _OCTET_STRING:
-        raise _DerError("an Extension is not (OID, [critical], OCTET STRING)")
-    return RawExtension(_oid_text(oid), critical, value)
-
-
-def find_extension(cert: x509.Certificate, oid: str, *, index: int = 0) -> RawExtension | None:
+def find_extension(cert: Certificate, oid: str, *, index: int = 0) -> RawExtension | None:
     for extension in raw_extensions(cert, index=index):
         if extension.oid == oid:
             return extension
     return None
 
 
-def basic_constraints(cert: x509.Certificate, *, index: int = 0) -> BasicConstraints | None:
-    """basicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }.
-
-    One leniency, on purpose: an explicitly encoded cA FALSE (30 03 01 01 00) is read as FALSE. DER forbids
-    encoding a DEFAULT value, but the meaning is unambiguous, and the Chrome virtual authenticator's attestation
-    certificate (vector swa-packed-x5c-chrome-virtual-bad-basic-constraints) carries exactly this encoding.
-    """
+def basic_constraints(cert: Certificate, *, index: int = 0) -> BasicConstraints | None:
+    """basicConstraints, or None when absent; a malformed value is att_cert.extensions.malformed (see
+    cert_der.read_basic_constraints for the one leniency)."""
     extension = find_extension(cert, OID_BASIC_CONSTRAINTS, index=index)
     if extension is None:
         return None
     try:
-        fields = _children(_only(extension.value, _SEQUENCE, "BasicConstraints"))
-        ca, path_length = False, None
-        if fields and fields[0][0] == _BOOLEAN:
-            if fields[0][1] not in (b"\x00", b"\xff"):
-                raise _DerError("cA is not a BOOLEAN")
-            ca = fields.pop(0)[1] == b"\xff"
-        if fields and fields[0][0] == _INTEGER:
-            raw = fields.pop(0)[1]
-            if not raw or raw[0] & 0x80 or len(raw) > 8:
-                raise _DerError("pathLenConstraint is not a small non-negative INTEGER")
-            path_length = int.from_bytes(raw, "big")
-        if fields:
-            raise _DerError("unexpected field in BasicConstraints")
-    except _DerError as exc:
+        ca, path_length = read_basic_constraints(extension.value)
+    except DerError as exc:
         raise fail(
             Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index} basicConstraints: {exc}", index=index
         ) from None
     return BasicConstraints(ca, path_length, extension.critical)
 
 
-def key_usage_allows_cert_sign(cert: x509.Certificate, *, index: int = 0) -> bool | None:
+def key_usage_allows_cert_sign(cert: Certificate, *, index: int = 0) -> bool | None:
     """None without keyUsage; else whether keyCertSign (bit 5) is asserted (RFC 5280 §4.2.1.3)."""
     extension = find_extension(cert, OID_KEY_USAGE, index=index)
     if extension is None:
         return None
     try:
-        bits = _only(extension.value, _BIT_STRING, "KeyUsage")
-        if not bits or bits[0] > 7:
-            raise _DerError("KeyUsage BIT STRING has no unused-bits octet")
-    except _DerError as exc:
+        return read_key_usage_cert_sign(extension.value)
+    except DerError as exc:
         raise fail(Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index} keyUsage: {exc}", index=index) from None
-    return len(bits) > 1 and bool(bits[1] & 0x04)
 
 
-def validity_uses_generalized_time_before_2050(cert: x509.Certificate) -> bool:
+def validity_uses_generalized_time_before_2050(cert: Certificate) -> bool:
     """RFC 5280 §4.1.2.5: dates through 2049 MUST be UTCTime. Some devices (Feitian BioPass) use GeneralizedTime."""
     try:
-        fields = _tbs_fields(cert)
-        # version [0] is optional; validity follows serialNumber, signature and issuer.
-        offset = 1 if fields[0][0] == 0xA0 else 0
-        times = _children(fields[offset + 3][1])
-    except (_DerError, IndexError):
+        return generalized_time_before_2050(parsed(cert))
+    except Exception:  # an unreadable certificate is refused elsewhere; here it has no such finding
         return False
-    return any(tag == _GENERALIZED_TIME and value[:4] < b"2050" for tag, value in times)
 
 
 #: sha1WithRSAEncryption, ecdsa-with-SHA1, dsa-with-sha1.
@@ -296,12 +222,14 @@ def is_self_signed(cert: x509.Certificate) -> bool:
 # --- #sctn-packed-attestation-cert-requirements ----------------------------------------------------------------
 
 
-def check_packed_attestation_certificate(cert: x509.Certificate, *, aaguid: bytes) -> None:
+def check_packed_attestation_certificate(cert: Certificate, *, aaguid: bytes) -> None:
     """#sctn-packed-attestation-cert-requirements: "The attestation certificate MUST have the following
     fields/extensions:" — each check below quotes its sentence."""
+    cert = parsed(cert)
     # "Version MUST be set to 3 (which is indicated by an ASN.1 INTEGER with value 2)."
-    if cert.version is not x509.Version.v3:
-        raise fail(Code.ATT_CERT_VERSION_INVALID, f"attestation certificate is {cert.version.name}, not v3")
+    version = cert.cert.version
+    if version is not x509.Version.v3:
+        raise fail(Code.ATT_CERT_VERSION_INVALID, f"attestation certificate is {version.name}, not v3")
     _check_packed_subject(cert)
     check_aaguid_extension(cert, aaguid=aaguid)
     # "The Basic Constraints extension MUST have the CA component set to false."
@@ -313,19 +241,33 @@ def check_packed_attestation_certificate(cert: x509.Certificate, *, aaguid: byte
         raise fail(Code.ATT_CERT_BASIC_CONSTRAINTS_CA, "attestation certificate has basicConstraints CA=true")
 
 
-def _check_packed_subject(cert: x509.Certificate) -> None:
+_PACKED_SUBJECT = (
+    ("C", x509.NameOID.COUNTRY_NAME),
+    ("O", x509.NameOID.ORGANIZATION_NAME),
+    ("OU", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
+    ("CN", x509.NameOID.COMMON_NAME),
+)
+_PACKED_SUBJECT_OIDS = {oid_content(oid.dotted_string): key for key, oid in _PACKED_SUBJECT}
+
+
+def _subject_values(cert: ParsedCertificate) -> dict[str, list[str]]:
+    """C, O, OU and CN of the subject: from the DER reading when the Name is simple (the same texts cryptography
+    would decode), else from cryptography's Name."""
+    if cert.subject_key is not None:
+        values: dict[str, list[str]] = {key: [] for key, _ in _PACKED_SUBJECT}
+        for oid, value in cert.subject_key:
+            key = _PACKED_SUBJECT_OIDS.get(oid)
+            if key is not None:
+                values[key].append(value.decode("utf-8"))
+        return values
+    subject = cert.subject
+    return {key: [a.value for a in subject.get_attributes_for_oid(oid)] for key, oid in _PACKED_SUBJECT}
+
+
+def _check_packed_subject(cert: ParsedCertificate) -> None:
     # "Subject field MUST be set to:"
     try:
-        subject = cert.subject
-        values = {
-            key: [a.value for a in subject.get_attributes_for_oid(oid)]
-            for key, oid in (
-                ("C", x509.NameOID.COUNTRY_NAME),
-                ("O", x509.NameOID.ORGANIZATION_NAME),
-                ("OU", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
-                ("CN", x509.NameOID.COMMON_NAME),
-            )
-        }
+        values = _subject_values(cert)
     except Exception as exc:  # a malformed Name is a subject defect, whatever the parser says
         raise fail(Code.ATT_CERT_SUBJECT_INVALID, f"subject cannot be read: {exc}", field="subject") from None
     for key, found in values.items():
@@ -346,7 +288,7 @@ def _check_packed_subject(cert: x509.Certificate) -> None:
     # vendor’s choosing" ask only for presence, checked above.
 
 
-def check_aaguid_extension(cert: x509.Certificate, *, aaguid: bytes) -> None:
+def check_aaguid_extension(cert: Certificate, *, aaguid: bytes) -> None:
     """id-fido-gen-ce-aaguid, shared by packed, tpm and android-key.
 
     #sctn-packed-attestation-cert-requirements: "the Extension OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid)
@@ -371,7 +313,7 @@ def check_aaguid_extension(cert: x509.Certificate, *, aaguid: bytes) -> None:
         )
 
 
-def public_key_matches(cert: x509.Certificate, cose_public_key: object) -> bool:
+def public_key_matches(cert: Certificate, cose_public_key: object) -> bool:
     """Whether the certificate's key is the credential key, compared as SubjectPublicKeyInfo DER.
 
     Accepts a cryptography public key or anything with a `.public_key` one (verifier.cose.CoseKey). Both sides
@@ -379,6 +321,8 @@ def public_key_matches(cert: x509.Certificate, cose_public_key: object) -> bool:
     """
     key = getattr(cose_public_key, "public_key", cose_public_key)
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if isinstance(cert, ParsedCertificate):
+        cert = cert.cert
     try:
         return cert.public_key().public_bytes(*spki) == key.public_bytes(*spki)
     except Exception:  # an unreadable or unsupported key matches nothing

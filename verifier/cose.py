@@ -104,7 +104,7 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519:
     if not isinstance(params, dict):
         raise fail(Code.COSE_KEY_TYPE_INVALID, "credential public key is not a CBOR map")
     for label in params:
-        if not is_int(label):
+        if type(label) is not int and not is_int(label):  # the plain-int test first: this runs per label
             # Text labels ('kty', 'OKP') are what broken firmware emits (docs/attacks.md C); COSE keys use ints here.
             raise fail(Code.COSE_KEY_LABEL_INVALID, f"label {label!r} is not an integer")
     kty = params.get(1)
@@ -128,7 +128,7 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519:
     crv, public_key = loader(params, alg, min_rsa_bits)
     if refuse_weak_ed25519 and crv == CRV_ED25519 and ed25519_is_weak(params[-2]):
         raise fail(Code.COSE_KEY_POINT_WEAK, "Ed25519 key is a small-order point or a non-canonical encoding")
-    return CoseKey(alg=alg, kty=kty, crv=crv, public_key=public_key)
+    return CoseKey(alg, kty, crv, public_key)
 
 
 def _check_label_type(value: object, name: str, code: Code) -> None:

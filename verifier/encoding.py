@@ -110,7 +110,7 @@ _UINT, _NINT, _BYTES, _TEXT, _ARRAY, _MAP, _TAG, _SIMPLE = range(8)
 
 def is_int(value: object) -> bool:
     """A decoded CBOR integer: Python's bool is an int (True == 1), so CBOR true must not pass as 1."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def decode_cbor(data: bytes, *, what: str, trailing_code: Code, limits: CborLimits = DEFAULT_LIMITS) -> Any:
@@ -160,11 +160,16 @@ def canonical_attestation_object(data: bytes, *, limits: CborLimits = DEFAULT_LI
         return None
     if not data.startswith(_ATT_STMT_KEY, stmt_start - 8) or len(data) <= stmt_start or data[stmt_start] >> 5 != _MAP:
         return None
-    try:
-        # attStmt sits one level inside the attestation object: the generic scan counts that level, so must this.
-        stmt_end = _scan(data, stmt_start, "attStmt", limits, depth=1)
-    except VerificationError:
-        return None
+    found = _alg_sig_statement(data, stmt_start, limits)
+    if found is not None:
+        att_stmt, stmt_end = found
+    else:
+        try:
+            # attStmt sits one level inside the attestation object: the generic scan counts that level, so must this.
+            stmt_end = _scan(data, stmt_start, "attStmt", limits, depth=1)
+        except VerificationError:
+            return None
+        att_stmt = None
     if not data.startswith(_AUTH_DATA_KEY, stmt_end):
         return None
     pos = stmt_end + 9
@@ -176,7 +181,50 @@ def canonical_attestation_object(data: bytes, *, limits: CborLimits = DEFAULT_LI
         return None
     if start + length != len(data):
         return None
-    return {"fmt": fmt, "attStmt": cbor2.loads(data[stmt_start:stmt_end]), "authData": data[start:]}
+    if att_stmt is None:
+        att_stmt = cbor2.loads(data[stmt_start:stmt_end])
+    return {"fmt": fmt, "attStmt": att_stmt, "authData": data[start:]}
+
+
+_ALG_KEY, _SIG_KEY = b"\x63alg", b"\x63sig"
+
+
+def _alg_sig_statement(data: bytes, pos: int, limits: CborLimits) -> tuple[dict[str, Any], int] | None:
+    """attStmt exactly {"alg": <negative int>, "sig": <bytes>} in canonical CBOR (packed self attestation, the
+    commonest statement), read without the generic scan; anything else is None. What it accepts, the scan accepts
+    with the same value: a two-entry map (depth 2 <= max_depth), distinct sorted text keys, minimal heads."""
+    if data[pos] != 0xA2 or not data.startswith(_ALG_KEY, pos + 1) or limits.max_depth < 2:
+        return None
+    pos += 5
+    head = data[pos : pos + 1]
+    if not head:
+        return None
+    if 0x20 <= head[0] <= 0x37:
+        alg, pos = 0x1F - head[0], pos + 1
+    elif head[0] == 0x38 and len(data) > pos + 1 and data[pos + 1] >= 24:
+        alg, pos = -1 - data[pos + 1], pos + 2
+    elif head[0] == 0x39 and len(data) > pos + 2 and data[pos + 1]:
+        alg, pos = -1 - int.from_bytes(data[pos + 1 : pos + 3], "big"), pos + 3
+    else:
+        return None
+    if not data.startswith(_SIG_KEY, pos):
+        return None
+    pos += 4
+    head = data[pos : pos + 1]
+    if not head:
+        return None
+    if 0x40 <= head[0] <= 0x57:
+        length, pos = head[0] - 0x40, pos + 1
+    elif head[0] == 0x58 and len(data) > pos + 1 and data[pos + 1] >= 24:
+        length, pos = data[pos + 1], pos + 2
+    elif head[0] == 0x59 and len(data) > pos + 2 and data[pos + 1]:
+        length, pos = int.from_bytes(data[pos + 1 : pos + 3], "big"), pos + 3
+    else:
+        return None
+    end = pos + length
+    if end > len(data):
+        return None
+    return {"alg": alg, "sig": data[pos:end]}, end
 
 
 def _scan(data: bytes, pos: int, what: str, limits: CborLimits, *, depth: int = 0) -> int:

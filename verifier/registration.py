@@ -131,6 +131,8 @@ def verify_registration(
 
 
 def _origins(expected_origin: str | Sequence[str]) -> tuple[str, ...]:
+    if expected_origin and isinstance(expected_origin, str):
+        return (expected_origin,)
     origins = (expected_origin,) if isinstance(expected_origin, str) else tuple(expected_origin)
     if not origins or not all(isinstance(o, str) and o for o in origins):
         raise fail(Code.CONFIG_EXPECTED_ORIGIN_INVALID, "expected_origin must be a non-empty string or list of them")
@@ -217,7 +219,8 @@ def _verify(
         trust_reason=trust_reason,
         extensions=auth_data.extensions,
         client_extension_results=_mapping(credential.get("clientExtensionResults")),
-        transports=tuple(t for t in response.get("transports") or () if isinstance(t, str)),
+        # _credential_fields has checked that transports, when present, is a list of strings.
+        transports=tuple(response.get("transports") or ()),
         statement_info=statement.info,
     )
 
@@ -326,14 +329,7 @@ def _verify_statement(
         raise fail(Code.ATTESTATION_FMT_UNSUPPORTED, f"attestation format {fmt!r} is not supported")
     if policy.allowed_formats is not None and fmt not in policy.allowed_formats:
         raise fail(Code.ATTESTATION_FMT_NOT_ALLOWED, f"attestation format {fmt!r} is refused by policy")
-    context = AttestationContext(
-        auth_data=auth_data,
-        client_data_hash=client_data_hash,
-        credential_key=key,
-        policy=policy,
-        clock=clock,
-        formats=formats,
-    )
+    context = AttestationContext(auth_data, client_data_hash, key, policy, clock, formats)
     # Step 23: "Verify that attStmt is a correct attestation statement, conveying a valid attestation signature".
     statement = verify(att_stmt, context)
     allowed = policy.allowed_attestation_types

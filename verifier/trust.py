@@ -30,33 +30,40 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store, VerificationError
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.verification import (
+    ClientVerifier,
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
 
 from . import certs
+from .cert_der import ParsedCertificate, parse_certificate
 from .errors import Code
 from .errors import VerificationError as CodedError
 from .keys import public_key_problem
+from .trust_walk import (
+    MAX_DEPTH,
+    MAX_SIGNATURE_CHECKS,
+    Anchors,
+    BudgetExhausted,
+    SignatureBudget,
+    TrustVerdict,
+    refuse,
+    validity,
+    walk,
+    weak_issuer_key,
+    weak_signature,
+)
 
-MAX_DEPTH = 8
+__all__ = ["MAX_DEPTH", "MAX_SIGNATURE_CHECKS", "MAX_X5C_LENGTH", "TrustStore", "TrustVerdict", "validate_chain"]
+
 #: Longest x5c assessed (attestation certificate included). Real attestation chains carry 1 to 4 certificates;
 #: each further one costs signature checks an attacker chooses (issue 11).
 MAX_X5C_LENGTH = MAX_DEPTH
-#: Signature checks fidoconf itself makes per chain (self-signed tests and the explicit walk). A valid path of
-#: MAX_X5C_LENGTH needs fewer than this; same-named candidate issuers are what would exceed it.
-MAX_SIGNATURE_CHECKS = 3 * MAX_DEPTH
-
-_SHA1_SIGNATURES = certs.SHA1_SIGNATURE_OIDS
-_BROKEN_SIGNATURES = frozenset({"1.2.840.113549.1.1.2", "1.2.840.113549.1.1.4"})  # md2, md5: never acceptable
-#: What cryptography's verifier accepts (RSA PKCS#1 v1.5 / PSS with SHA-2, ECDSA with SHA-2, Ed25519).
-_WEBPKI_SIGNATURES = frozenset({"1.2.840.113549.1.1.10", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12"}) | frozenset(
-    {"1.2.840.113549.1.1.13", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4", "1.3.101.112"}
-)
-_WEBPKI_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
-#: Critical extensions a path certificate may carry (TPM AIK certificates mark SAN and certificatePolicies critical).
-_CRITICAL_ALLOWED = frozenset({"2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.17", "2.5.29.32"})
-#: The walk does not evaluate name or policy constraints, so it refuses paths that carry them.
-_CONSTRAINTS = frozenset({"2.5.29.30", "2.5.29.33", "2.5.29.36", "2.5.29.54"})
 
 
 def _ca_basic_constraints(_policy: Any, _cert: x509.Certificate, value: x509.BasicConstraints) -> None:
@@ -96,52 +103,29 @@ _EE_POLICY = _attestation_policy(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TrustVerdict:
-    trusted: bool
-    code: Code | None
-    reason: str
-    #: Leaf to anchor, inclusive, when trusted.
-    path: tuple[x509.Certificate, ...] = ()
-
-
-def _refuse(code: Code, reason: str) -> TrustVerdict:
-    return TrustVerdict(False, code, reason)
-
-
-class _BudgetExhausted(Exception):
-    pass
-
-
-class _SignatureBudget:
-    """Counts the signature checks of one validate_chain call and stops it at MAX_SIGNATURE_CHECKS."""
-
-    def __init__(self, limit: int = MAX_SIGNATURE_CHECKS) -> None:
-        self.left = limit
-
-    def signed_by(self, child: x509.Certificate, issuer: x509.Certificate) -> bool:
-        if self.left <= 0:
-            raise _BudgetExhausted
-        self.left -= 1
-        return certs.is_signed_by(child, issuer)
-
-    def self_signed(self, cert: x509.Certificate) -> bool:
-        return cert.issuer == cert.subject and self.signed_by(cert, cert)
-
-
-@dataclass(frozen=True, slots=True)
 class _AnchorSet:
-    certs: tuple[x509.Certificate, ...]
-    store: Store | None
-    ders: frozenset[bytes]
-    by_subject: Mapping[x509.Name, tuple[x509.Certificate, ...]]
+    """An anchor set prepared once per trust store: readings, a cryptography Store, and a verifier per instant.
 
-    @classmethod
-    def of(cls, anchors: tuple[x509.Certificate, ...]) -> _AnchorSet:
-        by_subject: dict[x509.Name, tuple[x509.Certificate, ...]] = {}
-        for anchor in anchors:
-            by_subject[anchor.subject] = (*by_subject.get(anchor.subject, ()), anchor)
-        return cls(anchors, Store(list(anchors)) if anchors else None, frozenset(map(_der, anchors)), by_subject)
+    The extension policies and the Store are fixed by the trust configuration; only the validation time changes
+    between verifications, so a ClientVerifier is built per call from the prepared parts."""
+
+    def __init__(self, anchors: tuple[x509.Certificate, ...]) -> None:
+        readings = tuple(parse_certificate(a) for a in anchors)
+        by_subject: dict[x509.Name, tuple[ParsedCertificate, ...]] = {}
+        for reading in readings:
+            by_subject[reading.subject] = (*by_subject.get(reading.subject, ()), reading)
+        self.certs = anchors
+        self.table = Anchors(readings, frozenset(r.der for r in readings), MappingProxyType(by_subject))
+        self.store = Store(list(anchors)) if anchors else None
+        # cryptography hands back the very anchor object it was given: its name is written once, here.
+        self.names = {id(r.cert): r.subject.rfc4514_string() for r in readings}
+
+    def verifier(self, now: datetime) -> ClientVerifier:
+        builder = PolicyBuilder().store(self.store).time(now).max_chain_depth(MAX_DEPTH)
+        return builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
+
+    def name_of(self, anchor: x509.Certificate) -> str:
+        return self.names.get(id(anchor)) or anchor.subject.rfc4514_string()
 
 
 @dataclass(frozen=True)
@@ -156,8 +140,10 @@ class TrustStore:
     #: Helpers for path building only (a vector whose x5c omits an intermediate); never trusted on their own.
     intermediates: tuple[x509.Certificate, ...] = ()
     anchors_by_aaguid: Mapping[bytes, tuple[x509.Certificate, ...]] = field(default_factory=dict)
-    # One cryptography Store per anchor set, built on first use: the verification hot path reuses it.
+    # One prepared anchor set per AAGUID scope and the helper intermediates' readings, built on first use: the
+    # verification hot path reuses them (they depend on the configuration only, never on a verification's input).
     _sets: dict[bytes | None, _AnchorSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _helpers: list[tuple[ParsedCertificate, ...]] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "anchors", _unique(self.anchors))
@@ -216,8 +202,13 @@ class TrustStore:
         key = bytes(aaguid) if aaguid is not None and self.anchors_by_aaguid.get(bytes(aaguid)) else None
         found = self._sets.get(key)
         if found is None:
-            found = self._sets[key] = _AnchorSet.of(self.anchors if key is None else self.anchors_by_aaguid[key])
+            found = self._sets[key] = _AnchorSet(self.anchors if key is None else self.anchors_by_aaguid[key])
         return found
+
+    def _intermediate_readings(self) -> tuple[ParsedCertificate, ...]:
+        if not self._helpers:
+            self._helpers.append(tuple(parse_certificate(c) for c in self.intermediates))
+        return self._helpers[0]
 
 
 def _read_pem(path: Path) -> list[x509.Certificate]:
@@ -256,292 +247,133 @@ def validate_chain(
     the policy's `allow_root_in_x5c`, else False) is true. Real authenticators do send their root (Feitian
     BioPass packed x5c; every Android Keystore chain), and WebAuthn does not forbid it, so this is policy, not
     a MUST. When allowed, a trailing self-signed certificate is dropped: the anchor always comes from `trust`,
-    never from x5c.
+    never from x5c. A chain from certs.load_x5c brings its certificates' readings; any other is read here.
     """
-    chain = tuple(chain)
     if not chain:
-        return _refuse(Code.TRUST_CHAIN_INVALID, "empty certificate chain")
+        return refuse(Code.TRUST_CHAIN_INVALID, "empty certificate chain")
     too_long = _chain_length_limit(chain)
     if too_long:
         return too_long
     anchors = trust._anchor_set(aaguid)
     if not anchors.certs:
         scope = f" for AAGUID {bytes(aaguid).hex()}" if aaguid else ""
-        return _refuse(Code.TRUST_ANCHOR_MISSING, f"no trust anchor configured{scope}; the chain was not assessed")
+        return refuse(Code.TRUST_ANCHOR_MISSING, f"no trust anchor configured{scope}; the chain was not assessed")
     if allow_root_in_x5c is None:
         allow_root_in_x5c = bool(getattr(policy, "allow_root_in_x5c", False))
     now = clock()
     allow_sha1 = bool(getattr(policy, "allow_sha1", False))
     min_rsa_bits = int(getattr(policy, "min_rsa_bits", 2048))
-    budget = _SignatureBudget()
+    budget = SignatureBudget()
     try:
-        weak = _key_bounds(chain, min_rsa_bits)
+        readings = certs.parsed_chain(chain)
+        weak = _key_bounds(readings, min_rsa_bits)
         if weak:
             return weak
-        if allow_root_in_x5c and len(chain) > 1 and budget.self_signed(chain[-1]):
-            chain = chain[:-1]
-        return _validate(chain, trust, anchors, now, allow_sha1, min_rsa_bits, budget)
-    except _BudgetExhausted:
-        return _refuse(
+        if allow_root_in_x5c and len(readings) > 1 and budget.self_signed(readings[-1]):
+            readings = readings[:-1]
+        return _validate(readings, trust, anchors, now, allow_sha1, min_rsa_bits, budget)
+    except BudgetExhausted:
+        return refuse(
             Code.TRUST_CHAIN_TOO_COSTLY, f"more than {MAX_SIGNATURE_CHECKS} signature checks to assess this chain"
         )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         # cryptography parses some fields (keys, names of certificates it was not handed by load_x5c) lazily.
-        return _refuse(Code.TRUST_CHAIN_INVALID, f"a certificate on the path cannot be parsed: {exc}")
+        return refuse(Code.TRUST_CHAIN_INVALID, f"a certificate on the path cannot be parsed: {exc}")
 
 
-def _chain_length_limit(chain: tuple[x509.Certificate, ...]) -> TrustVerdict | None:
+def _chain_length_limit(chain: Sequence[x509.Certificate]) -> TrustVerdict | None:
     # Before anything else: the work of every later step grows with the length an attacker chose.
     if len(chain) > MAX_X5C_LENGTH:
-        return _refuse(
+        return refuse(
             Code.TRUST_CHAIN_TOO_LONG, f"x5c has {len(chain)} certificates; at most {MAX_X5C_LENGTH} are assessed"
         )
     return None
 
 
-def _key_bounds(chain: tuple[x509.Certificate, ...], min_rsa_bits: int) -> TrustVerdict | None:
+def _key_bounds(chain: tuple[ParsedCertificate, ...], min_rsa_bits: int) -> TrustVerdict | None:
     """Every x5c key is a key (RSA: odd modulus, odd exponent >= 3) of bounded verification cost, checked before
-    any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts."""
-    for index, cert in enumerate(chain):
-        key = cert.public_key()
-        problem = public_key_problem(key)
+    any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts.
+    Only RSA keys have anything to check here, so no other key is loaded for it."""
+    for index, reading in enumerate(chain):
+        problem = public_key_problem(reading.cert.public_key()) if reading.has_rsa_key() else None
         if problem:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] public key: {problem}")
-    leaf_key = chain[0].public_key()
+            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] public key: {problem}")
+    leaf_key = chain[0].cert.public_key() if chain[0].has_rsa_key() else None
     if isinstance(leaf_key, rsa.RSAPublicKey) and leaf_key.key_size < min_rsa_bits:
-        return _refuse(
+        return refuse(
             Code.TRUST_CHAIN_WEAK_KEY, f"x5c[0] has a {leaf_key.key_size}-bit RSA key (policy floor {min_rsa_bits})"
         )
     return None
 
 
 def _validate(
-    chain: tuple[x509.Certificate, ...],
+    chain: tuple[ParsedCertificate, ...],
     trust: TrustStore,
     anchors: _AnchorSet,
     now: datetime,
     allow_sha1: bool,
     min_rsa_bits: int,
-    budget: _SignatureBudget,
+    budget: SignatureBudget,
 ) -> TrustVerdict:
     verdict = _check_x5c(chain, anchors, now=now, allow_sha1=allow_sha1, min_rsa_bits=min_rsa_bits, budget=budget)
     if verdict is not None:
         return verdict
-    builder = PolicyBuilder().store(anchors.store).time(now).max_chain_depth(MAX_DEPTH)
-    verifier = builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
     try:
-        path = tuple(verifier.verify(chain[0], [*chain[1:], *trust.intermediates]).chain)
+        leaf, *rest = (reading.cert for reading in chain)
+        path = tuple(anchors.verifier(now).verify(leaf, [*rest, *trust.intermediates]).chain)
     except VerificationError as exc:
-        return _walk(
-            chain, anchors, trust.intermediates, now, allow_sha1, min_rsa_bits, budget=budget, library_error=str(exc)
+        helpers = trust._intermediate_readings()
+        return walk(
+            chain, anchors.table, helpers, now, allow_sha1, min_rsa_bits, budget=budget, library_error=str(exc)
         )
-    weak = _weak_issuer_key(path, min_rsa_bits)
+    # The x5c's own issuers were checked before (_check_x5c); what the library added (helper intermediates, the
+    # anchor) is checked here.
+    x5c = {id(reading.cert) for reading in chain}
+    weak = weak_issuer_key((path[0], *(c for c in path[1:] if id(c) not in x5c)), min_rsa_bits)
     if weak:
-        return _refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
-    return TrustVerdict(True, None, f"chains to {path[-1].subject.rfc4514_string()}", path)
+        return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
+    return TrustVerdict(True, None, f"chains to {anchors.name_of(path[-1])}", path)
 
 
 def _check_x5c(
-    chain: tuple[x509.Certificate, ...],
+    chain: tuple[ParsedCertificate, ...],
     anchors: _AnchorSet,
     *,
     now: datetime,
     allow_sha1: bool,
     min_rsa_bits: int,
-    budget: _SignatureBudget,
+    budget: SignatureBudget,
 ) -> TrustVerdict | None:
     """The x5c on its own, so each defect gets its precise code before any path is built."""
-    for index, cert in enumerate(chain):
-        verdict = _validity(cert, now, f"x5c[{index}]")
+    for index, reading in enumerate(chain):
+        verdict = validity(reading, now, f"x5c[{index}]")
         if verdict:
             return verdict
     # FIDO Resp-5 P-3: "a trust anchor may be the attestation certificate itself" — nothing left to chain.
-    if _der(chain[0]) in anchors.ders:
-        return TrustVerdict(True, None, "the attestation certificate is itself a trust anchor", (chain[0],))
-    for index, cert in enumerate(chain[1:], start=1):
+    if chain[0].der in anchors.table.ders:
+        return TrustVerdict(True, None, "the attestation certificate is itself a trust anchor", (chain[0].cert,))
+    for index, reading in enumerate(chain[1:], start=1):
         # FIDO Resp-5 F-10: x5c must not carry a root; the anchor comes from the trust store, never from x5c.
-        if budget.self_signed(cert):
-            return _refuse(Code.TRUST_CHAIN_ROOT_INCLUDED, f"x5c[{index}] is a self-signed root")
+        if budget.self_signed(reading):
+            return refuse(Code.TRUST_CHAIN_ROOT_INCLUDED, f"x5c[{index}] is a self-signed root")
     for index in range(len(chain) - 1):
         # #sctn-packed-attestation: x5c is "attestnCert followed by its certificate chain": each one named as the
         # issuer of the one before. Names only here; the signatures are the library's (or the walk's) job.
-        if chain[index].issuer != chain[index + 1].subject:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index + 1}] is not the issuer of x5c[{index}]")
-    for index, cert in enumerate(chain):
+        if not chain[index].issued_by_name(chain[index + 1]):
+            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index + 1}] is not the issuer of x5c[{index}]")
+    for index, reading in enumerate(chain):
         try:
-            constraints = certs.basic_constraints(cert, index=index)
+            constraints = certs.basic_constraints(reading, index=index)
         except CodedError as exc:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}]: {exc.message}")
+            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}]: {exc.message}")
         is_ca = constraints is not None and constraints.ca
         if index == 0 and is_ca:
-            return _refuse(
-                Code.TRUST_CHAIN_INVALID, "x5c[0], the attestation certificate, has basicConstraints cA true"
-            )
+            return refuse(Code.TRUST_CHAIN_INVALID, "x5c[0], the attestation certificate, has basicConstraints cA true")
         if index > 0 and not is_ca:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] issues x5c[{index - 1}] but is not a CA")
-    for index in range(len(chain)):
+            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] issues x5c[{index - 1}] but is not a CA")
+    for index, reading in enumerate(chain):
         issuer = chain[index + 1] if index + 1 < len(chain) else None
-        weak = _weak_signature(chain[index], issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)
+        weak = weak_signature(reading.cert, issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)
         if weak:
-            return _refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
-    return None
-
-
-def _validity(cert: x509.Certificate, now: datetime, where: str) -> TrustVerdict | None:
-    if now < cert.not_valid_before_utc:
-        return _refuse(
-            Code.TRUST_CHAIN_NOT_YET_VALID, f"{where} is valid from {cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
-        )
-    if now > cert.not_valid_after_utc:
-        return _refuse(Code.TRUST_CHAIN_EXPIRED, f"{where} expired {cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}")
-    return None
-
-
-def _weak_signature(
-    cert: x509.Certificate, issuer: x509.Certificate | None, where: str, allow_sha1: bool, min_rsa_bits: int
-) -> str | None:
-    oid = cert.signature_algorithm_oid.dotted_string
-    if oid in _BROKEN_SIGNATURES or (oid in _SHA1_SIGNATURES and not allow_sha1):
-        algorithm = "SHA-1" if oid in _SHA1_SIGNATURES else "MD2/MD5"
-        return f"{where} is signed with {algorithm} ({oid}); policy allow_sha1={allow_sha1}"
-    return _weak_issuer_key((cert, issuer), min_rsa_bits) if issuer is not None else None
-
-
-def _weak_issuer_key(path: Sequence[x509.Certificate], min_rsa_bits: int) -> str | None:
-    for issuer in path[1:]:
-        key = issuer.public_key()
-        if isinstance(key, rsa.RSAPublicKey) and key.key_size < min_rsa_bits:
-            return f"{issuer.subject.rfc4514_string()} signs with a {key.key_size}-bit RSA key (< {min_rsa_bits})"
-    return None
-
-
-# --- the explicit walk (only after the library refused) ---------------------------------------------------------
-
-
-def _walk(
-    chain: tuple[x509.Certificate, ...],
-    anchors: _AnchorSet,
-    intermediates: tuple[x509.Certificate, ...],
-    now: datetime,
-    allow_sha1: bool,
-    min_rsa_bits: int,
-    *,
-    budget: _SignatureBudget,
-    library_error: str,
-) -> TrustVerdict:
-    path = list(chain[:1])
-    extra = list(chain[1:])
-    while _der(path[-1]) not in anchors.ders:
-        last = path[-1]
-        named_anchors = anchors.by_subject.get(last.issuer, ())
-        issued = [a for a in named_anchors if budget.signed_by(last, a)]
-        if issued:
-            # Several anchors may share subject and key (Google's RSA attestation roots): prefer one valid now.
-            path.append(next((a for a in issued if _validity(a, now, "") is None), issued[0]))
-            break
-        named = [c for c in (*extra, *intermediates) if c not in path and c.subject == last.issuer]
-        helpers = [c for c in named if budget.signed_by(last, c)]
-        if helpers and len(path) < MAX_DEPTH:
-            path.append(helpers[0])
-            continue
-        issuer = last.issuer.rfc4514_string()
-        if named_anchors or named:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"no certificate named {issuer} verifies the signature on it")
-        return _refuse(Code.TRUST_CHAIN_UNTRUSTED, f"no configured anchor issues {issuer}")
-    tolerated: list[str] = []
-    for position in range(len(path)):
-        problem = _walk_check(path, position, now, allow_sha1, min_rsa_bits, tolerated)
-        if problem:
-            return problem
-    if not tolerated:
-        # The walk found nothing the library would object to, so its refusal has a reason the walk does not model.
-        return _refuse(Code.TRUST_CHAIN_INVALID, f"cryptography refused the path: {library_error}")
-    anchor = path[-1].subject.rfc4514_string()
-    reason = f"chains to {anchor} by explicit walk ({'; '.join(tolerated)}); cryptography: {library_error}"
-    return TrustVerdict(True, None, reason, tuple(path))
-
-
-def _walk_check(
-    path: list[x509.Certificate],
-    position: int,
-    now: datetime,
-    allow_sha1: bool,
-    min_rsa_bits: int,
-    tolerated: list[str],
-) -> TrustVerdict | None:
-    cert = path[position]
-    is_anchor = position == len(path) - 1
-    where = "the anchor" if is_anchor else f"path[{position}]"
-    name = cert.subject.rfc4514_string()
-    verdict = _validity(cert, now, f"{where} ({name})")
-    if verdict:
-        return verdict
-    try:
-        extensions = certs.raw_extensions(cert, index=position)
-        constraints = certs.basic_constraints(cert, index=position)
-        cert_sign = certs.key_usage_allows_cert_sign(cert, index=position)
-    except CodedError as exc:
-        return _refuse(Code.TRUST_CHAIN_INVALID, f"{where}: {exc.message}")
-    if any(e.oid in _CONSTRAINTS for e in extensions):
-        return _refuse(
-            Code.TRUST_CHAIN_INVALID, f"{where} carries name/policy constraints the explicit walk cannot apply"
-        )
-    if position > 0:
-        # An issuer: RFC 5280 §4.2.1.9 (cA, pathLenConstraint) and §4.2.1.3 (keyCertSign).
-        if constraints is None and is_anchor and cert.version is not x509.Version.v3:
-            tolerated.append(f"v1 trust anchor {name} without basicConstraints")
-        elif constraints is None or not constraints.ca:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"{where} ({name}) issues a certificate but is not a CA")
-        elif constraints.path_length is not None and position - 1 > constraints.path_length:
-            return _refuse(
-                Code.TRUST_CHAIN_INVALID, f"{where} ({name}) pathLenConstraint {constraints.path_length} exceeded"
-            )
-        if cert_sign is False:
-            return _refuse(Code.TRUST_CHAIN_INVALID, f"{where} ({name}) keyUsage lacks keyCertSign")
-    if is_anchor:
-        return None
-    weak = _weak_signature(cert, path[position + 1], where, allow_sha1, min_rsa_bits)
-    if weak:
-        return _refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
-    return _walk_tolerances(cert, path[position + 1], where, extensions, tolerated)
-
-
-def _walk_tolerances(
-    cert: x509.Certificate,
-    issuer: x509.Certificate,
-    where: str,
-    extensions: tuple[certs.RawExtension, ...],
-    tolerated: list[str],
-) -> TrustVerdict | None:
-    """Record each web-PKI rule this non-anchor certificate breaks and the walk deliberately does not apply."""
-    try:
-        cert.extensions  # noqa: B018 - only whether cryptography can parse them matters here
-        handled = _CRITICAL_ALLOWED
-    except ValueError:
-        # cryptography cannot parse them; the walk reads basicConstraints and keyUsage itself and nothing else.
-        handled = frozenset({certs.OID_BASIC_CONSTRAINTS, certs.OID_KEY_USAGE})
-        tolerated.append(f"{where} has extensions cryptography cannot parse")
-    unhandled = [e.oid for e in extensions if e.critical and e.oid not in handled]
-    if unhandled:
-        # RFC 5280 §4.2: a critical extension that cannot be processed makes the certificate unusable.
-        return _refuse(
-            Code.TRUST_CHAIN_INVALID, f"{where} has critical extension(s) {unhandled} that cannot be processed"
-        )
-    oid = cert.signature_algorithm_oid.dotted_string
-    if oid in _SHA1_SIGNATURES:
-        tolerated.append(f"{where} SHA-1 signature allowed by policy")
-    elif oid not in _WEBPKI_SIGNATURES:
-        tolerated.append(f"{where} signature algorithm {oid} is outside the web PKI set")
-    key = issuer.public_key()
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
-        tolerated.append(f"{where} signed by a {key.key_size}-bit RSA key")
-    elif isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in _WEBPKI_CURVES:
-        tolerated.append(f"{where} signed by a {key.curve.name} key")
-    if cert.version is not x509.Version.v3:
-        tolerated.append(f"{where} is an X.509 {cert.version.name} certificate")
-    if certs.validity_uses_generalized_time_before_2050(cert):
-        tolerated.append(f"{where} encodes a pre-2050 date as GeneralizedTime")
-    # RFC 5280 §4.1.2.2: "Certificate users SHOULD be prepared to gracefully handle such certificates."
-    if cert.serial_number <= 0 or cert.serial_number.bit_length() > 159:
-        tolerated.append(f"{where} has a serial number outside RFC 5280's positive 20-octet range")
+            return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
     return None

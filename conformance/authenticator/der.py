@@ -11,7 +11,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from fidoconf.verifier.attestation.der import encoded_children, single
+from fidoconf.verifier.der import encoded_children, single
 
 SEQUENCE, INTEGER, BIT_STRING, OCTET_STRING, OID = 0x30, 0x02, 0x03, 0x04, 0x06
 VERSION_TAG, EXTENSIONS_TAG = 0xA0, 0xA3

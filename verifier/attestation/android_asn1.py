@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import der as _der
+from ..der import CONTEXT, ENUMERATED, NULL, OCTET_STRING, SEQUENCE, SET, DerError
 from ..errors import Code, fail
-from . import der as _der
-from .der import CONTEXT, ENUMERATED, NULL, OCTET_STRING, SEQUENCE, SET, DerError
 
 KEY_DESCRIPTION_OID = "1.3.6.1.4.1.11129.2.1.17"
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from cryptography import x509
-
-from ..certs import find_extension, load_x5c, public_key_matches
+from ..certs import Certificate, find_extension, load_x5c, public_key_matches
 from ..cose import verify_signature
 from ..errors import Code, fail
 from . import AttestationContext, StatementResult
@@ -45,7 +43,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     # attestedCredentialData in authenticatorData."
     if not public_key_matches(cred_cert, ctx.credential_key.public_key):
         raise fail(Code.ATT_CERT_PUBLIC_KEY_MISMATCH, "x5c[0] public key is not the credential public key")
-    description = key_description(cred_cert)
+    description = key_description(chain.parsed[0])
     # "Verify that the attestationChallenge field in the attestation certificate extension data is identical to
     # clientDataHash."
     if not hmac.compare_digest(description.attestation_challenge, ctx.client_data_hash):
@@ -56,7 +54,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     return StatementResult(attestation_type="basic", trust_path=chain, info=_info(description))
 
 
-def key_description(cert: x509.Certificate) -> KeyDescription:
+def key_description(cert: Certificate) -> KeyDescription:
     """The android key attestation certificate extension data (OID 1.3.6.1.4.1.11129.2.1.17), parsed.
 
     Read from the certificate's own DER (`find_extension`), like every extension a format checks.

@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from cryptography import x509
-
-from ..certs import find_extension, load_x5c, public_key_matches
+from ..certs import Certificate, find_extension, load_x5c, public_key_matches
 from ..errors import Code, fail
 from . import AttestationContext, StatementResult
 from ._common import check_keys, statement_alg
@@ -42,7 +40,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     # nonceToHash to produce nonce."
     nonce = hashlib.sha256(ctx.auth_data.raw + ctx.client_data_hash).digest()
     # "Verify that nonce equals the value of the extension with OID 1.2.840.113635.100.8.2 in credCert."
-    if not hmac.compare_digest(certificate_nonce(cred_cert), nonce):
+    if not hmac.compare_digest(certificate_nonce(chain.parsed[0]), nonce):
         raise fail(Code.ATT_CERT_NONCE_MISMATCH, "credCert nonce is not SHA-256(authenticatorData || clientDataHash)")
     # "Verify that the credential public key equals the Subject Public Key of credCert."
     if not public_key_matches(cred_cert, ctx.credential_key.public_key):
@@ -52,7 +50,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     return StatementResult(attestation_type="anonca", trust_path=chain)
 
 
-def certificate_nonce(cert: x509.Certificate) -> bytes:
+def certificate_nonce(cert: Certificate) -> bytes:
     """The nonce in credCert's 1.2.840.113635.100.8.2 extension; a repeated extension is refused by `certs`."""
     extension = find_extension(cert, NONCE_OID)
     if extension is None:

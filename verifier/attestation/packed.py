@@ -8,6 +8,9 @@ from ..errors import Code, fail
 from . import AttestationContext, StatementResult
 from ._common import check_keys, statement_alg, statement_sig
 
+#: Self attestation's result carries nothing per verification (and a NamedTuple is immutable): made once.
+_SELF = StatementResult(attestation_type="self")
+
 
 def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     # ECDAA was removed in Level 2; a statement naming it cannot be verified and must not pass as self attestation.
@@ -30,7 +33,7 @@ def _full(att_stmt: dict, alg, sig: bytes, signed: bytes, ctx: AttestationContex
     # "Verify that attestnCert meets the requirements in § 8.2.1 Certificate Requirements for Packed Attestation
     # Statements." and "If attestnCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4
     # (id-fido-gen-ce-aaguid) verify that the value of this extension matches the aaguid in authenticatorData."
-    check_packed_attestation_certificate(chain[0], aaguid=ctx.auth_data.aaguid)
+    check_packed_attestation_certificate(chain.parsed[0], aaguid=ctx.auth_data.aaguid)
     # "If successful, return implementation-specific values representing attestation type Basic, AttCA or
     # uncertainty, and attestation trust path x5c." Without metadata, Basic is the honest claim.
     return StatementResult(attestation_type="basic", trust_path=chain)
@@ -45,4 +48,4 @@ def _self(alg, sig: bytes, signed: bytes, ctx: AttestationContext) -> StatementR
     # "Verify that sig is a valid signature over the concatenation of authenticatorData and clientDataHash using
     # the credential public key with alg."
     verify_signature(public_key=key.public_key, alg=alg, signature=sig, data=signed)
-    return StatementResult(attestation_type="self")
+    return _SELF

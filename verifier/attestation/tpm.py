@@ -71,7 +71,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     info = check_aik_certificate(aik_cert, policy=ctx.policy)
     # "If aikCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid) verify that the
     # value of this extension matches the aaguid in authenticatorData."
-    check_aaguid_extension(aik_cert, aaguid=ctx.auth_data.aaguid)
+    check_aaguid_extension(chain.parsed[0], aaguid=ctx.auth_data.aaguid)
     # "If successful, return implementation-specific values representing attestation type AttCA and attestation
     # trust path x5c."
     return StatementResult(attestation_type="attca", trust_path=chain, info=info)

@@ -1,5 +1,6 @@
-"""The project's one DER reader: strict, for certificate extension values a format reads by hand (X.690 §8, §10),
-and for the suite's authenticator, which edits DER it built (`encoded_children`).
+"""The project's one DER reader: strict (X.690 §8, §10), for the certificate fields and extension values read by
+hand (verifier/cert_der.py, android-key's KeyDescription) and for the suite's authenticator, which edits DER it
+built (`encoded_children`).
 
 cryptography has no generic ASN.1 parser, so structures it does not know (android-key's KeyDescription) are
 walked here. DER only: definite minimal lengths, minimal tag numbers and INTEGERs, no trailing bytes.
@@ -29,49 +30,62 @@ class Tlv:
         return self.cls == UNIVERSAL and self.number == number and self.constructed == constructed
 
 
-def read_tlv(data: bytes, pos: int) -> tuple[Tlv, int]:
-    """One TLV at `pos` → (tlv, offset past it)."""
-    if pos >= len(data):
+def header(data: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
+    """The TLV at `pos` inside data[:end] → (identifier octet, tag number, content start, content end).
+
+    Offsets into one buffer, no copies: a certificate is walked once at this level (verifier/cert_der.py)."""
+    if pos >= end:
         raise DerError("truncated before a tag")
     first = data[pos]
     pos += 1
     number = first & 0x1F
     if number == 0x1F:
-        # High-tag-number form (X.690 §8.1.2.4): base-128, no leading 0x80 octet, only for numbers >= 31.
-        number = 0
-        while True:
-            if pos >= len(data):
-                raise DerError("truncated inside a tag")
-            octet = data[pos]
-            pos += 1
-            if number == 0 and octet == 0x80:
-                raise DerError("non-minimal tag number")
-            number = (number << 7) | (octet & 0x7F)
-            if number > 0xFFFF:
-                raise DerError("tag number too large")
-            if not octet & 0x80:
-                break
-        if number < 0x1F:
-            raise DerError("tag number in long form below 31")
-    if pos >= len(data):
+        number, pos = _high_tag_number(data, pos, end)
+    if pos >= end:
         raise DerError("truncated before a length")
     length = data[pos]
     pos += 1
-    if length == 0x80:
-        raise DerError("indefinite length")
-    if length > 0x80:
+    if length & 0x80:
         count = length & 0x7F
-        # X.690 §10.1: DER lengths use the fewest octets; long form only for lengths >= 128.
-        if count > 4 or pos + count > len(data) or data[pos] == 0:
+        # X.690 §10.1: DER lengths are definite and use the fewest octets; long form only for lengths >= 128.
+        if count == 0:
+            raise DerError("indefinite length")
+        if count > 4 or pos + count > end or data[pos] == 0:
             raise DerError("invalid long-form length")
         length = int.from_bytes(data[pos : pos + count], "big")
         pos += count
         if length < 0x80:
             raise DerError("non-minimal length")
-    end = pos + length
-    if end > len(data):
+    stop = pos + length
+    if stop > end:
         raise DerError("value runs past its container")
-    return Tlv(first >> 6, bool(first & 0x20), number, data[pos:end]), end
+    return first, number, pos, stop
+
+
+def _high_tag_number(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    # High-tag-number form (X.690 §8.1.2.4): base-128, no leading 0x80 octet, only for numbers >= 31.
+    number = 0
+    while True:
+        if pos >= end:
+            raise DerError("truncated inside a tag")
+        octet = data[pos]
+        pos += 1
+        if number == 0 and octet == 0x80:
+            raise DerError("non-minimal tag number")
+        number = (number << 7) | (octet & 0x7F)
+        if number > 0xFFFF:
+            raise DerError("tag number too large")
+        if not octet & 0x80:
+            break
+    if number < 0x1F:
+        raise DerError("tag number in long form below 31")
+    return number, pos
+
+
+def read_tlv(data: bytes, pos: int) -> tuple[Tlv, int]:
+    """One TLV at `pos` → (tlv, offset past it)."""
+    first, number, start, stop = header(data, pos, len(data))
+    return Tlv(first >> 6, bool(first & 0x20), number, data[start:stop]), stop
 
 
 def children(data: bytes) -> list[Tlv]:

@@ -1,0 +1,378 @@
+"""One certificate read once: the fields WebAuthn checks, from one walk of its DER plus cryptography's own parse.
+
+cryptography parses certificates, but refuses a whole extension list when any one member is malformed, and
+recorded authenticators ship such certificates (the Chrome virtual authenticator's basicConstraints, the FIDO tool's
+2018 TPM certificates). So extensions are read from the certificate's own DER: one well-formed extension stays
+usable while a malformed one is reported, by its own code, when a check reads it.
+
+A `ParsedCertificate` is made once per certificate per verification (certs.load_x5c) and read by every later step,
+the statement check and the trust check alike; nothing is kept between verifications.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from .der import DerError, header
+
+OID_FIDO_GEN_CE_AAGUID = "1.3.6.1.4.1.45724.1.1.4"
+OID_BASIC_CONSTRAINTS = "2.5.29.19"
+OID_KEY_USAGE = "2.5.29.15"
+
+_SEQUENCE, _BOOLEAN, _INTEGER, _BIT_STRING, _OCTET_STRING, _OID = 0x30, 0x01, 0x02, 0x03, 0x04, 0x06
+_VERSION_TAG, _EXTENSIONS_TAG, _GENERALIZED_TIME = 0xA0, 0xA3, 0x18
+
+
+class RawExtension(NamedTuple):
+    oid: str
+    critical: bool
+    #: The extnValue OCTET STRING's content: the DER of the extension's own value.
+    value: bytes
+
+
+class BasicConstraints(NamedTuple):
+    ca: bool
+    path_length: int | None
+    critical: bool
+
+
+class ParsedCertificate(NamedTuple):
+    """A certificate and what its DER says, read once. A malformed extension list is kept as its reason (the
+    certificate itself parsed); the check that reads the extensions reports it with its own code. (A NamedTuple:
+    made for every certificate of every verification.)"""
+
+    cert: x509.Certificate
+    der: bytes
+    #: The issuer and subject Names' exact encodings: equal bytes are equal names without building Name objects.
+    issuer_der: bytes
+    subject_der: bytes
+    #: The Names as ((attribute OID content, value bytes), ...) when they have the simple shape `simple_name`
+    #: reads (then no x509.Name is built unless a check asks for one), else None.
+    issuer_key: SimpleName | None
+    subject_key: SimpleName | None
+    not_before: datetime
+    not_after: datetime
+    #: The Validity SEQUENCE's content (notBefore and notAfter).
+    validity: bytes
+    #: The SubjectPublicKeyInfo algorithm OID's content octets: which key type, without loading the key.
+    key_algorithm: bytes
+    extensions: tuple[RawExtension, ...]
+    #: Why the extension list is not DER, or None.
+    extensions_error: str | None
+
+    @property
+    def issuer(self) -> x509.Name:
+        return self.cert.issuer  # cryptography builds it on first access and keeps it
+
+    @property
+    def subject(self) -> x509.Name:
+        return self.cert.subject
+
+    def issued_by_name(self, issuer: ParsedCertificate) -> bool:
+        """Whether `issuer`'s subject is this certificate's issuer (RFC 5280 name equality, as cryptography's)."""
+        return _same_name(self.issuer_der, self.issuer_key, issuer.subject_der, issuer.subject_key) or (
+            self.issuer == issuer.subject if self.issuer_key is None or issuer.subject_key is None else False
+        )
+
+    def is_self_issued(self) -> bool:
+        return _same_name(self.issuer_der, self.issuer_key, self.subject_der, self.subject_key) or (
+            self.issuer == self.subject if self.issuer_key is None or self.subject_key is None else False
+        )
+
+    def has_rsa_key(self) -> bool:
+        """rsaEncryption or RSASSA-PSS: the key types whose size and exponent policy bounds."""
+        return self.key_algorithm in _RSA_KEY_OIDS
+
+    def find(self, oid: str) -> RawExtension | None:
+        for extension in self.extensions:
+            if extension.oid == oid:
+                return extension
+        return None
+
+
+def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> ParsedCertificate:
+    """Read `cert` (whose DER is `der`, when the caller has it) once. Raises ValueError for what cryptography
+    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate."""
+    if der is None:
+        der = cert.public_bytes(serialization.Encoding.DER)
+    fields = _tbs_fields(der)
+    offset = 1 if fields[0][0] == _VERSION_TAG else 0
+    if len(fields) < offset + 6:
+        raise DerError("TBSCertificate has too few fields")
+    _, issuer_start, _, issuer_end = fields[offset + 2]
+    _, _, validity_start, validity_end = fields[offset + 3]
+    _, subject_start, _, subject_end = fields[offset + 4]
+    issuer_der, subject_der = der[issuer_start:issuer_end], der[subject_start:subject_end]
+    # cryptography parses names and validity lazily; a malformed one must fail now, at the boundary. A Name of the
+    # simple shape cannot fail (`simple_name`); any other is built here, so cryptography says.
+    issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
+    if issuer_key is None:
+        _ = cert.issuer
+    if subject_key is None:
+        _ = cert.subject
+    not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    extensions: tuple[RawExtension, ...] = ()
+    error = None
+    for tag, _, content, end in fields[offset + 6 :]:
+        if tag == _EXTENSIONS_TAG:
+            try:
+                extensions = _extensions(der, content, end)
+            except DerError as exc:
+                error = str(exc)
+            break
+    return ParsedCertificate(
+        cert,
+        der,
+        issuer_der,
+        subject_der,
+        issuer_key,
+        subject_key,
+        not_before,
+        not_after,
+        der[validity_start:validity_end],
+        _key_algorithm(der, fields[offset + 5]),
+        extensions,
+        error,
+    )
+
+
+def _key_algorithm(der: bytes, spki: tuple[int, int, int, int]) -> bytes:
+    # SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+    _, _, start, stop = spki
+    first, _, algorithm_start, algorithm_stop = header(der, start, stop)
+    tag, _, oid_start, oid_stop = header(der, algorithm_start, algorithm_stop)
+    if first != _SEQUENCE or tag != _OID:
+        raise DerError("SubjectPublicKeyInfo has no algorithm OID")
+    return der[oid_start:oid_stop]
+
+
+def _children(data: bytes, start: int, stop: int) -> list[tuple[int, int, int, int]]:
+    """(identifier octet, TLV start, content start, content end) of each TLV exactly filling data[start:stop]."""
+    items, pos = [], start
+    while pos < stop:
+        # Inline for the commonest element, a low tag number with a short-form length; header() reads the rest
+        # (and reports every error): this loop runs for every element of every certificate read.
+        first = data[pos]
+        if first & 0x1F != 0x1F and pos + 1 < stop and data[pos + 1] < 0x80 and pos + 2 + data[pos + 1] <= stop:
+            content = pos + 2
+            end = content + data[pos + 1]
+        else:
+            first, _, content, end = header(data, pos, stop)
+        items.append((first, pos, content, end))
+        pos = end
+    return items
+
+
+def _only(data: bytes, start: int, stop: int, tag: int, what: str) -> tuple[int, int]:
+    first, _, content, end = header(data, start, stop)
+    if first != tag or end != stop:
+        raise DerError(f"{what} is not exactly one element with tag {tag:#04x}")
+    return content, end
+
+
+def _tbs_fields(der: bytes) -> list[tuple[int, int, int, int]]:
+    start, stop = _only(der, 0, len(der), _SEQUENCE, "Certificate")
+    first, _, tbs_start, tbs_stop = header(der, start, stop)
+    if first != _SEQUENCE:
+        raise DerError("TBSCertificate is not a SEQUENCE")
+    return _children(der, tbs_start, tbs_stop)
+
+
+def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
+    """RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension." """
+    list_start, list_stop = _only(der, start, stop, _SEQUENCE, "Extensions")
+    extensions = []
+    for tag, _, content, end in _children(der, list_start, list_stop):
+        if tag != _SEQUENCE:
+            raise DerError("an Extension is not a SEQUENCE")
+        extensions.append(_extension(der, content, end))
+    if len({e.oid for e in extensions}) != len(extensions):
+        raise DerError("repeats an extension")
+    return tuple(extensions)
+
+
+def _extension(der: bytes, start: int, stop: int) -> RawExtension:
+    parts = _children(der, start, stop)
+    if len(parts) == 2:
+        (oid_tag, _, oid_start, oid_end), (value_tag, _, value_start, value_end) = parts
+        critical = False
+    elif len(parts) == 3:
+        (oid_tag, _, oid_start, oid_end), (flag_tag, _, flag_start, flag_end), (value_tag, _, value_start, value_end) = (
+            parts
+        )
+        flag = der[flag_start:flag_end]
+        if flag_tag != _BOOLEAN or flag not in (b"\x00", b"\xff"):
+            raise DerError("Extension.critical is not a DER BOOLEAN")
+        critical = flag == b"\xff"
+    else:
+        raise DerError("an Extension does not have 2 or 3 fields")
+    if oid_tag != _OID or value_tag != _OCTET_STRING:
+        raise DerError("an Extension is not (OID, [critical], OCTET STRING)")
+    return RawExtension(oid_text(der[oid_start:oid_end]), critical, der[value_start:value_end])
+
+
+def oid_text(content: bytes) -> str:
+    """An OBJECT IDENTIFIER's content octets → dotted text (X.690 §8.19); the common extension OIDs by lookup."""
+    known = _KNOWN_OIDS.get(content)
+    if known is not None:
+        return known
+    if not content or content[-1] & 0x80:
+        raise DerError("truncated OBJECT IDENTIFIER")
+    arcs, value, arc_start = [], 0, True
+    for octet in content:
+        if arc_start and octet == 0x80:
+            raise DerError("non-minimal OBJECT IDENTIFIER arc")
+        value = (value << 7) | (octet & 0x7F)
+        arc_start = not octet & 0x80
+        if arc_start:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in (first, arcs[0] - 40 * first, *arcs[1:]))
+
+
+def oid_content(dotted: str) -> bytes:
+    """Dotted text → an OBJECT IDENTIFIER's content octets (the inverse of `oid_text`)."""
+    arcs = [int(a) for a in dotted.split(".")]
+    out = bytearray()
+    for arc in (40 * arcs[0] + arcs[1], *arcs[2:]):
+        chunk = [arc & 0x7F]
+        while arc > 0x7F:
+            arc >>= 7
+            chunk.append(0x80 | (arc & 0x7F))
+        out += bytes(reversed(chunk))
+    return bytes(out)
+
+
+#: rsaEncryption (1.2.840.113549.1.1.1) and id-RSASSA-PSS (1.2.840.113549.1.1.10).
+_RSA_KEY_OIDS = frozenset({oid_content("1.2.840.113549.1.1.1"), oid_content("1.2.840.113549.1.1.10")})
+#: Extension OIDs real attestation certificates carry: read by lookup, not arc by arc, on every verification.
+_KNOWN_OIDS = {
+    oid_content(dotted): dotted
+    for dotted in (
+        OID_BASIC_CONSTRAINTS,
+        OID_KEY_USAGE,
+        OID_FIDO_GEN_CE_AAGUID,
+        "2.5.29.14",  # subjectKeyIdentifier
+        "2.5.29.35",  # authorityKeyIdentifier
+        "2.5.29.17",  # subjectAltName
+        "2.5.29.37",  # extKeyUsage
+        "2.5.29.32",  # certificatePolicies
+        "2.5.29.31",  # cRLDistributionPoints
+        "1.3.6.1.5.5.7.1.1",  # authorityInfoAccess
+        "1.3.6.1.4.1.11129.2.1.17",  # Android key attestation
+        "1.2.840.113635.100.8.2",  # Apple anonymous attestation nonce
+    )
+}
+
+
+SimpleName = tuple[tuple[bytes, bytes], ...]
+
+#: Attribute types of the simple shape: CN, C, O, OU, L, ST, serialNumber, domainComponent, emailAddress.
+_SIMPLE_NAME_OIDS = frozenset(
+    oid_content(dotted)
+    for dotted in (
+        "2.5.4.3", "2.5.4.6", "2.5.4.10", "2.5.4.11", "2.5.4.7", "2.5.4.8", "2.5.4.5",
+        "0.9.2342.19200300.100.1.25", "1.2.840.113549.1.9.1",
+    )
+)
+_COUNTRY = oid_content("2.5.4.6")
+_UTF8_STRING, _PRINTABLE_STRING, _IA5_STRING = 0x0C, 0x13, 0x16
+#: X.680 §41.4: the PrintableString characters.
+_PRINTABLE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+
+
+def simple_name(der: bytes) -> SimpleName | None:
+    """A Name whose every RDN is one attribute of a common type (`_SIMPLE_NAME_OIDS`) with a non-empty UTF8String,
+    PrintableString or IA5String value that is what its type says (a country code two characters): read as
+    ((OID content, value bytes), ...). cryptography parses such a Name without fail, and two of them are equal
+    x509.Names exactly when these readings are equal (a NameAttribute compares OID and decoded text, not the
+    string type; these three types decode as UTF-8). Anything else is None: the caller asks cryptography."""
+    try:
+        first, _, pos, end = header(der, 0, len(der))
+    except DerError:
+        return None
+    if first != _SEQUENCE or end != len(der):
+        return None
+    out = []
+    while pos < end:
+        # RDN SET { SEQUENCE { OID, value } }, every length in short form.
+        if end - pos < 9 or der[pos] != 0x31 or der[pos + 2] != _SEQUENCE or der[pos + 4] != _OID:
+            return None
+        set_end = pos + 2 + der[pos + 1]
+        oid_end = pos + 6 + der[pos + 5]
+        if der[pos + 1] & 0x80 or der[pos + 3] != der[pos + 1] - 2 or oid_end + 2 > set_end or set_end > end:
+            return None
+        tag, length = der[oid_end], der[oid_end + 1]
+        oid, value = der[pos + 6 : oid_end], der[oid_end + 2 : set_end]
+        if length != len(value) or not length or oid not in _SIMPLE_NAME_OIDS or not _string_ok(tag, value):
+            return None
+        if oid == _COUNTRY and length != 2:
+            return None
+        out.append((oid, value))
+        pos = set_end
+    return tuple(out)
+
+
+def _string_ok(tag: int, value: bytes) -> bool:
+    if tag == _PRINTABLE_STRING:
+        return _PRINTABLE.issuperset(value)
+    if tag == _IA5_STRING:
+        return value.isascii()
+    if tag == _UTF8_STRING:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    return False
+
+
+def _same_name(der_a: bytes, key_a: SimpleName | None, der_b: bytes, key_b: SimpleName | None) -> bool:
+    """Equal names by their readings: True/False when both are simple (or the bytes are equal), else False and
+    the caller compares x509.Names."""
+    return der_a == der_b or (key_a is not None and key_a == key_b)
+
+
+def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:
+    """basicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }.
+
+    One leniency, on purpose: an explicitly encoded cA FALSE (30 03 01 01 00) is read as FALSE. DER forbids
+    encoding a DEFAULT value, but the meaning is unambiguous, and the Chrome virtual authenticator's attestation
+    certificate (vector swa-packed-x5c-chrome-virtual-bad-basic-constraints) carries exactly this encoding.
+    """
+    start, stop = _only(value, 0, len(value), _SEQUENCE, "BasicConstraints")
+    fields = [(tag, value[content:end]) for tag, _, content, end in _children(value, start, stop)]
+    ca, path_length = False, None
+    if fields and fields[0][0] == _BOOLEAN:
+        if fields[0][1] not in (b"\x00", b"\xff"):
+            raise DerError("cA is not a BOOLEAN")
+        ca = fields.pop(0)[1] == b"\xff"
+    if fields and fields[0][0] == _INTEGER:
+        raw = fields.pop(0)[1]
+        if not raw or raw[0] & 0x80 or len(raw) > 8:
+            raise DerError("pathLenConstraint is not a small non-negative INTEGER")
+        path_length = int.from_bytes(raw, "big")
+    if fields:
+        raise DerError("unexpected field in BasicConstraints")
+    return ca, path_length
+
+
+def read_key_usage_cert_sign(value: bytes) -> bool:
+    """Whether a KeyUsage BIT STRING asserts keyCertSign (bit 5, RFC 5280 §4.2.1.3)."""
+    start, stop = _only(value, 0, len(value), _BIT_STRING, "KeyUsage")
+    bits = value[start:stop]
+    if not bits or bits[0] > 7:
+        raise DerError("KeyUsage BIT STRING has no unused-bits octet")
+    return len(bits) > 1 and bool(bits[1] & 0x04)
+
+
+def generalized_time_before_2050(parsed: ParsedCertificate) -> bool:
+    """RFC 5280 §4.1.2.5: dates through 2049 MUST be UTCTime. Some devices (Feitian BioPass) use GeneralizedTime."""
+    validity = parsed.validity
+    times = _children(validity, 0, len(validity))
+    return any(tag == _GENERALIZED_TIME and validity[start : start + 4] < b"2050" for tag, _, start, _ in times)
