@@ -158,12 +158,13 @@ async def attestation_options(request: Request, ctx: RPContext) -> Response:
     tx = ceremony.new_transaction(
         ctx, user=user, challenge=challenge, options=options, flavour=FLAVOUR, channel="fido2"
     )
+    # Rendered before the write: once the transaction is committed, nothing is left that could fail the request.
+    response = JSONResponse(ok(**options, fido2SessionId=tx.transaction_id))
+    _set_session_cookie(response, ctx, tx)
     try:
         ctx.store.start_transaction(tx, new_user=user if is_new else None)
     except StoreConflict as conflict:
         raise fail(conflict.code, "the username was registered concurrently; retry") from None
-    response = JSONResponse(ok(**options, fido2SessionId=tx.transaction_id))
-    _set_session_cookie(response, ctx, tx)
     return response
 
 

@@ -200,11 +200,15 @@ async def preregister(call: Call) -> Response:
         expires_at=tx.created_at + timedelta(seconds=window),
         data={"did": did, "displayname": req.displayname, "appTXID": req.app_txid},
     )
+    # Rendered before the write: once the transaction is committed, nothing is left that could fail the request.
+    response = success(
+        call.config, response=options, response_code=MSG_PREREGISTER, txid=call.txid, app_txid=req.app_txid
+    )
     try:
         ctx.store.start_transaction(tx, new_user=user if is_new else None)
     except StoreConflict:
         raise bad("FIDO-ERR-0001", "Caught an exception: the username was registered concurrently; retry") from None
-    return success(call.config, response=options, response_code=MSG_PREREGISTER, txid=call.txid, app_txid=req.app_txid)
+    return response
 
 
 def _user_for_registration(ctx: RPContext, did: int, username: str) -> tuple[User, bool]:

@@ -112,6 +112,7 @@ CREATE TABLE IF NOT EXISTS consumed_tokens (
 );
 """
 _SCHEMA_VERSION = 1
+_TABLES = ("users", "authenticators", "transactions", "consumed_tokens")
 
 
 def _ts(value: datetime) -> str:
@@ -157,6 +158,14 @@ class SqliteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table: what the bounded-state guarantees (API.md, "Bounded state") are stated in."""
+        with self._lock:
+            return {
+                table: self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed names)
+                for table in _TABLES
+            }
 
     # --- transactions -------------------------------------------------------------------------------------
 
