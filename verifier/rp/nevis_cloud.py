@@ -97,10 +97,14 @@ async def enroll(request: Request) -> Response:
     # Rendered before the write: once the transaction is committed, nothing is left that could fail the request.
     response = JSONResponse(body)
     try:
-        ctx.store.start_transaction(tx, new_user=user if is_new else None, consume_jti=consume)
+        ctx.store.start_transaction(
+            tx, new_user=user if is_new else None, consume_jti=consume, limits=ceremony.pending_limits(ctx)
+        )
     except StoreConflict as conflict:
         if conflict.code is Code.TOKEN_JTI_CONSUMED:
             raise ApiError(403, "the intent token was already used") from None
+        if conflict.code is Code.TRANSACTION_PENDING_LIMIT_REACHED:
+            raise ApiError(429, f"{conflict.message}; complete or abandon one first") from None
         raise ApiError(409, "the username was registered concurrently; retry") from None
     return response
 

@@ -205,8 +205,11 @@ async def preregister(call: Call) -> Response:
         call.config, response=options, response_code=MSG_PREREGISTER, txid=call.txid, app_txid=req.app_txid
     )
     try:
-        ctx.store.start_transaction(tx, new_user=user if is_new else None)
-    except StoreConflict:
+        ctx.store.start_transaction(tx, new_user=user if is_new else None, limits=ceremony.pending_limits(ctx))
+    except StoreConflict as conflict:
+        if conflict.code is Code.TRANSACTION_PENDING_LIMIT_REACHED:
+            # No SKFS code says "too many sessions"; 429 with FIDO-ERR-0001 and fidoconf's code (API.md).
+            raise SkfsError(429, "FIDO-ERR-0001", f"FIDO-ERR-0001: {conflict.message}", code=conflict.code) from None
         raise bad("FIDO-ERR-0001", "Caught an exception: the username was registered concurrently; retry") from None
     return response
 
