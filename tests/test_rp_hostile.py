@@ -238,3 +238,36 @@ def test_non_utf8_hmac_authorization_is_an_skfs_401(rp):
     response = client.post("/skfs/rest/getkeysinfo", json=body, headers=headers)
     assert response.status_code == 401 and response.content == b""
     _unchanged(store, before)
+
+
+# --- redirects never echo the Host ------------------------------------------------------------------------------
+
+
+def _route_paths(app) -> list[tuple[str, str]]:
+    """(method, concrete path) of every route Starlette has, path parameters filled in."""
+    found = []
+    for route in app.routes:
+        path = route.path.replace("{user_id}", UUID).replace("{authenticator_id}", UUID)
+        for method in sorted(route.methods or {"GET"}):
+            found.append((method, path))
+    return found
+
+
+@pytest.mark.parametrize("suffix", ["%2F", "%2f", "/", "%2F%2F", "/%2F"])
+def test_no_route_redirects_to_the_clients_host(rp, suffix):
+    client, _ = rp
+    routes = _route_paths(client.app)
+    assert len(routes) > 20
+    for method, path in routes:
+        response = client.request(
+            method, path + suffix, headers={"host": "evil.example"}, follow_redirects=False, content=b"{}"
+        )
+        assert "evil.example" not in response.headers.get("location", ""), (method, path, response.status_code)
+        assert response.status_code == 404, (method, path + suffix, response.status_code)
+
+
+def test_no_answer_of_any_route_carries_a_location_built_from_host(rp):
+    client, _ = rp
+    for method, path in _route_paths(client.app):
+        response = client.request(method, path, headers={"host": "evil.example"}, follow_redirects=False, content=b"{}")
+        assert "location" not in response.headers, (method, path)

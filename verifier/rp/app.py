@@ -92,6 +92,9 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
     )
+    # No trailing-slash redirects: Starlette builds their Location from the client's Host header (an open redirect
+    # for `/api/v1/status%2F` with `Host: evil.example`), and no client of these APIs needs one. A miss is a 404.
+    app.router.redirect_slashes = False
     app.state.rp = ctx
     return app
 
