@@ -26,6 +26,7 @@ from . import ceremony, fido_server, nevis_cloud, skfs
 from .config import RPConfig
 from .context import RPContext, VerifyFn
 from .http import ApiError, error_response
+from .skfs_auth import ReplayCache
 from .store import SqliteStore, Store
 from .tokens import TokenService
 
@@ -96,6 +97,7 @@ def create_app(
     # for `/api/v1/status%2F` with `Host: evil.example`), and no client of these APIs needs one. A miss is a 404.
     app.router.redirect_slashes = False
     app.state.rp = ctx
+    app.state.skfs_replays = ReplayCache()
     return app
 
 

@@ -70,6 +70,9 @@ class RPConfig:
     skfs_envelope: str = "4.17"
     #: skfs: False only in the negative control that accepts any HMAC signature made with a known access key.
     skfs_hmac_signature_check: bool = True
+    #: skfs: also accept strongkey-content-sha256 over the payload alone (SKFS 4.7's code) besides the body (the
+    #: public docs); svcinfo, its did included, is then not covered by the signature (API.md).
+    skfs_hmac_payload_hash: bool = False
 
     def __post_init__(self) -> None:
         if not self.rp_id:
