@@ -221,12 +221,16 @@ class SkfsProfile(Profile):
         return body if self.settings.hmac_content == "body" else payload_text
 
     def _fresh_date(self, request: tuple[str, str]) -> str:
+        """A Date under which this request was not signed yet (any earlier request of this second counts)."""
         date = format_datetime(_utc_now(), usegmt=True)
-        previous = getattr(self, "_last_signed", None)
-        if previous == (request, date):
+        second, signed = getattr(self, "_signed", (None, set()))
+        if second != date:
+            signed = set()
+        if request in signed:
             time.sleep(1.0 - _utc_now().microsecond / 1_000_000 + 0.01)
-            date = format_datetime(_utc_now(), usegmt=True)
-        self._last_signed = (request, date)
+            date, signed = format_datetime(_utc_now(), usegmt=True), set()
+        signed.add(request)
+        self._signed = (date, signed)
         return date
 
     def call(
