@@ -20,7 +20,7 @@ from fidoconf.verifier.rp import FLAVOURS, RPConfig, create_app
 from fidoconf.verifier.rp.config import load_or_create_secret
 from fidoconf.verifier.rp.tokens import TokenService
 
-from . import serve_skfs, serve_snippet
+from . import serve_connections, serve_skfs, serve_snippet
 
 ENV_ACCESS_KEY = "FIDOCONF_ACCESS_KEY"
 ENV_DATA_DIR = "FIDOCONF_DATA_DIR"
@@ -65,6 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--timeout-ms", type=int, default=120_000, help="registration timeout in ms (default 120000)")
     p.add_argument("--authenticator-limit", type=int, default=10, help="authenticators per user; 0 = no limit")
     p.add_argument("--max-body-bytes", type=int, default=256 * 1024)
+    serve_connections.add_arguments(p)
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return p
 
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace, *, listener: Callable[[str, int], socket.socke
     base_url = (args.public_url or f"http://{host}:{port}").rstrip("/") + "/"
     try:
         config, key_source = build_config(args, base_url=base_url, port=port)
+        connections = serve_connections.settings_of(args)
         app = create_app(config)
     except (OSError, ValueError) as exc:
         print(f"fidoconf serve: {exc}", file=sys.stderr)
@@ -97,7 +99,8 @@ def run(args: argparse.Namespace, *, listener: Callable[[str, int], socket.socke
         print(line, flush=True)
     for line in serve_snippet.describe(config, base_url=base_url, data_dir=_data_dir(args)):
         print(line, flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False))
+    serve_connections.install_accept_error_filter()
+    server = uvicorn.Server(serve_connections.uvicorn_config(app, connections, log_level=args.log_level))
     server.run(sockets=[sock])
     return 0
 

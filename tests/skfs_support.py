@@ -43,7 +43,13 @@ class Skfs:
             info.update(svcusername=account[0], svcpassword=account[1])
         return info
 
+    @staticmethod
+    def body_text(svcinfo: dict, payload: dict | None) -> str:
+        payload_text = compact(payload) if payload is not None else None
+        return '{"svcinfo":' + compact(svcinfo) + (f',"payload":{payload_text}' if payload_text else "") + "}"
+
     def hmac_headers(self, path: str, payload_text: str | None, *, secret: str = HMAC_SECRET, key: str = HMAC_KEY):
+        """Headers signing `payload_text`: the text whose hash is sent (the body, or a payload in SKFS 4.7's mode)."""
         digest = base64.b64encode(hashlib.sha256(payload_text.encode()).digest()).decode() if payload_text else ""
         date = format_datetime(self.clock.now, usegmt=True)
         content_type = "application/json" if payload_text else ""
@@ -71,10 +77,11 @@ class Skfs:
         svcinfo = svcinfo if svcinfo is not None else self.svcinfo(authtype, did=did)
         payload_text = compact(payload) if payload is not None else None
         if body is None:
-            body = '{"svcinfo":' + compact(svcinfo) + (f',"payload":{payload_text}' if payload_text else "") + "}"
+            body = self.body_text(svcinfo, payload)
         sent = {"Content-Type": "application/json"}
         if authtype == "HMAC":
-            sent.update(self.hmac_headers(path, payload_text))
+            # The content hash covers the whole body (svcinfo included); a call without payload hashes nothing.
+            sent.update(self.hmac_headers(path, body if payload_text else None))
         sent.update(headers or {})
         response = self.client.post(
             path, content=body.encode(), headers={k: v for k, v in sent.items() if v is not None}

@@ -168,3 +168,114 @@ def test_random_credential_members_under_a_live_status_token(client, field, valu
     answer = response.json()
     assert_valid("nevis-cloud", "attestation-result-response", answer)
     assert answer["errorCode"] != Code.INTERNAL_UNEXPECTED.value, answer
+
+
+# --- text that is not Unicode, in every field of every route of every flavour (issue 15) -------------------------
+
+#: Strings that UTF-8 cannot encode (a lone surrogate somewhere) mixed with the odd but valid (NUL, U+FFFF).
+lone_surrogates = st.integers(0xD800, 0xDFFF).map(chr)
+hostile_text = st.builds(
+    lambda head, bad, tail: head + bad + tail,
+    st.text(max_size=6),
+    lone_surrogates
+    | st.sampled_from(["\x00", "\uffff", "\ud83d\ude00"]).flatmap(lambda c: lone_surrogates.map(lambda s: c + s)),
+    st.text(max_size=6),
+)
+
+
+def _plant(value, text: str, path: tuple):
+    """`value` with the string at `path` replaced by `text` (a member name too, when the path ends in a key)."""
+    if not path:
+        return text
+    head, *rest = path
+    if isinstance(value, dict):
+        out = dict(value)
+        if head not in out:
+            out[text] = 1
+            return out
+        out[head] = _plant(out[head], text, tuple(rest))
+        return out
+    out = list(value)
+    out[head] = _plant(out[head], text, tuple(rest))
+    return out
+
+
+def _string_paths(value, prefix: tuple = ()) -> list[tuple]:
+    if isinstance(value, str):
+        return [prefix]
+    if isinstance(value, dict):
+        return [prefix + ("<new member>",)] + [p for k, v in value.items() for p in _string_paths(v, prefix + (k,))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _string_paths(v, prefix + (i,))]
+    return []
+
+
+SVCINFO = {"did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": "svc", "svcpassword": "pw"}
+#: A well-formed body of every route of every flavour: the fuzz puts a hostile string in one of its strings.
+TEMPLATES = [
+    ("nevis", "/api/v1/users/enroll", {"username": "u", "channel": "fido2", "displayName": "D",
+                                       "fido2Options": {"attestation": "none", "authenticatorSelection": {"residentKey": "preferred"}}}),
+    ("nevis", "/api/v1/status", {"statusToken": "t"}),
+    ("nevis", "/api/v1/intent", {"username": "u", "operation": "enroll", "channels": ["fido2"]}),
+    ("nevis", f"/api/v1/authenticators/{UUID}", {"name": "n"}),
+    ("nevis-ceremony", "/_app/attestation/result", {"statusToken": "t", "id": "i", "rawId": "i", "type": "public-key",
+                                                    "response": {"clientDataJSON": "c", "attestationObject": "a"},
+                                                    "userFriendlyName": "n", "userAgent": "a"}),
+    ("nevis-ceremony", "/_app/dispatch/redeem", {"dispatchToken": "t"}),
+    ("fido", "/attestation/options", {"username": "u", "displayName": "D", "attestation": "direct",
+                                      "authenticatorSelection": {"userVerification": "preferred"}, "extensions": {"credProps": True}}),
+    ("fido", "/attestation/result", {"fido2SessionId": "s", "id": "i", "rawId": "i", "type": "public-key",
+                                     "response": {"clientDataJSON": "c", "attestationObject": "a"}}),
+    ("fido-status", "/status", {"fido2SessionId": "s"}),
+    *[("skfs", f"/skfs/rest/{op}", {"svcinfo": SVCINFO, "payload": payload}) for op, payload in (
+        ("preregister", {"username": "u", "displayname": "d", "options": {"attestation": "direct"}, "extensions": "{}"}),
+        ("register", {"publicKeyCredential": {"id": "i", "type": "public-key"},
+                      "strongkeyMetadata": {"version": "1.0", "username": "u", "origin": "o", "create_location": "l"}}),
+        ("getkeysinfo", {"username": "u"}),
+        ("updatekeyinfo", {"keyid": "1-1-1", "status": "Active", "modify_location": "l", "displayname": "d"}),
+        ("deregister", {"keyid": "1-1-1"}),
+        ("ping", {}),
+    )],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def every_flavour():
+    from fidoconf.verifier.rp.store import SqliteStore
+
+    store = SqliteStore(":memory:")
+    config = RPConfig(
+        rp_id="rp.example", origins=("https://rp.example",), access_keys=(KEY,), max_body_bytes=4096,
+        flavours=("nevis-cloud", "fido-server", "skfs"), skfs_service_accounts=(("svc", "pw", ("FIDO_REG", "FIDO")),),
+    )  # fmt: skip
+    with asgi_client(create_app(config, store=store)) as c:
+        yield c, store
+
+
+@pytest.mark.parametrize(("kind", "path", "template"), TEMPLATES, ids=[p for _, p, _ in TEMPLATES])
+@FUZZ
+@given(data=st.data(), text=hostile_text)
+def test_non_unicode_text_in_any_field_is_the_flavours_error_and_writes_nothing(
+    every_flavour, kind, path, template, data, text
+):
+    client, store = every_flavour
+    where = data.draw(st.sampled_from(_string_paths(template)))
+    body = _plant(template, text, where)
+    before = store.row_counts()
+    headers = {"content-type": "application/json", "authorization": f"Bearer {KEY}"}
+    method = "PATCH" if path.startswith("/api/v1/authenticators/") else "POST"
+    response = client.request(method, path, content=json.dumps(body).encode("ascii"), headers=headers)
+    if kind == "nevis":
+        assert response.status_code == 400, (where, response.text)
+        assert_valid("nevis-cloud", "error-response", response.json())
+    elif kind == "fido-status":
+        assert (response.status_code, response.json()["errorCode"]) == (400, Code.REQUEST_BODY_INVALID.value)
+    elif kind in ("nevis-ceremony", "fido"):
+        assert response.status_code == 200
+        assert (response.json()["status"], response.json()["errorCode"]) == ("failed", Code.REQUEST_BODY_INVALID.value)
+    else:
+        assert response.status_code == 400, (where, response.text)
+        answer = response.json()
+        assert answer["responseCode"] == "FIDO-ERR-5011"
+        assert answer["response"].endswith(f"[fidoconf:{Code.REQUEST_BODY_INVALID.value}]")
+    assert store.row_counts() == before

@@ -105,7 +105,7 @@ def _reordered(payload: dict) -> str:
 )  # fmt: skip
 def test_hmac_defects_are_401_with_an_empty_body(skfs, clock, defect):
     payload = {"username": user(), "displayname": "k", "options": {}}
-    text = compact(payload)
+    text = skfs.body_text(skfs.svcinfo("HMAC"), payload)
     headers = skfs.hmac_headers("/skfs/rest/preregister", text)
     if defect == "wrong-secret":
         headers = skfs.hmac_headers("/skfs/rest/preregister", text, secret=seeded.token_hex(32))
@@ -132,7 +132,7 @@ def test_hmac_defects_are_401_with_an_empty_body(skfs, clock, defect):
 
 
 def test_hmac_hash_over_skfs_key_order_or_the_received_order(make_skfs):
-    skfs = make_skfs()
+    skfs = make_skfs(skfs_hmac_payload_hash=True)
     payload = {"options": {}, "displayname": "k", "username": user()}  # not SKFS's order
     for hashed in (compact({k: payload[k] for k in ("username", "displayname", "options")}), compact(payload)):
         headers = skfs.hmac_headers("/skfs/rest/preregister", hashed)
@@ -145,9 +145,10 @@ def test_hmac_hash_over_skfs_key_order_or_the_received_order(make_skfs):
 def test_signature_control_accepts_any_signature_of_a_known_key(make_skfs):
     skfs = make_skfs(skfs_hmac_signature_check=False)
     payload = {"username": user(), "displayname": "k", "options": {}}
-    headers = skfs.hmac_headers("/skfs/rest/preregister", compact(payload), secret=seeded.token_hex(32))
+    text = skfs.body_text(skfs.svcinfo("HMAC"), payload)
+    headers = skfs.hmac_headers("/skfs/rest/preregister", text, secret=seeded.token_hex(32))
     assert skfs.call("preregister", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers).status_code == 200
-    headers = skfs.hmac_headers("/skfs/rest/preregister", compact(payload), key="ak-unknown")
+    headers = skfs.hmac_headers("/skfs/rest/preregister", text, key="ak-unknown")
     assert skfs.call("preregister", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers).status_code == 401
 
 
@@ -213,3 +214,65 @@ def test_serve_refuses_a_malformed_skfs_config(tmp_path, text):
     path.write_text(text)
     with pytest.raises(ValueError):
         serve_skfs.rp_settings(_serve_args(skfs_config=path), tmp_path)
+
+
+# --- replay and what the signature covers (issue 15) ------------------------------------------------------------
+
+
+def test_a_replayed_hmac_request_is_refused(skfs, clock, caplog):
+    payload = {"username": user()}
+    text = skfs.body_text(skfs.svcinfo("HMAC"), payload)
+    headers = skfs.hmac_headers("/skfs/rest/getkeysinfo", text)
+    first = skfs.call("getkeysinfo", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers)
+    assert first.status_code == 200
+    clock.advance(seconds=5)  # well inside the Date window
+    with caplog.at_level("INFO", logger="fidoconf.rp"):
+        again = skfs.call("getkeysinfo", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers)
+    assert (again.status_code, again.content) == (401, b"")
+    assert "replayed" in caplog.text
+    # The same request signed afresh (a new Date) is served.
+    assert skfs.call("getkeysinfo", payload, authtype="HMAC").status_code == 200
+
+
+def test_the_replay_cache_forgets_signatures_whose_date_left_the_window(skfs, clock):
+    from fidoconf.verifier.rp.skfs_auth import MAX_DATE_SKEW_S
+
+    replays = skfs.client.app.state.skfs_replays
+    for _ in range(3):
+        assert skfs.call("getkeysinfo", {"username": user()}, authtype="HMAC").status_code == 200
+        clock.advance(seconds=1)
+    assert len(replays) == 3
+    clock.advance(seconds=MAX_DATE_SKEW_S + 1)
+    assert skfs.call("getkeysinfo", {"username": user()}, authtype="HMAC").status_code == 200
+    assert len(replays) == 1
+
+
+def test_the_replay_cache_is_bounded_and_refuses_rather_than_forgets():
+    from datetime import UTC, datetime
+
+    from fidoconf.verifier.rp.skfs_auth import ReplayCache, Unauthorized
+
+    cache, now = ReplayCache(max_entries=2), datetime(2026, 1, 1, tzinfo=UTC)
+    cache.remember("a", sent=now, now=now)
+    cache.remember("b", sent=now, now=now)
+    with pytest.raises(Unauthorized, match="full"):
+        cache.remember("c", sent=now, now=now)
+    with pytest.raises(Unauthorized, match="replayed"):
+        cache.remember("a", sent=now, now=now)
+
+
+def test_the_signature_covers_svcinfo_so_the_did_cannot_be_swapped(skfs):
+    payload = {"username": user()}
+    signed = skfs.body_text(skfs.svcinfo("HMAC", did=1), payload)
+    headers = skfs.hmac_headers("/skfs/rest/getkeysinfo", signed)
+    swapped = skfs.body_text(skfs.svcinfo("HMAC", did=2), payload)
+    response = skfs.call("getkeysinfo", payload, svcinfo=skfs.svcinfo("HMAC", did=2), headers=headers, body=swapped)
+    assert (response.status_code, response.content) == (401, b"")
+
+
+def test_a_payload_only_hash_is_refused_unless_configured(make_skfs):
+    payload = {"username": user(), "displayname": "k", "options": {}}
+    for accept, status in ((False, 401), (True, 200)):
+        skfs = make_skfs(skfs_hmac_payload_hash=accept)
+        headers = skfs.hmac_headers("/skfs/rest/preregister", compact(payload))
+        assert skfs.call("preregister", payload, svcinfo=skfs.svcinfo("HMAC"), headers=headers).status_code == status

@@ -274,6 +274,7 @@ class Code(StrEnum):
     TRANSACTION_STATUS_NOT_PENDING = "transaction.status.not_pending"
     TRANSACTION_TIMEOUT_EXPIRED = "transaction.timeout.expired"
     TRANSACTION_DISPATCH_NOT_REDEEMED = "transaction.dispatch.not_redeemed"
+    TRANSACTION_PENDING_LIMIT_REACHED = "transaction.pending.limit_reached"
     CREDENTIAL_ID_ALREADY_REGISTERED = "credential.id.already_registered"
     USER_AUTHENTICATORS_LIMIT_REACHED = "user.authenticators.limit_reached"
     REQUEST_METHOD_NOT_ALLOWED = "request.method.not_allowed"

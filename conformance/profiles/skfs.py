@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from dataclasses import dataclass, field, fields
 from email.utils import format_datetime
 from typing import Any
@@ -62,10 +63,15 @@ class SkfsSettings:
     sweep_s: float = 5
     create_location: str = "fidoconf conformance suite"
     api_version: str = "SK3_0"
+    #: What strongkey-content-sha256 hashes: "body" (the whole request body, svcinfo included, as StrongKey's HMAC
+    #: documentation says, and the reference RP requires) or "payload" (the payload alone, as SKFS 4.7's code does).
+    hmac_content: str = "body"
 
     def __post_init__(self) -> None:
         if self.authtype not in ("PASSWORD", "HMAC"):
             raise ConfigError(f"skfs.authtype must be PASSWORD or HMAC, not {self.authtype!r}")
+        if self.hmac_content not in ("body", "payload"):
+            raise ConfigError(f"skfs.hmac_content must be body or payload, not {self.hmac_content!r}")
         if self.envelope not in ENVELOPES:
             raise ConfigError(f"skfs.envelope must be one of {ENVELOPES}, not {self.envelope!r}")
         if self.authtype == "HMAC" and not self.has_hmac:
@@ -127,11 +133,16 @@ def reference_rp_settings(config: SuiteConfig) -> dict[str, Any]:
         "skfs_service_accounts": tuple(accounts),
         "skfs_hmac_keys": ((s.hmac_access_key, s.hmac_secret),) if s.has_hmac else (),
         "skfs_envelope": s.envelope,
+        "skfs_hmac_payload_hash": s.hmac_content == "payload",
     }
 
 
 def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def body_text(svcinfo: dict[str, Any], payload_text: str | None) -> str:
+    return '{"svcinfo":' + compact(svcinfo) + (f',"payload":{payload_text}' if payload_text else "") + "}"
 
 
 def ordered_payload(payload: dict[str, Any]) -> str:
@@ -180,10 +191,16 @@ class SkfsProfile(Profile):
         key: str | None = None,
         secret: str | None = None,
         date: str | None = None,
+        fresh: bool = False,
     ) -> dict[str, str]:
         """`Authorization: HMAC key:sig` over METHOD, content hash, Content-Type, Date, API version and the path,
-        joined by newlines; for a call without payload (ping) the hash and Content-Type lines are empty."""
+        joined by newlines; for a call without payload (ping) the hash and Content-Type lines are empty.
+        `payload_text` is the text hashed (`hashed_text`). With `fresh`, a signature identical to the previous one
+        (same request within the same second of Date) waits for the next second: a server keeping a replay cache
+        would refuse it."""
         digest = base64.b64encode(hashlib.sha256(payload_text.encode()).digest()).decode() if payload_text else ""
+        if fresh and date is None:
+            date = self._fresh_date((path, digest))
         date = date or format_datetime(_utc_now(), usegmt=True)
         content_type = "application/json" if payload_text else ""
         text = "\n".join(("POST", digest, content_type, date, self.settings.api_version, path))
@@ -195,6 +212,25 @@ class SkfsProfile(Profile):
             "Date": date,
             "strongkey-api-version": self.settings.api_version,
         }
+
+    def hashed_text(self, body: str, payload_text: str | None) -> str | None:
+        """What strongkey-content-sha256 covers ([skfs] hmac_content): the body, or the payload; None without one."""
+        if payload_text is None:
+            return None
+        return body if self.settings.hmac_content == "body" else payload_text
+
+    def _fresh_date(self, request: tuple[str, str]) -> str:
+        """A Date under which this request was not signed yet (any earlier request of this second counts)."""
+        date = format_datetime(_utc_now(), usegmt=True)
+        second, signed = getattr(self, "_signed", (None, set()))
+        if second != date:
+            signed = set()
+        if request in signed:
+            time.sleep(1.0 - _utc_now().microsecond / 1_000_000 + 0.01)
+            date, signed = format_datetime(_utc_now(), usegmt=True), set()
+        signed.add(request)
+        self._signed = (date, signed)
+        return date
 
     def call(
         self,
@@ -212,10 +248,10 @@ class SkfsProfile(Profile):
         svcinfo = svcinfo if svcinfo is not None else self.svcinfo()
         payload_text = ordered_payload(payload) if payload is not None else None
         if body is None:
-            body = '{"svcinfo":' + compact(svcinfo) + (f',"payload":{payload_text}' if payload_text else "") + "}"
+            body = body_text(svcinfo, payload_text)
         sent: dict[str, str | None] = {"Content-Type": "application/json"}
         if sign and svcinfo.get("authtype") == "HMAC":
-            sent.update(self.hmac_headers(path, payload_text))
+            sent.update(self.hmac_headers(path, self.hashed_text(body, payload_text), fresh=True))
         sent.update(headers or {})
         response = self.target.request(
             "POST", path, content=body.encode(), headers={k: v for k, v in sent.items() if v is not None}

@@ -15,7 +15,7 @@ from email.utils import format_datetime
 import pytest
 from fidoconf.conformance.cases import Case, case
 from fidoconf.conformance.profiles import Ceremony
-from fidoconf.conformance.profiles.skfs import SkfsProfile, compact, ordered_payload
+from fidoconf.conformance.profiles.skfs import SkfsProfile, body_text, compact, ordered_payload
 
 REST = "https://docs.strongkey.com/index.php/skfs-v3/skfs-developer/skfs-api/skfs-rest"
 PREREGISTER = REST + "/skfs-rest-preregister/skfs-rest-preregister-request"
@@ -237,21 +237,25 @@ def _hmac_case(id_: str, title: str, severity: str = "MUST"):
 
 def _defective_headers(skfs: SkfsProfile, defect: str, payload_text: str) -> tuple[dict, str]:
     """The headers (and the payload actually sent) for one HMAC defect; everything else is signed correctly."""
-    good = skfs.hmac_headers(PATH, payload_text)
+    hashed = skfs.hashed_text(body_text(skfs.svcinfo(authtype="HMAC"), payload_text), payload_text)
+    good = skfs.hmac_headers(PATH, hashed)
     if defect == "other-secret":
-        return skfs.hmac_headers(PATH, payload_text, secret=hashlib.sha256(b"not the secret").hexdigest()), payload_text
+        return skfs.hmac_headers(PATH, hashed, secret=hashlib.sha256(b"not the secret").hexdigest()), payload_text
     if defect == "unknown-key":
-        return skfs.hmac_headers(PATH, payload_text, key=skfs.username("ak")), payload_text
+        return skfs.hmac_headers(PATH, hashed, key=skfs.username("ak")), payload_text
     if defect == "hash-of-other-payload":
-        other = skfs.hmac_headers(PATH, '{"username":"someone-else"}')
+        other_text = '{"username":"someone-else"}'
+        other = skfs.hmac_headers(
+            PATH, skfs.hashed_text(body_text(skfs.svcinfo(authtype="HMAC"), other_text), other_text)
+        )
         return other, payload_text
     if defect == "payload-changed":
         return good, payload_text.replace('"displayname":"', '"displayname":"changed ')
     if defect == "other-path":
-        return skfs.hmac_headers("/skfs/rest/getkeysinfo", payload_text), payload_text
+        return skfs.hmac_headers("/skfs/rest/getkeysinfo", hashed), payload_text
     if defect == "stale-date":
         old = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
-        return skfs.hmac_headers(PATH, payload_text, date=old), payload_text
+        return skfs.hmac_headers(PATH, hashed, date=old), payload_text
     if defect == "date-not-signed":
         return {**good, "Date": format_datetime(datetime.now(UTC) + timedelta(seconds=7), usegmt=True)}, payload_text
     drop = {"no-authorization": "Authorization", "no-content-hash": "strongkey-content-sha256", "no-date": "Date",

@@ -6,12 +6,14 @@ transport / starlette TestClient): the two differ only in transport.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +26,7 @@ from . import ceremony, fido_server, nevis_cloud, openapi, skfs
 from .config import RPConfig
 from .context import RPContext, VerifyFn
 from .http import ApiError, error_response
+from .skfs_auth import ReplayCache
 from .store import SqliteStore, Store
 from .tokens import TokenService
 
@@ -69,9 +72,18 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if owns_store:
-            store.close()
+        # Expired state is swept at start-up (a restart after a flood starts clean) and then on a timer.
+        await run_in_threadpool(_sweep, ctx)
+        timer = asyncio.create_task(_sweep_forever(ctx)) if config.sweep_interval_s else None
+        try:
+            yield
+        finally:
+            if timer is not None:
+                timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await timer
+            if owns_store:
+                store.close()
 
     routes: list[BaseRoute] = []
     for flavour in config.flavours:
@@ -82,8 +94,28 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
     )
+    # No trailing-slash redirects: Starlette builds their Location from the client's Host header (an open redirect
+    # for `/api/v1/status%2F` with `Host: evil.example`), and no client of these APIs needs one. A miss is a 404.
+    app.router.redirect_slashes = False
     app.state.rp = ctx
+    app.state.skfs_replays = ReplayCache()
     return app
+
+
+def _sweep(ctx: RPContext) -> None:
+    try:
+        deleted = ceremony.sweep_expired(ctx)
+    except Exception:  # a failed sweep must not stop the server; the next one retries
+        log.exception("sweeping expired state failed")
+        return
+    if any(deleted.values()):
+        log.info("swept expired state: %s", deleted)
+
+
+async def _sweep_forever(ctx: RPContext) -> None:
+    while True:
+        await asyncio.sleep(ctx.config.sweep_interval_s)
+        await run_in_threadpool(_sweep, ctx)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

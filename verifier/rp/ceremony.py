@@ -18,7 +18,7 @@ from ..encoding import b64url_encode
 from ..errors import Code, VerificationError, fail
 from ..policy import Policy
 from .context import RPContext
-from .store import FAILED, PENDING, Authenticator, StoreConflict, Transaction, User
+from .store import FAILED, PENDING, Authenticator, PendingLimits, StoreConflict, Transaction, User
 
 #: pubKeyCredParams order: #dom-publickeycredentialcreationoptions-pubkeycredparams is "ordered from most
 #: preferred to least preferred". ES256 (which every authenticator supports) first, then EdDSA and the other
@@ -80,6 +80,16 @@ def creation_options(
     if extensions:
         options["extensions"] = extensions
     return options
+
+
+def pending_limits(ctx: RPContext) -> PendingLimits:
+    return PendingLimits(per_user=ctx.config.max_pending_per_user, total=ctx.config.max_pending_transactions)
+
+
+def sweep_expired(ctx: RPContext) -> dict[str, int]:
+    """Forget expired transactions, spent token ids and users left without authenticators (API.md, "Bounded
+    state"); returns the rows deleted per table."""
+    return ctx.store.sweep(now=ctx.now(), retention=timedelta(seconds=ctx.config.retention_s))
 
 
 def new_transaction(

@@ -42,6 +42,12 @@ class RPConfig:
     #: "Allowed Authenticators per User" (Nevis default 10); None means no limit.
     authenticator_limit: int | None = 10
     max_body_bytes: int = 256 * 1024
+    #: Live (pending, unexpired) registrations one user may have at once; None means no cap.
+    max_pending_per_user: int | None = 8
+    #: Live registrations across all users; None means no cap. With the deadline this bounds the transactions table.
+    max_pending_transactions: int | None = 10_000
+    #: Seconds between sweeps of expired state while serving (one also runs at start-up); 0 disables the timer.
+    sweep_interval_s: float = 60.0
     #: A `verifier.policy.PRESETS` name.
     policy: str = "strict"
     #: PEM files or directories of attestation trust anchors.
@@ -64,6 +70,9 @@ class RPConfig:
     skfs_envelope: str = "4.17"
     #: skfs: False only in the negative control that accepts any HMAC signature made with a known access key.
     skfs_hmac_signature_check: bool = True
+    #: skfs: also accept strongkey-content-sha256 over the payload alone (SKFS 4.7's code) besides the body (the
+    #: public docs); svcinfo, its did included, is then not covered by the signature (API.md).
+    skfs_hmac_payload_hash: bool = False
 
     def __post_init__(self) -> None:
         if not self.rp_id:
@@ -75,12 +84,23 @@ class RPConfig:
         if self.challenge_bytes < 16:
             # #sctn-cryptographic-challenges: "challenges SHOULD therefore be at least 16 bytes long".
             raise ValueError("challenge_bytes must be at least 16")
+        for name in ("max_pending_per_user", "max_pending_transactions"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1 or None")
+        if self.sweep_interval_s < 0:
+            raise ValueError("sweep_interval_s must not be negative")
         if self.authenticator_limit is not None and self.authenticator_limit < 1:
             raise ValueError("authenticator_limit must be at least 1 or None")
         if self.fido_server_prefix and (
             not self.fido_server_prefix.startswith("/") or self.fido_server_prefix.endswith("/")
         ):
             raise ValueError("fido_server_prefix must be empty or start with '/' and not end with '/'")
+
+    @property
+    def retention_s(self) -> int:
+        """How long a transaction outlives its deadline: a status token's grace or a transaction token's life."""
+        return max(self.status_token_grace_s, self.transaction_token_ttl_s)
 
     @property
     def base_url(self) -> str:

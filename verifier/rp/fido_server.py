@@ -38,7 +38,7 @@ from .fido_server_requests import (
 )
 from .fido_server_views import failed, get_options, ok, status_body, unknown_status_body
 from .http import media_type, parse_json_object, read_body
-from .store import StoreConflict, Transaction, User
+from .store import NEW_USER, StoreConflict, Transaction, User
 
 FLAVOUR = "fido-server"
 SESSION_COOKIE = "fido2SessionId"
@@ -158,12 +158,17 @@ async def attestation_options(request: Request, ctx: RPContext) -> Response:
     tx = ceremony.new_transaction(
         ctx, user=user, challenge=challenge, options=options, flavour=FLAVOUR, channel="fido2"
     )
-    try:
-        ctx.store.start_transaction(tx, new_user=user if is_new else None)
-    except StoreConflict as conflict:
-        raise fail(conflict.code, "the username was registered concurrently; retry") from None
+    if is_new:
+        # Anyone may ask for options: the user is created only when the ceremony succeeds (API.md, "Bounded state").
+        planned = {"realm": FLAVOUR, "username": user.username, "displayName": user.display_name}
+        tx = replace(tx, data={NEW_USER: planned})
+    # Rendered before the write: once the transaction is committed, nothing is left that could fail the request.
     response = JSONResponse(ok(**options, fido2SessionId=tx.transaction_id))
     _set_session_cookie(response, ctx, tx)
+    try:
+        ctx.store.start_transaction(tx, limits=ceremony.pending_limits(ctx))
+    except StoreConflict as conflict:
+        raise fail(conflict.code, conflict.message) from None
     return response
 
 
@@ -181,11 +186,25 @@ def _get_options(ctx: RPContext, req: GetRequest) -> dict[str, Any]:
 
 
 def _resolve_user(ctx: RPContext, username: str, display_name: str) -> tuple[User, bool]:
+    """(user, is_new): the stored user, else the one a live ceremony already plans for `username` (one user handle
+    for concurrent ceremonies), else a new plan."""
     user = ctx.store.find_user(FLAVOUR, username)
     if user is not None:
         return user, False
     now = ctx.now()
+    planned = ctx.store.find_planned_user(FLAVOUR, username, now=now)
+    if planned is not None:
+        return replace(planned, display_name=display_name), True
     return User(ceremony.new_id(), username, now, now, realm=FLAVOUR, display_name=display_name), True
+
+
+def _user_of(ctx: RPContext, tx: Transaction) -> User | None:
+    """The transaction's user: stored, or still only planned by it."""
+    user = ctx.store.get_user(tx.user_id)
+    planned = tx.data.get(NEW_USER)
+    if user is None and isinstance(planned, dict):
+        return User(tx.user_id, planned.get("username"), tx.created_at, tx.updated_at, realm=FLAVOUR)
+    return user
 
 
 def _set_session_cookie(response: Response, ctx: RPContext, tx: Transaction) -> None:
@@ -267,7 +286,7 @@ async def status(request: Request, ctx: RPContext) -> Response:
     if tx is None or tx.flavour != FLAVOUR:
         return JSONResponse(unknown_status_body(session_id))
     tx = ceremony.expire_if_due(ctx, tx)
-    return JSONResponse(status_body(tx, ctx.store.get_user(tx.user_id)))
+    return JSONResponse(status_body(tx, _user_of(ctx, tx)))
 
 
 def routes(prefix: str = "") -> list[BaseRoute]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -74,15 +75,34 @@ def is_json_media_type(value: str | None) -> bool:
     )
 
 
+#: A `\\u` escape of a UTF-16 surrogate (D800-DFFF): the only way JSON text can carry a code point UTF-8 cannot encode.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """A JSON object from UTF-8 bytes, or a coded `request.body.invalid`."""
+    """A JSON object from UTF-8 bytes, or a coded `request.body.invalid`.
+
+    This is the one parse boundary of every flavour's JSON: a string (or member name) holding a lone surrogate
+    (`"\\ud800"`) is refused here, because SQLite, PyJWT and the JSON renderer all raise on it later."""
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise fail(Code.REQUEST_BODY_INVALID, "body is not JSON") from None
     if not isinstance(value, dict):
         raise fail(Code.REQUEST_BODY_INVALID, "body is not a JSON object")
+    if _SURROGATE_ESCAPE.search(raw) and not encodable(value):
+        raise fail(Code.REQUEST_BODY_INVALID, "body holds a lone UTF-16 surrogate, which is not Unicode text")
     return value
+
+
+def encodable(value: Any) -> bool:
+    """Whether every string in `value` (member names included) encodes as UTF-8; a pair of surrogate escapes
+    decodes to one code point and is fine, a lone one is not."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 async def rest_json_body(request: Request, ctx: RPContext) -> dict[str, Any]:
@@ -102,7 +122,10 @@ async def rest_form_body(request: Request, ctx: RPContext) -> dict[str, str]:
         raise ApiError(415, "expected application/x-www-form-urlencoded")
     try:
         raw = await read_body(request, limit=ctx.config.max_body_bytes)
-        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=32)
+        # errors="strict": a percent-escaped byte sequence that is not UTF-8 is refused, not replaced by U+FFFD.
+        fields = parse_qs(
+            raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=32, errors="strict"
+        )
     except VerificationError as exc:
         raise ApiError(413, exc.message) from None
     except (UnicodeDecodeError, ValueError):

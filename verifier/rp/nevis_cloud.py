@@ -92,15 +92,21 @@ async def enroll(request: Request) -> Response:
     tx = ceremony.new_transaction(
         ctx, user=user, challenge=challenge, options=options, flavour=FLAVOUR, channel=req.channel
     )
+    body = user_json(user, registered)
+    body["enrollment"] = _enrollment(ctx, tx, req)
+    # Rendered before the write: once the transaction is committed, nothing is left that could fail the request.
+    response = JSONResponse(body)
     try:
-        ctx.store.start_transaction(tx, new_user=user if is_new else None, consume_jti=consume)
+        ctx.store.start_transaction(
+            tx, new_user=user if is_new else None, consume_jti=consume, limits=ceremony.pending_limits(ctx)
+        )
     except StoreConflict as conflict:
         if conflict.code is Code.TOKEN_JTI_CONSUMED:
             raise ApiError(403, "the intent token was already used") from None
+        if conflict.code is Code.TRANSACTION_PENDING_LIMIT_REACHED:
+            raise ApiError(429, f"{conflict.message}; complete or abandon one first") from None
         raise ApiError(409, "the username was registered concurrently; retry") from None
-    body = user_json(user, registered)
-    body["enrollment"] = _enrollment(ctx, tx, req)
-    return JSONResponse(body)
+    return response
 
 
 def _enrollment(ctx: RPContext, tx: Transaction, req: EnrollRequest) -> dict[str, Any]:

@@ -99,12 +99,14 @@ def challenge_window_s(config: RPConfig, did: int) -> int:
 # --- the envelope of every operation ----------------------------------------------------------------------
 
 
-async def _json_body(request: Request, ctx: RPContext) -> dict[str, Any]:
+async def _json_body(request: Request, ctx: RPContext) -> tuple[bytes, dict[str, Any]]:
+    """The body as received (what the HMAC content hash covers) and the JSON object it holds."""
     declared = media_type(request)
     if declared is not None and not is_json_media_type(declared):
         raise SkfsError(415, "FIDO-ERR-0020", f"FIDO-ERR-0020: Invalid request parameters: {declared} is not JSON")
     try:
-        return parse_json_object(await read_body(request, limit=ctx.config.max_body_bytes))
+        raw = await read_body(request, limit=ctx.config.max_body_bytes)
+        return raw, parse_json_object(raw)
     except VerificationError as exc:
         if exc.code is Code.REQUEST_BODY_TOO_LARGE:
             raise SkfsError(413, "FIDO-ERR-0027", f"FIDO-ERR-0027: Too long argument : {exc.message}") from None
@@ -118,7 +120,9 @@ def _request_uri(request: Request) -> str:
     return path.decode("latin-1") + (f"?{query}" if query else "")
 
 
-def _authorize(request: Request, ctx: RPContext, svcinfo: ServiceInfo, payload: Any, operation: str) -> None:
+def _authorize(
+    request: Request, ctx: RPContext, svcinfo: ServiceInfo, payload: Any, operation: str, *, body: bytes
+) -> None:
     config = ctx.config
     if svcinfo.authtype == HMAC:
         check_hmac(
@@ -129,6 +133,9 @@ def _authorize(request: Request, ctx: RPContext, svcinfo: ServiceInfo, payload: 
             keys=dict(config.skfs_hmac_keys),
             now=ctx.now(),
             check_signature=config.skfs_hmac_signature_check,
+            body=body,
+            accept_payload_hash=config.skfs_hmac_payload_hash,
+            replays=request.app.state.skfs_replays,
         )
         return
     check_password(svcinfo, accounts=config.skfs_service_accounts, operation=operation)
@@ -143,10 +150,10 @@ def operation(name: str, *, payload_required: bool = True):
             ctx: RPContext = request.app.state.rp
             txid = new_txid(ctx.config, ctx.now())
             try:
-                body = await _json_body(request, ctx)
+                raw, body = await _json_body(request, ctx)
                 svcinfo = parse_svcinfo(body.get("svcinfo"), domains=dict(ctx.config.skfs_domains))
                 payload = payload_of(body, required=payload_required)
-                _authorize(request, ctx, svcinfo, payload, name)
+                _authorize(request, ctx, svcinfo, payload, name, body=raw)
                 return await handler(Call(ctx, svcinfo, payload, txid))
             except Unauthorized as exc:
                 log.info("skfs %s refused with 401: %s", name, exc)
@@ -200,11 +207,18 @@ async def preregister(call: Call) -> Response:
         expires_at=tx.created_at + timedelta(seconds=window),
         data={"did": did, "displayname": req.displayname, "appTXID": req.app_txid},
     )
+    # Rendered before the write: once the transaction is committed, nothing is left that could fail the request.
+    response = success(
+        call.config, response=options, response_code=MSG_PREREGISTER, txid=call.txid, app_txid=req.app_txid
+    )
     try:
-        ctx.store.start_transaction(tx, new_user=user if is_new else None)
-    except StoreConflict:
+        ctx.store.start_transaction(tx, new_user=user if is_new else None, limits=ceremony.pending_limits(ctx))
+    except StoreConflict as conflict:
+        if conflict.code is Code.TRANSACTION_PENDING_LIMIT_REACHED:
+            # No SKFS code says "too many sessions"; 429 with FIDO-ERR-0001 and fidoconf's code (API.md).
+            raise SkfsError(429, "FIDO-ERR-0001", f"FIDO-ERR-0001: {conflict.message}", code=conflict.code) from None
         raise bad("FIDO-ERR-0001", "Caught an exception: the username was registered concurrently; retry") from None
-    return success(call.config, response=options, response_code=MSG_PREREGISTER, txid=call.txid, app_txid=req.app_txid)
+    return response
 
 
 def _user_for_registration(ctx: RPContext, did: int, username: str) -> tuple[User, bool]:

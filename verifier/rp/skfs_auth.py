@@ -13,9 +13,11 @@ import hashlib
 import hmac
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -161,7 +163,37 @@ def hmac_signature(secret_hex: str, text: str) -> str:
     )
 
 
-def _request_date(value: str | None, *, now: datetime) -> None:
+class ReplayCache:
+    """Signatures already accepted, each kept while its Date is still inside the window (so a captured request
+    cannot be sent again), at most `max_entries` of them: when every slot holds a live signature a new one is
+    refused rather than an old one forgotten. In memory: a restart forgets it (API.md)."""
+
+    def __init__(self, *, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self._until: OrderedDict[str, datetime] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+    def remember(self, signature: str, *, sent: datetime, now: datetime) -> None:
+        """Record `signature` (of a request dated `sent`), or raise Unauthorized when it was seen before."""
+        with self._lock:
+            self._forget_expired(now)
+            if signature in self._until:
+                raise Unauthorized("HMAC signature replayed: this request was already served")
+            if len(self._until) >= self.max_entries:
+                raise Unauthorized(f"replay cache full ({self.max_entries} live signatures)")
+            self._until[signature] = sent + timedelta(seconds=MAX_DATE_SKEW_S)
+
+    def _forget_expired(self, now: datetime) -> None:
+        # Insertion order is nearly expiry order (Dates are within the window of arrival); scan until a live one.
+        expired = [sig for sig, until in self._until.items() if until < now]
+        for sig in expired:
+            del self._until[sig]
+
+
+def _request_date(value: str | None, *, now: datetime) -> datetime:
     if not value:
         raise Unauthorized("missing Date header")
     try:
@@ -172,6 +204,7 @@ def _request_date(value: str | None, *, now: datetime) -> None:
         sent = sent.replace(tzinfo=UTC)
     if abs((now - sent).total_seconds()) > MAX_DATE_SKEW_S:
         raise Unauthorized(f"Date header is more than {MAX_DATE_SKEW_S} s away from the server clock")
+    return sent
 
 
 def check_hmac(
@@ -183,9 +216,17 @@ def check_hmac(
     keys: Mapping[str, str],
     now: datetime,
     check_signature: bool = True,
+    body: bytes = b"",
+    accept_payload_hash: bool = False,
+    replays: ReplayCache | None = None,
 ) -> str:
     """Verify an HMAC-authenticated request; returns the access key id. `payload` None means the request has
-    none (ping): its content hash and Content-Type lines are then empty, as the server computes them."""
+    none (ping): its content hash and Content-Type lines are then empty, as the server computes them.
+
+    The content hash must be over the `body` as received (StrongKey's HMAC documentation: "the sha256 digest of
+    the body"), so the signature also covers `svcinfo` and its `did`; with `accept_payload_hash` also over the
+    payload alone (what SKFS 4.7's code computes), which leaves svcinfo unsigned. A signature is accepted once
+    (`replays`)."""
     match = _AUTHORIZATION.fullmatch((headers.get("authorization") or "").strip())
     if match is None:
         raise Unauthorized("Authorization is not 'HMAC <access key>:<signature>'")
@@ -197,12 +238,15 @@ def check_hmac(
     if not api_version:
         raise Unauthorized("missing strongkey-api-version header")
     date = headers.get("date")
-    _request_date(date, now=now)
+    sent = _request_date(date, now=now)
     content_hash = content_type = ""
     if payload is not None:
         content_hash = headers.get("strongkey-content-sha256") or ""
-        if not any(hmac.compare_digest(content_hash, content_sha256(form)) for form in payload_forms(payload)):
-            raise Unauthorized("strongkey-content-sha256 does not match the payload")
+        hashes = [base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")]
+        if accept_payload_hash:
+            hashes.extend(content_sha256(form) for form in payload_forms(payload))
+        if not any(hmac.compare_digest(content_hash.encode("latin-1"), h.encode("ascii")) for h in hashes):
+            raise Unauthorized("strongkey-content-sha256 does not match the body")
         content_type = headers.get("content-type") or ""
     expected = hmac_signature(
         secret,
@@ -213,6 +257,10 @@ def check_hmac(
     )  # fmt: skip
     if check_signature and not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace")):
         raise Unauthorized("HMAC signature does not verify")
+    # A call without payload (ping) acts on nothing and two clients pinging in the same second sign the same text:
+    # only calls that act on something are kept out of a second hearing.
+    if replays is not None and payload is not None:
+        replays.remember(f"{access_key}:{signature}", sent=sent, now=now)
     return access_key
 
 

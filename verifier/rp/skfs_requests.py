@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Code
+from .http import encodable
 from .skfs_auth import SkfsError
 
 #: The `username` column is 256 characters; longer is FIDOJPA-ERR-1002 (docs/server_apis.md §3.1).
@@ -170,6 +171,8 @@ def _extensions(value: object) -> dict[str, Any]:
             value = json.loads(value)
         except (ValueError, RecursionError):
             raise bad("FIDO-ERR-0014", "JSON parsing exception: extensions") from None
+        if not encodable(value):
+            raise bad("FIDO-ERR-0014", "JSON parsing exception: extensions holds a lone UTF-16 surrogate")
     if not isinstance(value, dict):
         raise bad("FIDO-ERR-0014", "JSON parsing exception: extensions must hold a JSON object")
     return value

@@ -15,20 +15,42 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..errors import Code
+from . import store_sql
 from .records import FAILED, PENDING, SUCCEEDED, Authenticator, StoreConflict, Transaction, User
+from .store_sql import (
+    NEW_USER,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
+    PendingLimits,
+    authenticator_of,
+    check_pending_limits,
+    create_planned_user,
+    dt,
+    insert_user,
+    transaction_of,
+    ts,
+    user_of,
+)
 
 __all__ = [
-    "FAILED", "PENDING", "SUCCEEDED", "Authenticator", "SqliteStore", "Store", "StoreConflict", "Transaction", "User",
+    "FAILED", "NEW_USER", "PENDING", "SUCCEEDED", "Authenticator", "PendingLimits", "SqliteStore", "Store", "StoreConflict",
+    "Transaction", "User",
 ]  # fmt: skip
 
 
 class Store(Protocol):
     def start_transaction(
-        self, transaction: Transaction, *, new_user: User | None = None, consume_jti: tuple[str, str, int] | None = None
+        self,
+        transaction: Transaction,
+        *,
+        new_user: User | None = None,
+        consume_jti: tuple[str, str, int] | None = None,
+        limits: PendingLimits | None = None,
     ) -> None: ...
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
     def fail_transaction(self, transaction_id: str, *, code: str, message: str, now: datetime) -> bool: ...
@@ -48,78 +70,20 @@ class Store(Protocol):
     def find_pending_transaction(self, user_id: str, *, flavour: str) -> Transaction | None: ...
     def get_authenticator_by_seq(self, seq: int) -> Authenticator | None: ...
     def update_authenticator(
-        self, authenticator_id: str, *, name: str | None = None, state: str | None = None,
-        data: dict[str, Any] | None = None, now: datetime,
+        self,
+        authenticator_id: str,
+        *,
+        name: str | None = None,
+        state: str | None = None,
+        data: dict[str, Any] | None = None,
+        now: datetime,
     ) -> Authenticator | None: ...
     def consume_jti(self, jti: str, kind: str, *, expires_at: int | None, now: datetime) -> bool: ...
     def jti_consumed(self, jti: str) -> bool: ...
+    def find_planned_user(self, realm: str, username: str, *, now: datetime) -> User | None: ...
+    def sweep(self, *, now: datetime, retention: timedelta) -> dict[str, int]: ...
+    def row_counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    user_id      TEXT PRIMARY KEY,
-    realm        TEXT NOT NULL,
-    username     TEXT,
-    display_name TEXT,
-    created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
-    UNIQUE (realm, username)
-);
-CREATE TABLE IF NOT EXISTS authenticators (
-    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
-    authenticator_id TEXT NOT NULL UNIQUE,
-    user_id          TEXT NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
-    credential_id    BLOB NOT NULL UNIQUE,
-    public_key       BLOB NOT NULL,
-    alg              INTEGER NOT NULL,
-    sign_count       INTEGER NOT NULL,
-    aaguid           BLOB NOT NULL,
-    fmt              TEXT NOT NULL,
-    attestation_type TEXT NOT NULL,
-    trusted          INTEGER NOT NULL,
-    name             TEXT NOT NULL,
-    transports       TEXT NOT NULL,
-    user_agent       TEXT,
-    state            TEXT NOT NULL,
-    data             TEXT NOT NULL,
-    enrolled_at      TEXT NOT NULL,
-    updated_at       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS authenticators_user ON authenticators(user_id);
-CREATE TABLE IF NOT EXISTS transactions (
-    transaction_id   TEXT PRIMARY KEY,
-    flavour          TEXT NOT NULL,
-    channel          TEXT NOT NULL,
-    user_id          TEXT NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
-    challenge        BLOB NOT NULL UNIQUE,
-    options          TEXT NOT NULL,
-    status           TEXT NOT NULL,
-    error_code       TEXT,
-    error_message    TEXT,
-    authenticator_id TEXT,
-    data             TEXT NOT NULL,
-    created_at       TEXT NOT NULL,
-    updated_at       TEXT NOT NULL,
-    expires_at       TEXT NOT NULL,
-    redeemed_at      TEXT
-);
-CREATE TABLE IF NOT EXISTS consumed_tokens (
-    jti         TEXT PRIMARY KEY,
-    kind        TEXT NOT NULL,
-    consumed_at TEXT NOT NULL,
-    expires_at  INTEGER
-);
-"""
-_SCHEMA_VERSION = 1
-
-
-def _ts(value: datetime) -> str:
-    return value.isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value is not None else None
 
 
 class SqliteStore:
@@ -136,8 +100,18 @@ class SqliteStore:
             # FULL: the WAL is fsynced at every commit, so an acknowledged registration survives even a power cut.
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
-            self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+            if version == 1:
+                self._migrate_from_1()
+            self._conn.executescript(SCHEMA)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _migrate_from_1(self) -> None:
+        create = SCHEMA.split("CREATE TABLE IF NOT EXISTS transactions", 1)[1].split(";", 1)[0]
+        script = store_sql.MIGRATE_1_TO_2.format(create=f"CREATE TABLE transactions{create};")
+        self._conn.execute("PRAGMA foreign_keys=OFF")
+        self._conn.executescript(f"BEGIN IMMEDIATE; {script} PRAGMA user_version=2; COMMIT;")
+        self._conn.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -158,18 +132,34 @@ class SqliteStore:
         with self._lock:
             self._conn.close()
 
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table: what the bounded-state guarantees (API.md, "Bounded state") are stated in."""
+        with self._lock:
+            return {
+                table: self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed names)
+                for table in TABLES
+            }
+
     # --- transactions -------------------------------------------------------------------------------------
 
     def start_transaction(
-        self, transaction: Transaction, *, new_user: User | None = None, consume_jti: tuple[str, str, int] | None = None
+        self,
+        transaction: Transaction,
+        *,
+        new_user: User | None = None,
+        consume_jti: tuple[str, str, int] | None = None,
+        limits: PendingLimits | None = None,
     ) -> None:
-        """Create the user (if new), the pending transaction and consume a one-time token, all or nothing."""
+        """Create the user (if new), the pending transaction and consume a one-time token, all or nothing; refused
+        with `transaction.pending.limit_reached` when it would exceed `limits`."""
         with self._write() as conn:
+            if limits is not None:
+                check_pending_limits(conn, transaction, limits)
             if consume_jti is not None and not self._consume(conn, *consume_jti, now=transaction.created_at):
                 raise StoreConflict(Code.TOKEN_JTI_CONSUMED, "one-time token already used")
             if new_user is not None:
                 try:
-                    _insert_user(conn, new_user)
+                    insert_user(conn, new_user)
                 except sqlite3.IntegrityError:
                     raise StoreConflict(Code.REQUEST_BODY_INVALID, "username taken concurrently") from None
             t = transaction
@@ -177,14 +167,14 @@ class SqliteStore:
                 "INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     t.transaction_id, t.flavour, t.channel, t.user_id, t.challenge, json.dumps(t.options), t.status,
-                    t.error_code, t.error_message, t.authenticator_id, json.dumps(t.data), _ts(t.created_at),
-                    _ts(t.updated_at), _ts(t.expires_at), _ts(t.redeemed_at) if t.redeemed_at else None,
+                    t.error_code, t.error_message, t.authenticator_id, json.dumps(t.data), ts(t.created_at),
+                    ts(t.updated_at), ts(t.expires_at), ts(t.redeemed_at) if t.redeemed_at else None,
                 ),
             )  # fmt: skip
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         row = self._one("SELECT * FROM transactions WHERE transaction_id = ?", transaction_id)
-        return _transaction(row) if row else None
+        return transaction_of(row) if row else None
 
     def fail_transaction(self, transaction_id: str, *, code: str, message: str, now: datetime) -> bool:
         """pending → failed; False when the transaction was not pending (someone else ended it first)."""
@@ -192,7 +182,7 @@ class SqliteStore:
             cur = conn.execute(
                 "UPDATE transactions SET status=?, error_code=?, error_message=?, updated_at=? "
                 "WHERE transaction_id=? AND status=?",
-                (FAILED, str(code), message, _ts(now), transaction_id, PENDING),
+                (FAILED, str(code), message, ts(now), transaction_id, PENDING),
             )
             return cur.rowcount == 1
 
@@ -206,12 +196,12 @@ class SqliteStore:
             cur = conn.execute(
                 "UPDATE transactions SET redeemed_at=?, updated_at=? "
                 "WHERE transaction_id=? AND status=? AND redeemed_at IS NULL",
-                (_ts(now), _ts(now), transaction_id, PENDING),
+                (ts(now), ts(now), transaction_id, PENDING),
             )
             if cur.rowcount != 1:
                 raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, "the transaction cannot be redeemed")
             row = conn.execute("SELECT * FROM transactions WHERE transaction_id=?", (transaction_id,)).fetchone()
-            return _transaction(row)
+            return transaction_of(row)
 
     def complete_registration(
         self, transaction_id: str, authenticator: Authenticator, *, limit: int | None, now: datetime
@@ -219,12 +209,13 @@ class SqliteStore:
         """Store the verified credential and end the transaction `succeeded`, or raise StoreConflict."""
         with self._write() as conn:
             row = conn.execute(
-                "SELECT status, user_id FROM transactions WHERE transaction_id=?", (transaction_id,)
+                "SELECT status, user_id, data FROM transactions WHERE transaction_id=?", (transaction_id,)
             ).fetchone()
             if row is None:
                 raise StoreConflict(Code.TRANSACTION_ID_UNKNOWN, "transaction no longer exists")
             if row["status"] != PENDING:
                 raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, f"transaction is {row['status']}")
+            create_planned_user(conn, row["user_id"], json.loads(row["data"]).get(NEW_USER), now=now)
             taken = conn.execute(
                 "SELECT 1 FROM authenticators WHERE credential_id=?", (authenticator.credential_id,)
             ).fetchone()
@@ -246,49 +237,92 @@ class SqliteStore:
                 (
                     a.authenticator_id, a.user_id, a.credential_id, a.public_key, a.alg, a.sign_count, a.aaguid,
                     a.fmt, a.attestation_type, int(a.trusted), a.name, json.dumps(list(a.transports)), a.user_agent,
-                    a.state, json.dumps(a.data), _ts(a.enrolled_at), _ts(a.updated_at),
+                    a.state, json.dumps(a.data), ts(a.enrolled_at), ts(a.updated_at),
                 ),
             )  # fmt: skip
             conn.execute(
                 "UPDATE transactions SET status=?, authenticator_id=?, updated_at=? WHERE transaction_id=?",
-                (SUCCEEDED, a.authenticator_id, _ts(now), transaction_id),
+                (SUCCEEDED, a.authenticator_id, ts(now), transaction_id),
             )
-            conn.execute("UPDATE users SET updated_at=? WHERE user_id=?", (_ts(now), a.user_id))
+            conn.execute("UPDATE users SET updated_at=? WHERE user_id=?", (ts(now), a.user_id))
             return replace(a, seq=cur.lastrowid)
 
     # --- users and authenticators -------------------------------------------------------------------------
 
     def get_user(self, user_id: str) -> User | None:
         row = self._one("SELECT * FROM users WHERE user_id=?", user_id)
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def find_user(self, realm: str, username: str) -> User | None:
         row = self._one("SELECT * FROM users WHERE realm=? AND username=?", realm, username)
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def delete_user(self, user_id: str) -> bool:
         with self._write() as conn:
+            conn.execute("DELETE FROM transactions WHERE user_id=?", (user_id,))
             return conn.execute("DELETE FROM users WHERE user_id=?", (user_id,)).rowcount == 1
+
+    def find_planned_user(self, realm: str, username: str, *, now: datetime) -> User | None:
+        """The user a live ceremony will create for `username` (so concurrent ceremonies share one user handle)."""
+        row = self._one(
+            "SELECT user_id, data, created_at FROM transactions INDEXED BY transactions_planned_user "
+            "WHERE json_extract(data, '$.newUser.username')=? "
+            "AND json_extract(data, '$.newUser.realm')=? AND status=? AND expires_at>? ORDER BY rowid LIMIT 1",
+            username, realm, PENDING, ts(now),
+        )  # fmt: skip
+        if row is None:
+            return None
+        planned = json.loads(row["data"])[NEW_USER]
+        created = dt(row["created_at"])
+        return User(row["user_id"], username, created, created, realm=realm, display_name=planned.get("displayName"))
+
+    # --- bounded state ------------------------------------------------------------------------------------
+
+    def sweep(self, *, now: datetime, retention: timedelta) -> dict[str, int]:
+        """Forget what no request can use any more; returns the rows deleted per table.
+
+        - transactions whose deadline passed more than `retention` ago (status polls and transaction tokens
+          outlive the deadline by at most that);
+        - consumed one-time token ids whose token has expired (an expired token is refused before its id is
+          looked up);
+        - users with no authenticator and no transaction left, last changed more than `retention` ago."""
+        horizon = ts(now - retention)
+        with self._write() as conn:
+            transactions = conn.execute("DELETE FROM transactions WHERE expires_at<?", (horizon,)).rowcount
+            tokens = conn.execute(
+                "DELETE FROM consumed_tokens WHERE expires_at IS NOT NULL AND expires_at<?", (int(now.timestamp()),)
+            ).rowcount
+            users = conn.execute(
+                "DELETE FROM users WHERE updated_at<? "
+                "AND NOT EXISTS (SELECT 1 FROM authenticators a WHERE a.user_id=users.user_id) "
+                "AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.user_id=users.user_id)",
+                (horizon,),
+            ).rowcount
+        if transactions or tokens or users:
+            with self._lock:
+                # Give the WAL's pages back after a large delete; the main file's free pages are reused.
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return {"transactions": transactions, "consumed_tokens": tokens, "users": users}
 
     def list_authenticators(self, user_id: str) -> list[Authenticator]:
         with self._lock:
             rows = self._conn.execute("SELECT * FROM authenticators WHERE user_id=? ORDER BY seq", (user_id,))
-            return [_authenticator(r) for r in rows.fetchall()]
+            return [authenticator_of(r) for r in rows.fetchall()]
 
     def get_authenticator(self, authenticator_id: str) -> Authenticator | None:
         row = self._one("SELECT * FROM authenticators WHERE authenticator_id=?", authenticator_id)
-        return _authenticator(row) if row else None
+        return authenticator_of(row) if row else None
 
     def rename_authenticator(self, authenticator_id: str, name: str, *, now: datetime) -> Authenticator | None:
         with self._write() as conn:
             cur = conn.execute(
                 "UPDATE authenticators SET name=?, updated_at=? WHERE authenticator_id=?",
-                (name, _ts(now), authenticator_id),
+                (name, ts(now), authenticator_id),
             )
             if cur.rowcount != 1:
                 return None
             row = conn.execute("SELECT * FROM authenticators WHERE authenticator_id=?", (authenticator_id,))
-            return _authenticator(row.fetchone())
+            return authenticator_of(row.fetchone())
 
     def delete_authenticator(self, authenticator_id: str, *, now: datetime) -> bool:
         with self._write() as conn:
@@ -298,7 +332,7 @@ class SqliteStore:
             if row is None:
                 return False
             conn.execute("DELETE FROM authenticators WHERE authenticator_id=?", (authenticator_id,))
-            conn.execute("UPDATE users SET updated_at=? WHERE user_id=?", (_ts(now), row["user_id"]))
+            conn.execute("UPDATE users SET updated_at=? WHERE user_id=?", (ts(now), row["user_id"]))
             return True
 
     def find_pending_transaction(self, user_id: str, *, flavour: str) -> Transaction | None:
@@ -307,27 +341,32 @@ class SqliteStore:
             "SELECT * FROM transactions WHERE user_id=? AND flavour=? AND status=? ORDER BY rowid DESC LIMIT 1",
             user_id, flavour, PENDING,
         )  # fmt: skip
-        return _transaction(row) if row else None
+        return transaction_of(row) if row else None
 
     def get_authenticator_by_seq(self, seq: int) -> Authenticator | None:
         row = self._one("SELECT * FROM authenticators WHERE seq=?", seq)
-        return _authenticator(row) if row else None
+        return authenticator_of(row) if row else None
 
     def update_authenticator(
-        self, authenticator_id: str, *, name: str | None = None, state: str | None = None,
-        data: dict[str, Any] | None = None, now: datetime,
+        self,
+        authenticator_id: str,
+        *,
+        name: str | None = None,
+        state: str | None = None,
+        data: dict[str, Any] | None = None,
+        now: datetime,
     ) -> Authenticator | None:
         """Change the given fields (None keeps a field as it is); None when there is no such authenticator."""
         with self._write() as conn:
             cur = conn.execute(
                 "UPDATE authenticators SET name=COALESCE(?, name), state=COALESCE(?, state), "
                 "data=COALESCE(?, data), updated_at=? WHERE authenticator_id=?",
-                (name, state, json.dumps(data) if data is not None else None, _ts(now), authenticator_id),
+                (name, state, json.dumps(data) if data is not None else None, ts(now), authenticator_id),
             )
             if cur.rowcount != 1:
                 return None
             row = conn.execute("SELECT * FROM authenticators WHERE authenticator_id=?", (authenticator_id,))
-            return _authenticator(row.fetchone())
+            return authenticator_of(row.fetchone())
 
     # --- one-time tokens ----------------------------------------------------------------------------------
 
@@ -338,69 +377,8 @@ class SqliteStore:
 
     @staticmethod
     def _consume(conn: sqlite3.Connection, jti: str, kind: str, expires_at: int | None, *, now: datetime) -> bool:
-        cur = conn.execute("INSERT OR IGNORE INTO consumed_tokens VALUES (?,?,?,?)", (jti, kind, _ts(now), expires_at))
+        cur = conn.execute("INSERT OR IGNORE INTO consumed_tokens VALUES (?,?,?,?)", (jti, kind, ts(now), expires_at))
         return cur.rowcount == 1
 
     def jti_consumed(self, jti: str) -> bool:
         return self._one("SELECT 1 FROM consumed_tokens WHERE jti=?", jti) is not None
-
-
-def _insert_user(conn: sqlite3.Connection, u: User) -> None:
-    conn.execute(
-        "INSERT INTO users VALUES (?,?,?,?,?,?)",
-        (u.user_id, u.realm, u.username, u.display_name, _ts(u.created_at), _ts(u.updated_at)),
-    )
-
-
-def _user(row: sqlite3.Row) -> User:
-    return User(
-        user_id=row["user_id"],
-        username=row["username"],
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
-        realm=row["realm"],
-        display_name=row["display_name"],
-    )
-
-
-def _authenticator(row: sqlite3.Row) -> Authenticator:
-    return Authenticator(
-        authenticator_id=row["authenticator_id"],
-        user_id=row["user_id"],
-        credential_id=bytes(row["credential_id"]),
-        public_key=bytes(row["public_key"]),
-        alg=row["alg"],
-        sign_count=row["sign_count"],
-        aaguid=bytes(row["aaguid"]),
-        fmt=row["fmt"],
-        attestation_type=row["attestation_type"],
-        trusted=bool(row["trusted"]),
-        name=row["name"],
-        enrolled_at=_dt(row["enrolled_at"]),
-        updated_at=_dt(row["updated_at"]),
-        transports=tuple(json.loads(row["transports"])),
-        user_agent=row["user_agent"],
-        state=row["state"],
-        data=json.loads(row["data"]),
-        seq=row["seq"],
-    )
-
-
-def _transaction(row: sqlite3.Row) -> Transaction:
-    return Transaction(
-        transaction_id=row["transaction_id"],
-        user_id=row["user_id"],
-        challenge=bytes(row["challenge"]),
-        options=json.loads(row["options"]),
-        created_at=_dt(row["created_at"]),
-        expires_at=_dt(row["expires_at"]),
-        updated_at=_dt(row["updated_at"]),
-        flavour=row["flavour"],
-        channel=row["channel"],
-        status=row["status"],
-        error_code=row["error_code"],
-        error_message=row["error_message"],
-        authenticator_id=row["authenticator_id"],
-        redeemed_at=_dt(row["redeemed_at"]),
-        data=json.loads(row["data"]),
-    )
