@@ -62,6 +62,33 @@ def keep(run: Run, observation: Observation) -> None:
         run.findings[key] = observation
 
 
+@contextlib.contextmanager
+def caller_independent_draws():
+    """Hypothesis (6.131+) also draws literals it collects from every first-party module loaded so far, and caches
+    them at first use, so one seed drew different examples depending on what the process had imported before (a
+    suite worker, the CLI): a seeded run must not depend on that. Inside, that pool is empty and its cache fresh.
+    Both are internals of hypothesis.internal.conjecture.providers; where they are absent there is nothing to do."""
+    from hypothesis.internal.conjecture import providers
+
+    names = ("_get_local_constants", "CONSTANTS_CACHE", "_local_constants")
+    if not all(hasattr(providers, name) for name in names):
+        yield
+        return
+    saved = {name: getattr(providers, name) for name in names}
+    empty = type(saved["_local_constants"])(
+        integers=type(saved["_local_constants"].integers)(), floats=type(saved["_local_constants"].floats)(key=
+        saved["_local_constants"].floats.key), bytes=type(saved["_local_constants"].bytes)(),
+        strings=type(saved["_local_constants"].strings)(),
+    )  # fmt: skip
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE = type(saved["CONSTANTS_CACHE"])(1024)
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved["_get_local_constants"]
+        providers.CONSTANTS_CACHE = saved["CONSTANTS_CACHE"]
+
+
 def fuzz(
     oracle: Oracle,
     *,
@@ -101,7 +128,7 @@ def fuzz(
         if progress is not None:
             progress(run)
 
-    with contextlib.suppress(_OutOfTime):
+    with contextlib.suppress(_OutOfTime), caller_independent_draws():
         one()
     run.elapsed_s = time.perf_counter() - started
     for key, observation in list(run.findings.items()):
