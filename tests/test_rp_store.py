@@ -50,6 +50,25 @@ def test_file_database_uses_wal_and_full_sync(store):
     assert store._one("PRAGMA foreign_keys")[0] == 1
 
 
+@pytest.mark.parametrize(("durability", "level"), [("process", 1), ("full", 2)])  # NORMAL = 1, FULL = 2
+def test_rp_durability_sets_the_sqlite_sync_level(tmp_path, durability, level):
+    from fidoconf.verifier.rp import RPConfig, create_app
+
+    config = RPConfig(
+        rp_id="localhost", origins=("http://localhost:8000",), access_keys=("k" * 32,),
+        db_path=str(tmp_path / "rp.sqlite3"), durability=durability,
+    )  # fmt: skip
+    app = create_app(config)
+    assert app.state.rp.store._one("PRAGMA synchronous")[0] == level
+
+
+def test_rp_durability_refuses_an_unknown_level():
+    from fidoconf.verifier.rp import RPConfig
+
+    with pytest.raises(ValueError, match="durability"):
+        RPConfig(rp_id="localhost", origins=("http://localhost:8000",), access_keys=("k" * 32,), durability="none")
+
+
 def test_registration_round_trip_survives_reopen(tmp_path):
     path = str(tmp_path / "rp.sqlite3")
     first = SqliteStore(path)

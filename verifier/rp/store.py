@@ -1,8 +1,9 @@
 """Persistence of the reference RP: users, registered authenticators, ceremony transactions, one-time token ids.
 
 `Store` is the interface the routers use (a PostgreSQL store can implement it later); `SqliteStore` is the
-stdlib implementation: WAL, synchronous=FULL, and every state change is one `BEGIN IMMEDIATE` transaction, so a
-registration the server acknowledged has been committed to disk before the answer leaves (kill -9 safe).
+stdlib implementation: WAL, and every state change is one `BEGIN IMMEDIATE` transaction, so a registration the
+server acknowledged has been committed before the answer leaves: with synchronous=NORMAL it survives the process
+being killed (kill -9), with synchronous=FULL also a power cut (`SqliteStore(synchronous=...)`).
 Each method is atomic on its own; the checks that must hold at commit time (still pending, credential id unused,
 authenticator limit) run inside the same transaction as the write they guard.
 """
@@ -89,7 +90,9 @@ class Store(Protocol):
 class SqliteStore:
     """`Store` over one sqlite3 connection shared by uvicorn's threads behind a lock."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
         self.path = path
         self._lock = threading.RLock()
         # isolation_level=None: no implicit transactions; every write opens its own BEGIN IMMEDIATE.
@@ -97,8 +100,9 @@ class SqliteStore:
         self._conn.row_factory = sqlite3.Row
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: the WAL is fsynced at every commit, so an acknowledged registration survives even a power cut.
-            self._conn.execute("PRAGMA synchronous=FULL")
+            # In WAL mode NORMAL still writes every commit to the WAL before COMMIT returns (the OS keeps it if the
+            # process dies); FULL adds an fsync per commit so it also survives a power cut.
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
             self._conn.execute("PRAGMA foreign_keys=ON")
             (version,) = self._conn.execute("PRAGMA user_version").fetchone()
             if version == 1:
