@@ -19,8 +19,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..errors import Code
 from . import store_sql
+from .errors import RpCode
 from .records import FAILED, PENDING, SUCCEEDED, Authenticator, StoreConflict, Transaction, User
 from .store_sql import (
     NEW_USER,
@@ -160,12 +160,12 @@ class SqliteStore:
             if limits is not None:
                 check_pending_limits(conn, transaction, limits)
             if consume_jti is not None and not self._consume(conn, *consume_jti, now=transaction.created_at):
-                raise StoreConflict(Code.TOKEN_JTI_CONSUMED, "one-time token already used")
+                raise StoreConflict(RpCode.TOKEN_JTI_CONSUMED, "one-time token already used")
             if new_user is not None:
                 try:
                     insert_user(conn, new_user)
                 except sqlite3.IntegrityError:
-                    raise StoreConflict(Code.REQUEST_BODY_INVALID, "username taken concurrently") from None
+                    raise StoreConflict(RpCode.REQUEST_BODY_INVALID, "username taken concurrently") from None
             t = transaction
             conn.execute(
                 "INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -196,14 +196,14 @@ class SqliteStore:
         """Spend an app-channel dispatch token: once per token and once per pending transaction."""
         with self._write() as conn:
             if not self._consume(conn, jti, "dispatch", expires_at, now=now):
-                raise StoreConflict(Code.TOKEN_JTI_CONSUMED, "the dispatch token was already redeemed")
+                raise StoreConflict(RpCode.TOKEN_JTI_CONSUMED, "the dispatch token was already redeemed")
             cur = conn.execute(
                 "UPDATE transactions SET redeemed_at=?, updated_at=? "
                 "WHERE transaction_id=? AND status=? AND redeemed_at IS NULL",
                 (ts(now), ts(now), transaction_id, PENDING),
             )
             if cur.rowcount != 1:
-                raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, "the transaction cannot be redeemed")
+                raise StoreConflict(RpCode.TRANSACTION_STATUS_NOT_PENDING, "the transaction cannot be redeemed")
             row = conn.execute("SELECT * FROM transactions WHERE transaction_id=?", (transaction_id,)).fetchone()
             return transaction_of(row)
 
@@ -216,22 +216,22 @@ class SqliteStore:
                 "SELECT status, user_id, data FROM transactions WHERE transaction_id=?", (transaction_id,)
             ).fetchone()
             if row is None:
-                raise StoreConflict(Code.TRANSACTION_ID_UNKNOWN, "transaction no longer exists")
+                raise StoreConflict(RpCode.TRANSACTION_ID_UNKNOWN, "transaction no longer exists")
             if row["status"] != PENDING:
-                raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, f"transaction is {row['status']}")
+                raise StoreConflict(RpCode.TRANSACTION_STATUS_NOT_PENDING, f"transaction is {row['status']}")
             create_planned_user(conn, row["user_id"], json.loads(row["data"]).get(NEW_USER), now=now)
             taken = conn.execute(
                 "SELECT 1 FROM authenticators WHERE credential_id=?", (authenticator.credential_id,)
             ).fetchone()
             if taken:
-                raise StoreConflict(Code.CREDENTIAL_ID_ALREADY_REGISTERED, "credential id is already registered")
+                raise StoreConflict(RpCode.CREDENTIAL_ID_ALREADY_REGISTERED, "credential id is already registered")
             if limit is not None:
                 (count,) = conn.execute(
                     "SELECT COUNT(*) FROM authenticators WHERE user_id=?", (authenticator.user_id,)
                 ).fetchone()
                 if count >= limit:
                     raise StoreConflict(
-                        Code.USER_AUTHENTICATORS_LIMIT_REACHED, f"user already has {count} of {limit} authenticators"
+                        RpCode.USER_AUTHENTICATORS_LIMIT_REACHED, f"user already has {count} of {limit} authenticators"
                     )
             a = authenticator
             cur = conn.execute(
