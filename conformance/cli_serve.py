@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fidoconf.verifier.policy import PRESETS
 from fidoconf.verifier.rp import FLAVOURS, RPConfig, create_app
-from fidoconf.verifier.rp.config import load_or_create_secret
+from fidoconf.verifier.rp.config import DURABILITY, load_or_create_secret
 from fidoconf.verifier.rp.tokens import TokenService
 
 from . import serve_connections, serve_skfs, serve_snippet
@@ -46,6 +46,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--data-dir", type=Path, help=f"keys and database (default: --db's folder, ${ENV_DATA_DIR}, ./.fidoconf)"
     )
     p.add_argument("--db", help="SQLite file (default DATA_DIR/rp.sqlite3; ':memory:' keeps nothing)")
+    p.add_argument(
+        "--durability", choices=DURABILITY, default="process",
+        help="process (default): an acknowledged registration survives the server being killed; full: also a power "
+        "cut (an fsync per commit)",
+    )
     p.add_argument("--rp-id", default="localhost", help="WebAuthn RP ID (default localhost)")
     p.add_argument("--rp-name", default="fidoconf reference RP")
     p.add_argument("--origin", action="append", default=[], help="accepted origin (repeatable)")
@@ -157,6 +162,7 @@ def build_config(args: argparse.Namespace, *, base_url: str, port: int) -> tuple
         issuer=base_url,
         data_dir=data_dir,
         db_path=db_path,
+        durability=args.durability,
         flavours=tuple(args.flavour or ("nevis-cloud",)),
         registration_timeout_ms=args.timeout_ms,
         authenticator_limit=args.authenticator_limit or None,

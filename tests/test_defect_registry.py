@@ -97,3 +97,8 @@ def test_resolved_cases_carry_the_defects_text_level_and_code():
         )
     )
     assert overridden == ["AUTHDATA-AD-F05", "CDATA-CD-F19", "COSE-KEY-F35"]
+
+
+def test_a_recipe_takes_its_code_from_its_defect():
+    codes = {c.id: c.expected_code for c in load_recipes("resp")}
+    assert codes["RESP-JSON-F11"] == "credential.transports.invalid"

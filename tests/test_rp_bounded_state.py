@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fidoconf.verifier.errors import Code
 from fidoconf.verifier.rp import RPConfig, create_app
 from fidoconf.verifier.rp.ceremony import sweep_expired
+from fidoconf.verifier.rp.errors import RpCode
 from fidoconf.verifier.rp.store import SqliteStore
 
 from .rp_support import ManualClock, asgi_client
@@ -88,7 +88,7 @@ def test_ten_thousand_abandoned_ceremonies_leave_the_db_bounded(fast_dir):
                 body = {"username": f"user{i}", "displayName": "Abandoned", "attestation": "none"}
                 answer = (await client.post("/fido/attestation/options", json=body)).json()
                 if answer["status"] == "failed":
-                    assert answer["errorCode"] == Code.TRANSACTION_PENDING_LIMIT_REACHED.value
+                    assert answer["errorCode"] == RpCode.TRANSACTION_PENDING_LIMIT_REACHED.value
                     refused += 1
                 # 10,000 calls over 200 s of the clock against a 60 s deadline, swept every 5 s (as the timer does).
                 clock.advance(milliseconds=20)
@@ -127,13 +127,13 @@ def test_per_user_cap_answers_each_flavours_error(tmp_path):
         assert statuses == [200, 200, 429]
         assert [_options(client, "bob")["status"] for _ in range(2)] == ["ok", "ok"]
         third = _options(client, "bob")
-        assert (third["status"], third["errorCode"]) == ("failed", Code.TRANSACTION_PENDING_LIMIT_REACHED.value)
+        assert (third["status"], third["errorCode"]) == ("failed", RpCode.TRANSACTION_PENDING_LIMIT_REACHED.value)
         body = {"svcinfo": SVCINFO, "payload": {"username": "carol", "displayname": "C", "options": {}}}
         answers = [client.post("/skfs/rest/preregister", json=body) for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 429]
         refusal = answers[2].json()
         assert refusal["responseCode"] == "FIDO-ERR-0001"
-        assert refusal["response"].endswith(f"[fidoconf:{Code.TRANSACTION_PENDING_LIMIT_REACHED.value}]")
+        assert refusal["response"].endswith(f"[fidoconf:{RpCode.TRANSACTION_PENDING_LIMIT_REACHED.value}]")
         # An expired ceremony no longer counts: after the deadline the user may start again.
         clock.advance(milliseconds=TIMEOUT_MS + 1)
         assert client.post("/api/v1/users/enroll", json=enroll, headers=bearer).status_code == 200

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp.errors import RpCode
 
 from .fido_server_support import (
     FLAVOUR,
@@ -95,7 +96,7 @@ def test_malformed_options_requests_fail(api, fields):
     response = api.post("attestation/options", json=body)
     assert response.status_code == 200
     assert_valid(FLAVOUR, "attestation-options-response", response.json())
-    assert_failed(response.json(), Code.REQUEST_BODY_INVALID)
+    assert_failed(response.json(), RpCode.REQUEST_BODY_INVALID)
 
 
 def test_registration_request_needs_username_and_display_name(api):
@@ -105,7 +106,7 @@ def test_registration_request_needs_username_and_display_name(api):
     ):
         answer = api.post("attestation/options", json=body).json()
         assert_valid(FLAVOUR, "attestation-options-response", answer)
-        assert_failed(answer, Code.REQUEST_BODY_INVALID)
+        assert_failed(answer, RpCode.REQUEST_BODY_INVALID)
         assert missing in answer["errorMessage"]
 
 
@@ -134,7 +135,7 @@ def test_authenticator_limit_is_checked_at_options(make_api):
     assert api.result(bound(options, credential(options)))["status"] == "ok"
     assert_failed(
         api.post("attestation/options", json={"username": "gina", "displayName": "G"}).json(),
-        Code.USER_AUTHENTICATORS_LIMIT_REACHED,
+        RpCode.USER_AUTHENTICATORS_LIMIT_REACHED,
     )
 
 
@@ -179,16 +180,16 @@ def test_the_body_session_id_wins_over_the_cookie(api):
 
 def test_result_without_a_session_fails(api):
     options = api.start()
-    assert_failed(api.result(credential(options), headers={"Cookie": ""}), Code.TRANSACTION_ID_UNKNOWN)
+    assert_failed(api.result(credential(options), headers={"Cookie": ""}), RpCode.TRANSACTION_ID_UNKNOWN)
     unknown = api.result({**credential(options), "fido2SessionId": "no-such-session"}, headers={"Cookie": ""})
-    assert_failed(unknown, Code.TRANSACTION_ID_UNKNOWN)
+    assert_failed(unknown, RpCode.TRANSACTION_ID_UNKNOWN)
 
 
 def test_a_session_takes_one_attestation(api):
     options = api.start()
     assert api.result(bound(options, credential(options)))["status"] == "ok"
     replay = api.result(bound(options, credential(options)))
-    assert_failed(replay, Code.TRANSACTION_STATUS_NOT_PENDING)
+    assert_failed(replay, RpCode.TRANSACTION_STATUS_NOT_PENDING)
     assert replay["fido2SessionId"] == options["fido2SessionId"]
 
 
@@ -204,15 +205,15 @@ def test_a_refusal_ends_the_session_failed(api):
 def test_a_malformed_result_body_ends_the_session_failed(api):
     options = api.start()
     answer = api.result({**bound(options, credential(options)), "clientExtensionResults": []}, malformed=True)
-    assert_failed(answer, Code.REQUEST_BODY_INVALID)
+    assert_failed(answer, RpCode.REQUEST_BODY_INVALID)
     assert api.status(options["fido2SessionId"])["status"] == "failed"
 
 
 def test_a_session_times_out(api, clock):
     options = api.start()
     clock.advance(milliseconds=TIMEOUT_MS)
-    assert_failed(api.result(bound(options, credential(options))), Code.TRANSACTION_TIMEOUT_EXPIRED)
-    assert api.status(options["fido2SessionId"])["errorCode"] == Code.TRANSACTION_TIMEOUT_EXPIRED.value
+    assert_failed(api.result(bound(options, credential(options))), RpCode.TRANSACTION_TIMEOUT_EXPIRED)
+    assert api.status(options["fido2SessionId"])["errorCode"] == RpCode.TRANSACTION_TIMEOUT_EXPIRED.value
 
 
 def test_raw_id_is_required(api):
@@ -265,7 +266,7 @@ def test_get_client_extension_results_is_read_as_client_extension_results(api):
     made = credential(options, outputs={"hmac-secret": False})
     del made["clientExtensionResults"]
     answer = api.result({**bound(options, made), "getClientExtensionResults": {"hmacCreateSecret": True}})
-    assert_failed(answer, Code.EXTENSION_HMAC_SECRET_INVALID)
+    assert_failed(answer, RpCode.EXTENSION_HMAC_SECRET_INVALID)
 
 
 def test_unsolicited_outputs_are_ignored(api):
@@ -285,19 +286,19 @@ def test_unsolicited_outputs_are_ignored(api):
             {"credentialProtectionPolicy": "userVerificationRequired"},
             {"credProtect": 7},
             {},
-            Code.EXTENSION_CRED_PROTECT_INVALID,
+            RpCode.EXTENSION_CRED_PROTECT_INVALID,
         ),
         (
             {"credentialProtectionPolicy": "userVerificationOptional"},
             {"credProtect": True},
             {},
-            Code.EXTENSION_CRED_PROTECT_INVALID,
+            RpCode.EXTENSION_CRED_PROTECT_INVALID,
         ),
         (
             {"credentialProtectionPolicy": "userVerificationRequired", "enforceCredentialProtectionPolicy": True},
             {"credProtect": 2},
             {},
-            Code.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
+            RpCode.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
         ),
         (
             {
@@ -306,18 +307,18 @@ def test_unsolicited_outputs_are_ignored(api):
             },
             {},
             {},
-            Code.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
+            RpCode.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
         ),
-        ({"hmacCreateSecret": True}, {"hmac-secret": 1}, {}, Code.EXTENSION_HMAC_SECRET_INVALID),
-        ({"hmacCreateSecret": True}, {}, {"hmacCreateSecret": "true"}, Code.EXTENSION_HMAC_SECRET_INVALID),
+        ({"hmacCreateSecret": True}, {"hmac-secret": 1}, {}, RpCode.EXTENSION_HMAC_SECRET_INVALID),
+        ({"hmacCreateSecret": True}, {}, {"hmacCreateSecret": "true"}, RpCode.EXTENSION_HMAC_SECRET_INVALID),
         (
             {"hmacCreateSecret": True},
             {"hmac-secret": False},
             {"hmacCreateSecret": True},
-            Code.EXTENSION_HMAC_SECRET_INVALID,
+            RpCode.EXTENSION_HMAC_SECRET_INVALID,
         ),
-        ({"credProps": True}, {}, {"credProps": {"rk": "yes"}}, Code.EXTENSION_CRED_PROPS_INVALID),
-        ({"credProps": True}, {}, {"credProps": []}, Code.EXTENSION_CRED_PROPS_INVALID),
+        ({"credProps": True}, {}, {"credProps": {"rk": "yes"}}, RpCode.EXTENSION_CRED_PROPS_INVALID),
+        ({"credProps": True}, {}, {"credProps": []}, RpCode.EXTENSION_CRED_PROPS_INVALID),
     ],
 )
 def test_extension_outputs_that_contradict_the_request_fail(api, extensions, outputs, client_outputs, code):
@@ -334,4 +335,4 @@ def test_weaker_cred_protect_without_enforcement_is_accepted(api):
 @pytest.mark.parametrize("selection", [{"residentKey": "required"}, {"requireResidentKey": True}])
 def test_cred_props_rk_false_contradicts_a_required_resident_key(api, selection):
     answer = _register(api, {"credProps": True}, selection=selection, client_outputs={"credProps": {"rk": False}})
-    assert_failed(answer, Code.EXTENSION_CRED_PROPS_INVALID)
+    assert_failed(answer, RpCode.EXTENSION_CRED_PROPS_INVALID)

@@ -5,8 +5,8 @@ malformed bodies and the path prefix. `FidoServerApi` validates every request an
 from __future__ import annotations
 
 import pytest
-from fidoconf.verifier.errors import Code
 from fidoconf.verifier.rp import RPConfig, create_app
+from fidoconf.verifier.rp.errors import RpCode
 
 from .fido_server_support import FLAVOUR, ORIGIN, PREFIX, RP_ID, FidoServerApi, api_factory, assert_failed
 from .rp_support import ManualClock, NevisApi, asgi_client, assert_valid
@@ -39,14 +39,14 @@ def test_status_of_an_unknown_session(api):
 def test_status_request_without_a_session_id_is_400(api, body):
     response = api.post("status", json=body)
     assert response.status_code == 400
-    assert_failed(response.json(), Code.REQUEST_BODY_INVALID)
+    assert_failed(response.json(), RpCode.REQUEST_BODY_INVALID)
 
 
 def test_status_body_over_the_limit_is_413(make_api):
     api = make_api(max_body_bytes=64)
     response = api.post("status", json={"fido2SessionId": "x" * 100})
     assert response.status_code == 413
-    assert_failed(response.json(), Code.REQUEST_BODY_TOO_LARGE)
+    assert_failed(response.json(), RpCode.REQUEST_BODY_TOO_LARGE)
 
 
 def test_a_nevis_cloud_transaction_is_unknown_to_the_fido_server_status(make_api):
@@ -68,7 +68,7 @@ def test_methods_other_than_post_are_405(api, endpoint, method):
     response = api.client.request(method, f"{PREFIX}/{endpoint}")
     assert (response.status_code, response.headers["allow"]) == (405, "POST")
     assert_valid(FLAVOUR, "error-response", response.json())
-    assert_failed(response.json(), Code.REQUEST_METHOD_NOT_ALLOWED)
+    assert_failed(response.json(), RpCode.REQUEST_METHOD_NOT_ALLOWED)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_bodies_that_are_not_utf8_json_are_415(api, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
     response = api.post("attestation/options", content=b'{"username":"k","displayName":"K"}', headers=headers)
     assert response.status_code == 415
-    assert_failed(response.json(), Code.REQUEST_CONTENT_TYPE_UNSUPPORTED)
+    assert_failed(response.json(), RpCode.REQUEST_CONTENT_TYPE_UNSUPPORTED)
 
 
 @pytest.mark.parametrize("content_type", ["application/json;charset=UTF-8", 'Application/JSON; charset="utf-8"'])
@@ -100,7 +100,7 @@ def test_json_with_utf8_charset_is_served(api, content_type):
 def test_accept_without_json_is_406(api, accept):
     response = api.post("attestation/options", json={"username": "l", "displayName": "L"}, headers={"Accept": accept})
     assert response.status_code == 406
-    assert_failed(response.json(), Code.REQUEST_ACCEPT_UNSATISFIABLE)
+    assert_failed(response.json(), RpCode.REQUEST_ACCEPT_UNSATISFIABLE)
 
 
 @pytest.mark.parametrize("accept", ["application/json", "*/*", "text/html, application/*;q=0.1", ""])
@@ -115,7 +115,7 @@ def test_malformed_ceremony_bodies_are_200_failed(api, endpoint, raw):
     response = api.post(endpoint, content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     too_large = len(raw) > 256 * 1024
-    assert_failed(response.json(), Code.REQUEST_BODY_TOO_LARGE if too_large else Code.REQUEST_BODY_INVALID)
+    assert_failed(response.json(), RpCode.REQUEST_BODY_TOO_LARGE if too_large else RpCode.REQUEST_BODY_INVALID)
 
 
 def test_routes_live_under_the_prefix_only(make_api):

@@ -11,6 +11,7 @@ import json
 import pytest
 from fidoconf.verifier.errors import Code
 from fidoconf.verifier.rp import RPConfig, create_app
+from fidoconf.verifier.rp.errors import RpCode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -137,7 +138,7 @@ def test_deeply_nested_json_is_a_400_not_a_crash(client):
     shallow_but_deep = b"[" * 2000 + b"]" * 2000  # ... and within the limit the parser's recursion is caught
     assert client.post("/api/v1/users/enroll", content=shallow_but_deep, headers=headers).status_code == 400
     answer = client.post("/_app/attestation/result", content=shallow_but_deep).json()
-    assert answer["errorCode"] == Code.REQUEST_BODY_INVALID.value
+    assert answer["errorCode"] == RpCode.REQUEST_BODY_INVALID.value
 
 
 @FUZZ
@@ -269,13 +270,13 @@ def test_non_unicode_text_in_any_field_is_the_flavours_error_and_writes_nothing(
         assert response.status_code == 400, (where, response.text)
         assert_valid("nevis-cloud", "error-response", response.json())
     elif kind == "fido-status":
-        assert (response.status_code, response.json()["errorCode"]) == (400, Code.REQUEST_BODY_INVALID.value)
+        assert (response.status_code, response.json()["errorCode"]) == (400, RpCode.REQUEST_BODY_INVALID.value)
     elif kind in ("nevis-ceremony", "fido"):
         assert response.status_code == 200
-        assert (response.json()["status"], response.json()["errorCode"]) == ("failed", Code.REQUEST_BODY_INVALID.value)
+        assert (response.json()["status"], response.json()["errorCode"]) == ("failed", RpCode.REQUEST_BODY_INVALID.value)
     else:
         assert response.status_code == 400, (where, response.text)
         answer = response.json()
         assert answer["responseCode"] == "FIDO-ERR-5011"
-        assert answer["response"].endswith(f"[fidoconf:{Code.REQUEST_BODY_INVALID.value}]")
+        assert answer["response"].endswith(f"[fidoconf:{RpCode.REQUEST_BODY_INVALID.value}]")
     assert store.row_counts() == before

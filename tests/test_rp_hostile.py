@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 import pytest
-from fidoconf.verifier.errors import Code
 from fidoconf.verifier.rp import RPConfig, create_app
+from fidoconf.verifier.rp.errors import RpCode
 from fidoconf.verifier.rp.store import SqliteStore
 
 from .rp_support import ManualClock, asgi_client, assert_valid
@@ -25,7 +25,7 @@ LONE = "\ud800"
 LONE_BYTES = b"\xed\xa0\x80"
 UUID = "6f1d3c55-2b8e-4f0e-9a53-5f3f3b6a9d11"
 SVCINFO = {"did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": SVC[0], "svcpassword": SVC[1]}
-SKFS_ERROR = ("FIDO-ERR-5011", Code.REQUEST_BODY_INVALID.value)
+SKFS_ERROR = ("FIDO-ERR-5011", RpCode.REQUEST_BODY_INVALID.value)
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_nevis_ceremony_refuses_a_lone_surrogate_as_failed(rp, path, body):
     before = store.row_counts()
     response = client.post(path, content=_json(body), headers={"content-type": "application/json"})
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["errorCode"]) == ("failed", Code.REQUEST_BODY_INVALID.value)
+    assert (response.json()["status"], response.json()["errorCode"]) == ("failed", RpCode.REQUEST_BODY_INVALID.value)
     _unchanged(store, before)
 
 
@@ -128,7 +128,7 @@ def test_fido_server_refuses_a_lone_surrogate_as_failed(rp, path, body):
     before = store.row_counts()
     response = client.post(path, content=_json(body), headers={"content-type": "application/json"})
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["errorCode"]) == ("failed", Code.REQUEST_BODY_INVALID.value)
+    assert (response.json()["status"], response.json()["errorCode"]) == ("failed", RpCode.REQUEST_BODY_INVALID.value)
     _unchanged(store, before)
 
 
@@ -139,7 +139,7 @@ def test_fido_server_status_refuses_a_lone_surrogate_with_400(rp):
         "/fido/status", content=_json({"fido2SessionId": LONE}), headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json()["errorCode"] == Code.REQUEST_BODY_INVALID.value
+    assert response.json()["errorCode"] == RpCode.REQUEST_BODY_INVALID.value
     _unchanged(store, before)
 
 
@@ -156,7 +156,7 @@ def test_skfs_refuses_a_lone_surrogate_in_the_payload(rp, operation, payload):
     response = client.post(f"/skfs/rest/{operation}", content=_json(body), headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
     assert_valid("skfs", "error-response-v4.17", response.json())
-    expected = ("FIDO-ERR-0014", Code.REQUEST_BODY_INVALID.value) if "extensions" in payload else SKFS_ERROR
+    expected = ("FIDO-ERR-0014", RpCode.REQUEST_BODY_INVALID.value) if "extensions" in payload else SKFS_ERROR
     assert _skfs_error(response) == expected
     _unchanged(store, before)
 

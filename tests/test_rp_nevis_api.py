@@ -17,6 +17,7 @@ from fidoconf.verifier.errors import Code
 from fidoconf.verifier.policy import PRESETS
 from fidoconf.verifier.rp import RPConfig, create_app
 from fidoconf.verifier.rp.ceremony import offered_algorithms
+from fidoconf.verifier.rp.errors import RpCode
 
 from . import seeded
 from .rp_support import ManualClock, NevisApi, asgi_client, assert_valid, dispatch_token_of
@@ -141,7 +142,7 @@ def test_replayed_attestation_fails_not_pending(api):
     enrolled = api.enroll_fido2("frank")
     cred, token = credential(enrolled), enrolled["enrollment"]["statusToken"]
     assert api.attest(cred, token)["status"] == "ok"
-    assert_failed(api.attest(cred, token), Code.TRANSACTION_STATUS_NOT_PENDING)
+    assert_failed(api.attest(cred, token), RpCode.TRANSACTION_STATUS_NOT_PENDING)
 
 
 def test_reused_status_token_fails_not_pending(api):
@@ -149,7 +150,7 @@ def test_reused_status_token_fails_not_pending(api):
     token = enrolled["enrollment"]["statusToken"]
     assert api.attest(credential(enrolled), token)["status"] == "ok"
     # A fresh credential for the same (spent) challenge: the statusToken is what is refused.
-    assert_failed(api.attest(credential(enrolled), token), Code.TRANSACTION_STATUS_NOT_PENDING)
+    assert_failed(api.attest(credential(enrolled), token), RpCode.TRANSACTION_STATUS_NOT_PENDING)
 
 
 def test_failed_attempt_spends_the_challenge(api):
@@ -159,7 +160,7 @@ def test_failed_attempt_spends_the_challenge(api):
     bad["response"]["clientDataJSON"] = bad["response"]["clientDataJSON"][:-2]
     assert api.attest(bad, token)["status"] == "failed"
     assert api.status(token)["status"] == "failed"
-    assert_failed(api.attest(credential(enrolled), token), Code.TRANSACTION_STATUS_NOT_PENDING)
+    assert_failed(api.attest(credential(enrolled), token), RpCode.TRANSACTION_STATUS_NOT_PENDING)
 
 
 def test_replayed_challenge_under_another_transactions_status_token(api):
@@ -175,15 +176,15 @@ def test_expired_transaction_fails_and_reports_failed(api, clock):
     token = enrolled["enrollment"]["statusToken"]
     clock.advance(milliseconds=TIMEOUT_MS)
     status = api.status(token)
-    assert status["status"] == "failed" and status["errorCode"] == Code.TRANSACTION_TIMEOUT_EXPIRED.value
-    assert_failed(api.attest(credential(enrolled), token), Code.TRANSACTION_TIMEOUT_EXPIRED)
+    assert status["status"] == "failed" and status["errorCode"] == RpCode.TRANSACTION_TIMEOUT_EXPIRED.value
+    assert_failed(api.attest(credential(enrolled), token), RpCode.TRANSACTION_TIMEOUT_EXPIRED)
 
 
 def test_expired_transaction_refused_at_attestation_without_a_status_poll(api, clock):
     enrolled = api.enroll_fido2("judy2")
     clock.advance(milliseconds=TIMEOUT_MS + 1)
     assert_failed(
-        api.attest(credential(enrolled), enrolled["enrollment"]["statusToken"]), Code.TRANSACTION_TIMEOUT_EXPIRED
+        api.attest(credential(enrolled), enrolled["enrollment"]["statusToken"]), RpCode.TRANSACTION_TIMEOUT_EXPIRED
     )
 
 
@@ -191,17 +192,17 @@ def test_duplicate_credential_id_is_refused(api):
     register(api, "mallory", seed="shared-credential")
     enrolled = api.enroll_fido2("oscar")
     answer = api.attest(credential(enrolled, seed="shared-credential"), enrolled["enrollment"]["statusToken"])
-    assert_failed(answer, Code.CREDENTIAL_ID_ALREADY_REGISTERED)
+    assert_failed(answer, RpCode.CREDENTIAL_ID_ALREADY_REGISTERED)
     assert api.user(enrolled["userId"]).json()["status"] == "new"
 
 
 def test_status_token_errors_are_coded(api):
     enrolled = api.enroll_fido2("peggy")
     cred = credential(enrolled)
-    assert_failed(api.attest(cred, ""), Code.TOKEN_VALUE_MISSING)
+    assert_failed(api.attest(cred, ""), RpCode.TOKEN_VALUE_MISSING)
     tampered = _tamper(enrolled["enrollment"]["statusToken"])
-    assert_failed(api.attest(cred, tampered), Code.TOKEN_JWT_INVALID)
-    assert_failed(api.attest(cred, "x"), Code.TOKEN_JWT_INVALID)  # not a JWT at all
+    assert_failed(api.attest(cred, tampered), RpCode.TOKEN_JWT_INVALID)
+    assert_failed(api.attest(cred, "x"), RpCode.TOKEN_JWT_INVALID)  # not a JWT at all
     assert api.status(enrolled["enrollment"]["statusToken"])["status"] == "pending"  # none of that touched it
 
 
@@ -209,14 +210,14 @@ def test_a_transaction_token_is_not_a_status_token(api):
     enrolled = register(api, "quentin")
     status = api.status(enrolled["enrollment"]["statusToken"])
     answer = api.attest(credential(api.enroll_fido2("quentin")), status["token"])
-    assert_failed(answer, Code.TOKEN_KIND_MISMATCH)
+    assert_failed(answer, RpCode.TOKEN_KIND_MISMATCH)
 
 
 def test_expired_status_token(api, clock):
     enrolled = api.enroll_fido2("rupert")
     token = enrolled["enrollment"]["statusToken"]
     clock.advance(seconds=TIMEOUT_MS / 1000 + 300)  # past the transaction deadline and the status-token grace
-    assert_failed(api.attest(credential(enrolled), token), Code.TOKEN_JWT_EXPIRED)
+    assert_failed(api.attest(credential(enrolled), token), RpCode.TOKEN_JWT_EXPIRED)
     assert api.status(token)["status"] == "unknown"
     assert api.introspect(token) == {"active": False}
 
@@ -339,7 +340,7 @@ def test_user_delete_then_404(api):
     assert api.call("GET", path, headers=api.bearer).status_code == 404
     assert api.status(enrolled["enrollment"]["statusToken"])["status"] == "unknown"
     answer = api.attest(credential(enrolled), enrolled["enrollment"]["statusToken"])
-    assert_failed(answer, Code.TRANSACTION_ID_UNKNOWN)
+    assert_failed(answer, RpCode.TRANSACTION_ID_UNKNOWN)
 
 
 def test_authenticator_rename_delete_and_user_back_to_new(api, clock):
@@ -371,7 +372,7 @@ def test_authenticator_limit_holds_for_concurrent_enrollments(make_api):
     first, second = api.enroll_fido2("amy"), api.enroll_fido2("amy")
     assert api.attest(credential(first), first["enrollment"]["statusToken"])["status"] == "ok"
     answer = api.attest(credential(second), second["enrollment"]["statusToken"])
-    assert_failed(answer, Code.USER_AUTHENTICATORS_LIMIT_REACHED)
+    assert_failed(answer, RpCode.USER_AUTHENTICATORS_LIMIT_REACHED)
 
 
 # --- request validation -----------------------------------------------------------------------------------------
@@ -422,7 +423,7 @@ def test_enroll_refuses_other_media_types_and_huge_bodies(make_api):
     assert api.call("POST", "/api/v1/users/enroll", json=huge, headers=api.bearer).status_code == 413
     enrolled = api.enroll_fido2("u")
     answer = api.attest({"pad": "x" * 2048}, enrolled["enrollment"]["statusToken"])
-    assert_failed(answer, Code.REQUEST_BODY_TOO_LARGE)
+    assert_failed(answer, RpCode.REQUEST_BODY_TOO_LARGE)
     assert api.call("POST", "/api/v1/users/enroll", content=b"{", headers=api.bearer).status_code == 400
 
 
@@ -447,7 +448,7 @@ def test_app_channel_completes_through_the_dispatch_token(api):
     dispatch = dispatch_token_of(enrollment["appLinkUri"])
     redeemed = api.redeem(dispatch)
     assert redeemed["status"] == "ok" and redeemed["transactionId"] == enrollment["transactionId"]
-    assert_failed(api.redeem(dispatch), Code.TOKEN_JTI_CONSUMED)
+    assert_failed(api.redeem(dispatch), RpCode.TOKEN_JTI_CONSUMED)
     assert api.introspect(dispatch) == {"active": False}
     options = redeemed["credentialCreationOptions"]
     cred = make_credential(
@@ -462,16 +463,16 @@ def test_app_channel_attestation_before_redemption_fails(api):
     enrollment = api.enroll({"username": "dora", "channel": "app"}).json()["enrollment"]
     fake = {"enrollment": {"credentialCreationOptions": {"challenge": b64url_encode(b"x" * 32)}}}
     answer = api.attest(credential(fake), enrollment["statusToken"])
-    assert_failed(answer, Code.TRANSACTION_DISPATCH_NOT_REDEEMED)
-    assert_failed(api.redeem(dispatch_token_of(enrollment["appLinkUri"])), Code.TRANSACTION_STATUS_NOT_PENDING)
+    assert_failed(answer, RpCode.TRANSACTION_DISPATCH_NOT_REDEEMED)
+    assert_failed(api.redeem(dispatch_token_of(enrollment["appLinkUri"])), RpCode.TRANSACTION_STATUS_NOT_PENDING)
 
 
 def test_dispatch_token_errors(api, clock):
-    assert_failed(api.redeem("nope"), Code.TOKEN_JWT_INVALID)
+    assert_failed(api.redeem("nope"), RpCode.TOKEN_JWT_INVALID)
     enrollment = api.enroll({"username": "egon", "channel": "app"}).json()["enrollment"]
-    assert_failed(api.redeem(enrollment["statusToken"]), Code.TOKEN_KIND_MISMATCH)
+    assert_failed(api.redeem(enrollment["statusToken"]), RpCode.TOKEN_KIND_MISMATCH)
     clock.advance(milliseconds=TIMEOUT_MS)
-    assert_failed(api.redeem(dispatch_token_of(enrollment["appLinkUri"])), Code.TOKEN_JWT_EXPIRED)
+    assert_failed(api.redeem(dispatch_token_of(enrollment["appLinkUri"])), RpCode.TOKEN_JWT_EXPIRED)
 
 
 def _tamper(token: str) -> str:

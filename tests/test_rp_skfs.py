@@ -14,6 +14,7 @@ import pytest
 from fidoconf.verifier.encoding import b64url_decode
 from fidoconf.verifier.errors import Code
 from fidoconf.verifier.rp import RPConfig, create_app
+from fidoconf.verifier.rp.errors import RpCode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,7 +89,7 @@ def test_preregister_echoes_selection_and_extensions(make_skfs):
 def test_preregister_payload_errors(skfs, payload, vendor):
     response = skfs.call("preregister", payload)
     assert response.status_code == 400
-    assert skfs.error(response) == (vendor, Code.REQUEST_BODY_INVALID.value)
+    assert skfs.error(response) == (vendor, RpCode.REQUEST_BODY_INVALID.value)
 
 
 def test_username_of_256_characters_is_accepted(skfs):
@@ -141,17 +142,17 @@ def test_register_binds_metadata_user_origin_and_challenge(skfs):
     skfs.preregister(bob)
     credential = credential_for(options)
     other_origin = skfs.call("register", skfs.register_payload(alice, credential, origin="https://evil.example"))
-    assert refusal(skfs, other_origin) == ("FIDO-ERR-2001", Code.REQUEST_BODY_INVALID.value)
+    assert refusal(skfs, other_origin) == ("FIDO-ERR-2001", RpCode.REQUEST_BODY_INVALID.value)
     assert "Invalid Origin" in other_origin.text
-    assert refusal(skfs, skfs.register(bob, credential)) == ("FIDO-ERR-0037", Code.REQUEST_BODY_INVALID.value)
+    assert refusal(skfs, skfs.register(bob, credential)) == ("FIDO-ERR-0037", RpCode.REQUEST_BODY_INVALID.value)
     nobody = skfs.register(user(), credential)
-    assert refusal(skfs, nobody) == ("FIDO-ERR-0006", Code.TRANSACTION_ID_UNKNOWN.value)
+    assert refusal(skfs, nobody) == ("FIDO-ERR-0006", RpCode.TRANSACTION_ID_UNKNOWN.value)
     # A challenge that was never issued: the user's pending session answers, and the verifier says why not.
     forged = credential_for({"challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})
     assert refusal(skfs, skfs.register(alice, forged)) == ("FIDO-ERR-2001", Code.CLIENT_DATA_CHALLENGE_MISMATCH.value)
     # That refusal ended the session (single use), so alice's real credential now finds it spent.
     replay = skfs.register(alice, credential)
-    assert refusal(skfs, replay) == ("FIDO-ERR-0006", Code.TRANSACTION_STATUS_NOT_PENDING.value)
+    assert refusal(skfs, replay) == ("FIDO-ERR-0006", RpCode.TRANSACTION_STATUS_NOT_PENDING.value)
 
 
 def test_a_registered_challenge_cannot_be_replayed(skfs):
@@ -159,18 +160,18 @@ def test_a_registered_challenge_cannot_be_replayed(skfs):
     credential = credential_for(skfs.preregister(name))
     assert skfs.register(name, credential).status_code == 200
     replay = skfs.register(name, credential)
-    assert refusal(skfs, replay) == ("FIDO-ERR-0006", Code.TRANSACTION_STATUS_NOT_PENDING.value)
+    assert refusal(skfs, replay) == ("FIDO-ERR-0006", RpCode.TRANSACTION_STATUS_NOT_PENDING.value)
 
 
 @pytest.mark.parametrize(
     ("edit", "vendor", "code"),
     [
-        (lambda p: p.pop("publicKeyCredential"), "FIDO-ERR-0053", Code.REQUEST_BODY_INVALID),
-        (lambda p: p.pop("strongkeyMetadata"), "FIDO-ERR-0052", Code.REQUEST_BODY_INVALID),
-        (lambda p: p["strongkeyMetadata"].pop("version"), "FIDO-ERR-0054", Code.REQUEST_BODY_INVALID),
-        (lambda p: p["strongkeyMetadata"].pop("create_location"), "FIDO-ERR-0055", Code.REQUEST_BODY_INVALID),
-        (lambda p: p["strongkeyMetadata"].pop("username"), "FIDO-ERR-0048", Code.REQUEST_BODY_INVALID),
-        (lambda p: p["strongkeyMetadata"].pop("origin"), "FIDO-ERR-0057", Code.REQUEST_BODY_INVALID),
+        (lambda p: p.pop("publicKeyCredential"), "FIDO-ERR-0053", RpCode.REQUEST_BODY_INVALID),
+        (lambda p: p.pop("strongkeyMetadata"), "FIDO-ERR-0052", RpCode.REQUEST_BODY_INVALID),
+        (lambda p: p["strongkeyMetadata"].pop("version"), "FIDO-ERR-0054", RpCode.REQUEST_BODY_INVALID),
+        (lambda p: p["strongkeyMetadata"].pop("create_location"), "FIDO-ERR-0055", RpCode.REQUEST_BODY_INVALID),
+        (lambda p: p["strongkeyMetadata"].pop("username"), "FIDO-ERR-0048", RpCode.REQUEST_BODY_INVALID),
+        (lambda p: p["strongkeyMetadata"].pop("origin"), "FIDO-ERR-0057", RpCode.REQUEST_BODY_INVALID),
         (lambda p: p["publicKeyCredential"].pop("id"), "FIDO-ERR-0058", Code.CREDENTIAL_ID_MISSING),
         (lambda p: p["publicKeyCredential"].pop("rawId"), "FIDO-ERR-0059", Code.CREDENTIAL_RAW_ID_MISSING),
         (lambda p: p["publicKeyCredential"].pop("response"), "FIDO-ERR-0060", Code.CREDENTIAL_RESPONSE_MISSING),
@@ -199,7 +200,7 @@ def test_challenge_window_per_domain(skfs, clock, did, window):
     options, _ = skfs.ok("preregister", {"username": name, "displayname": "k", "options": {}}, did=did)
     clock.advance(seconds=window)
     refused = skfs.register(name, credential_for(options), did=did)
-    assert refusal(skfs, refused) == ("FIDO-ERR-2001", Code.TRANSACTION_TIMEOUT_EXPIRED.value)
+    assert refusal(skfs, refused) == ("FIDO-ERR-2001", RpCode.TRANSACTION_TIMEOUT_EXPIRED.value)
     assert "Request timed out, please try again" in refused.text
 
 
@@ -245,7 +246,7 @@ def test_media_type_json_and_size(make_skfs):
     wrong_type = skfs.call("getkeysinfo", {"username": "u"}, headers={"Content-Type": "text/plain"})
     assert wrong_type.status_code == 415 and skfs.error(wrong_type)[0] == "FIDO-ERR-0020"
     not_json = skfs.call("getkeysinfo", body="{svcinfo")
-    assert not_json.status_code == 400 and skfs.error(not_json) == ("FIDO-ERR-5011", Code.REQUEST_BODY_INVALID.value)
+    assert not_json.status_code == 400 and skfs.error(not_json) == ("FIDO-ERR-5011", RpCode.REQUEST_BODY_INVALID.value)
     too_large = skfs.call("getkeysinfo", {"username": "u" * 5000})
     assert too_large.status_code == 413 and skfs.error(too_large)[0] == "FIDO-ERR-0027"
 

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fidoconf.verifier.errors import Code
+from fidoconf.verifier.rp.errors import RpCode
 from fidoconf.verifier.rp.store import (
     FAILED,
     PENDING,
@@ -50,6 +50,25 @@ def test_file_database_uses_wal_and_full_sync(store):
     assert store._one("PRAGMA foreign_keys")[0] == 1
 
 
+@pytest.mark.parametrize(("durability", "level"), [("process", 1), ("full", 2)])  # NORMAL = 1, FULL = 2
+def test_rp_durability_sets_the_sqlite_sync_level(tmp_path, durability, level):
+    from fidoconf.verifier.rp import RPConfig, create_app
+
+    config = RPConfig(
+        rp_id="localhost", origins=("http://localhost:8000",), access_keys=("k" * 32,),
+        db_path=str(tmp_path / "rp.sqlite3"), durability=durability,
+    )  # fmt: skip
+    app = create_app(config)
+    assert app.state.rp.store._one("PRAGMA synchronous")[0] == level
+
+
+def test_rp_durability_refuses_an_unknown_level():
+    from fidoconf.verifier.rp import RPConfig
+
+    with pytest.raises(ValueError, match="durability"):
+        RPConfig(rp_id="localhost", origins=("http://localhost:8000",), access_keys=("k" * 32,), durability="none")
+
+
 def test_registration_round_trip_survives_reopen(tmp_path):
     path = str(tmp_path / "rp.sqlite3")
     first = SqliteStore(path)
@@ -72,17 +91,17 @@ def test_complete_registration_guards(store):
     store.complete_registration("t1", authenticator("a1"), limit=2, now=NOW)
     with pytest.raises(StoreConflict) as again:
         store.complete_registration("t1", authenticator("a9", credential_id=b"other"), limit=2, now=NOW)
-    assert again.value.code is Code.TRANSACTION_STATUS_NOT_PENDING
+    assert again.value.code is RpCode.TRANSACTION_STATUS_NOT_PENDING
     with pytest.raises(StoreConflict) as duplicate:
         store.complete_registration("t2", authenticator("a2"), limit=2, now=NOW)
-    assert duplicate.value.code is Code.CREDENTIAL_ID_ALREADY_REGISTERED
+    assert duplicate.value.code is RpCode.CREDENTIAL_ID_ALREADY_REGISTERED
     store.complete_registration("t2", authenticator("a2", credential_id=b"cred-2"), limit=2, now=NOW)
     with pytest.raises(StoreConflict) as limit:
         store.complete_registration("t3", authenticator("a3", credential_id=b"cred-3"), limit=2, now=NOW)
-    assert limit.value.code is Code.USER_AUTHENTICATORS_LIMIT_REACHED
+    assert limit.value.code is RpCode.USER_AUTHENTICATORS_LIMIT_REACHED
     with pytest.raises(StoreConflict) as unknown:
         store.complete_registration("nope", authenticator("a4", credential_id=b"cred-4"), limit=None, now=NOW)
-    assert unknown.value.code is Code.TRANSACTION_ID_UNKNOWN
+    assert unknown.value.code is RpCode.TRANSACTION_ID_UNKNOWN
     # A refused write leaves nothing behind.
     assert [a.authenticator_id for a in store.list_authenticators("u1")] == ["a1", "a2"]
     assert store.get_transaction("t3").status == PENDING
@@ -90,8 +109,8 @@ def test_complete_registration_guards(store):
 
 def test_fail_transaction_only_moves_pending(store):
     store.start_transaction(transaction(), new_user=user())
-    assert store.fail_transaction("t1", code=Code.TRANSACTION_TIMEOUT_EXPIRED, message="late", now=NOW) is True
-    assert store.fail_transaction("t1", code=Code.REQUEST_BODY_INVALID, message="x", now=NOW) is False
+    assert store.fail_transaction("t1", code=RpCode.TRANSACTION_TIMEOUT_EXPIRED, message="late", now=NOW) is True
+    assert store.fail_transaction("t1", code=RpCode.REQUEST_BODY_INVALID, message="x", now=NOW) is False
     tx = store.get_transaction("t1")
     assert (tx.status, tx.error_code, tx.error_message) == (FAILED, "transaction.timeout.expired", "late")
 
@@ -109,7 +128,7 @@ def test_start_transaction_is_all_or_nothing_with_its_one_time_token(store):
             transaction("t2", user_id="u2", challenge=b"z" * 32), new_user=user("u2", "bob"),
             consume_jti=("intent-1", "intent", None),
         )  # fmt: skip
-    assert spent.value.code is Code.TOKEN_JTI_CONSUMED
+    assert spent.value.code is RpCode.TOKEN_JTI_CONSUMED
     assert store.get_user("u2") is None and store.get_transaction("t2") is None
 
 
@@ -118,10 +137,10 @@ def test_redeem_once(store):
     assert store.redeem_transaction("t1", jti="d1", expires_at=None, now=NOW).redeemed_at == NOW
     with pytest.raises(StoreConflict) as twice:
         store.redeem_transaction("t1", jti="d1", expires_at=None, now=NOW)
-    assert twice.value.code is Code.TOKEN_JTI_CONSUMED
+    assert twice.value.code is RpCode.TOKEN_JTI_CONSUMED
     with pytest.raises(StoreConflict) as other_token:
         store.redeem_transaction("t1", jti="d2", expires_at=None, now=NOW)
-    assert other_token.value.code is Code.TRANSACTION_STATUS_NOT_PENDING
+    assert other_token.value.code is RpCode.TRANSACTION_STATUS_NOT_PENDING
     assert store.jti_consumed("d1") and not store.jti_consumed("d2")
 
 

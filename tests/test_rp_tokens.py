@@ -5,6 +5,7 @@ from __future__ import annotations
 import jwt
 import pytest
 from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.rp.errors import RpCode
 from fidoconf.verifier.rp.tokens import AUDIENCE, MAX_TOKEN_LENGTH, TokenService
 
 from .rp_support import ManualClock
@@ -50,7 +51,7 @@ def test_expiry_follows_the_injected_clock(tokens, clock):
     clock.advance(seconds=9)
     assert tokens.decode(token, kinds=("status",))["sub"] == "u"
     clock.advance(seconds=1)  # RFC 7519: not accepted "on or after" exp
-    assert code_of(tokens, token) is Code.TOKEN_JWT_EXPIRED
+    assert code_of(tokens, token) is RpCode.TOKEN_JWT_EXPIRED
 
 
 def test_access_keys_never_expire(tokens, clock):
@@ -60,11 +61,11 @@ def test_access_keys_never_expire(tokens, clock):
 
 
 def test_missing_and_malformed(tokens):
-    assert code_of(tokens, None) is Code.TOKEN_VALUE_MISSING
-    assert code_of(tokens, "") is Code.TOKEN_VALUE_MISSING
-    assert code_of(tokens, 12) is Code.TOKEN_JWT_INVALID
-    assert code_of(tokens, "a.b.c") is Code.TOKEN_JWT_INVALID
-    assert code_of(tokens, "x" * (MAX_TOKEN_LENGTH + 1)) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, None) is RpCode.TOKEN_VALUE_MISSING
+    assert code_of(tokens, "") is RpCode.TOKEN_VALUE_MISSING
+    assert code_of(tokens, 12) is RpCode.TOKEN_JWT_INVALID
+    assert code_of(tokens, "a.b.c") is RpCode.TOKEN_JWT_INVALID
+    assert code_of(tokens, "x" * (MAX_TOKEN_LENGTH + 1)) is RpCode.TOKEN_JWT_INVALID
 
 
 def test_tampering_and_foreign_keys(tokens):
@@ -72,29 +73,29 @@ def test_tampering_and_foreign_keys(tokens):
     header, payload, signature = token.split(".")
     assert (
         code_of(tokens, f"{header}.{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}")
-        is Code.TOKEN_JWT_INVALID
+        is RpCode.TOKEN_JWT_INVALID
     )
     other = TokenService(b"o" * 32, ISSUER, tokens.clock).issue("status", sub="u", ttl_s=60)
-    assert code_of(tokens, other) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, other) is RpCode.TOKEN_JWT_INVALID
     other_issuer = TokenService(KEY, "https://elsewhere/", tokens.clock).issue("status", sub="u", ttl_s=60)
-    assert code_of(tokens, other_issuer) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, other_issuer) is RpCode.TOKEN_JWT_INVALID
 
 
 def test_alg_none_and_other_algorithms_are_refused(tokens, clock):
     claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j", "kind": "status"}
-    assert code_of(tokens, jwt.encode(claims, None, algorithm="none")) is Code.TOKEN_JWT_INVALID
-    assert code_of(tokens, jwt.encode(claims, KEY * 2, algorithm="HS512")) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, jwt.encode(claims, None, algorithm="none")) is RpCode.TOKEN_JWT_INVALID
+    assert code_of(tokens, jwt.encode(claims, KEY * 2, algorithm="HS512")) is RpCode.TOKEN_JWT_INVALID
 
 
 def test_kind_and_audience_must_agree(tokens):
     forged = {"iss": ISSUER, "aud": "api", "sub": "u", "iat": 1, "jti": "j", "kind": "status"}
-    assert code_of(tokens, jwt.encode(forged, KEY, algorithm="HS256")) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, jwt.encode(forged, KEY, algorithm="HS256")) is RpCode.TOKEN_JWT_INVALID
     missing_kind = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j"}
-    assert code_of(tokens, jwt.encode(missing_kind, KEY, algorithm="HS256")) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, jwt.encode(missing_kind, KEY, algorithm="HS256")) is RpCode.TOKEN_JWT_INVALID
     transaction = tokens.issue("transaction", sub="u", ttl_s=60)
-    assert code_of(tokens, transaction, kinds=("status",)) is Code.TOKEN_KIND_MISMATCH
+    assert code_of(tokens, transaction, kinds=("status",)) is RpCode.TOKEN_KIND_MISMATCH
 
 
 def test_non_numeric_exp_is_invalid(tokens):
     claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j", "kind": "status", "exp": "soon"}
-    assert code_of(tokens, jwt.encode(claims, KEY, algorithm="HS256")) is Code.TOKEN_JWT_INVALID
+    assert code_of(tokens, jwt.encode(claims, KEY, algorithm="HS256")) is RpCode.TOKEN_JWT_INVALID

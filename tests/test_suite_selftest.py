@@ -109,7 +109,7 @@ def serving(workdir: Path, *args: str, ready: Callable[[str], httpx.Response]) -
 def live_server(tmp_path_factory):
     workdir, key = tmp_path_factory.mktemp("live"), seeded.token_hex(24)
     ping = lambda url: httpx.get(f"{url}/ping", headers={"Authorization": f"Bearer {key}"})  # noqa: E731
-    with serving(workdir, "--access-key", key, ready=ping) as (url, origin, seed):
+    with serving(workdir, f"--access-key={key}", ready=ping) as (url, origin, seed):
         config = workdir / "target.json"
         config.write_text(json.dumps({"target": url, "profile": "nevis-cloud", "rp_id": "localhost",
                                       "origin": origin, "access_key": key, "pki_seed": seed}))

@@ -1,5 +1,8 @@
 """The closed vocabulary of verification failures.
 
+The reference RP's own refusals (requests, tokens, ceremony state) are a second vocabulary, `RpCode` in
+verifier/rp/errors.py: they say what the RP refused, not what was wrong with a credential.
+
 Every refusal carries one `Code`; tests assert the code, never the message. Codes follow the grammar
 ``<object>.<field>.<condition>`` so a reader can find the check from the code alone. The vocabulary is closed:
 adding a check means adding a code here, and `tests/test_error_vocabulary.py` proves every code is produced
@@ -262,29 +265,6 @@ class Code(StrEnum):
     ATT_STMT_COMPOUND_NESTED = "att_stmt.compound.nested"
     ATT_STMT_COMPOUND_ALL_NONE = "att_stmt.compound.all_none"
 
-    # --- reference relying party: request, tokens and ceremony state (verifier/rp) ---
-    REQUEST_BODY_INVALID = "request.body.invalid"
-    REQUEST_BODY_TOO_LARGE = "request.body.too_large"
-    TOKEN_VALUE_MISSING = "token.value.missing"
-    TOKEN_JWT_INVALID = "token.jwt.invalid"
-    TOKEN_JWT_EXPIRED = "token.jwt.expired"
-    TOKEN_KIND_MISMATCH = "token.kind.mismatch"
-    TOKEN_JTI_CONSUMED = "token.jti.consumed"
-    TRANSACTION_ID_UNKNOWN = "transaction.id.unknown"
-    TRANSACTION_STATUS_NOT_PENDING = "transaction.status.not_pending"
-    TRANSACTION_TIMEOUT_EXPIRED = "transaction.timeout.expired"
-    TRANSACTION_DISPATCH_NOT_REDEEMED = "transaction.dispatch.not_redeemed"
-    TRANSACTION_PENDING_LIMIT_REACHED = "transaction.pending.limit_reached"
-    CREDENTIAL_ID_ALREADY_REGISTERED = "credential.id.already_registered"
-    USER_AUTHENTICATORS_LIMIT_REACHED = "user.authenticators.limit_reached"
-    REQUEST_METHOD_NOT_ALLOWED = "request.method.not_allowed"
-    REQUEST_CONTENT_TYPE_UNSUPPORTED = "request.content_type.unsupported"
-    REQUEST_ACCEPT_UNSATISFIABLE = "request.accept.unsatisfiable"
-    EXTENSION_CRED_PROTECT_INVALID = "extension.cred_protect.invalid"
-    EXTENSION_CRED_PROTECT_NOT_ENFORCED = "extension.cred_protect.not_enforced"
-    EXTENSION_HMAC_SECRET_INVALID = "extension.hmac_secret.invalid"
-    EXTENSION_CRED_PROPS_INVALID = "extension.cred_props.invalid"
-
     # --- the last-resort boundary: a bug in fidoconf, never an expected outcome ---
     INTERNAL_UNEXPECTED = "internal.unexpected.error"
 
@@ -292,8 +272,9 @@ class Code(StrEnum):
 class VerificationError(Exception):
     """A coded refusal. `code` is stable; `message` is for people; `detail` locates the defect."""
 
-    def __init__(self, code: Code, message: str = "", **detail: Any) -> None:
-        self.code = Code(code)
+    def __init__(self, code: StrEnum, message: str = "", **detail: Any) -> None:
+        # A member of a closed vocabulary (Code, or the RP's RpCode) stays itself; a bare string must be a Code.
+        self.code = code if isinstance(code, StrEnum) else Code(code)
         self.message = message or self.code.value
         self.detail = detail
         super().__init__(f"{self.code.value}: {self.message}")
@@ -314,6 +295,6 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def fail(code: Code, message: str = "", **detail: Any) -> VerificationError:
+def fail(code: StrEnum, message: str = "", **detail: Any) -> VerificationError:
     """Build an error to raise: ``raise fail(Code.X, "why", where=...)`` reads as the spec step."""
     return VerificationError(code, message, **detail)

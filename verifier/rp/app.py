@@ -23,7 +23,7 @@ from .. import verify_registration
 from ..policy import Policy
 from ..trust import TrustStore
 from . import ceremony, fido_server, nevis_cloud, openapi, skfs
-from .config import RPConfig
+from .config import SQLITE_SYNCHRONOUS, RPConfig
 from .context import RPContext, VerifyFn
 from .http import ApiError, error_response
 from .skfs_auth import ReplayCache
@@ -57,7 +57,7 @@ def create_app(
         raise ValueError(f"unknown flavour(s) {unknown}; known: {sorted(FLAVOURS)}")
     clock = clock or _system_clock
     owns_store = store is None
-    store = store if store is not None else SqliteStore(config.db_path)
+    store = store if store is not None else SqliteStore(config.db_path, synchronous=SQLITE_SYNCHRONOUS[config.durability])
     policy = Policy.preset(config.policy)
     ctx = RPContext(
         config=config,

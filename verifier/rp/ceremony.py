@@ -15,9 +15,10 @@ from typing import Any
 
 from ..cose import SUPPORTED_ALGORITHMS
 from ..encoding import b64url_encode
-from ..errors import Code, VerificationError, fail
+from ..errors import VerificationError, fail
 from ..policy import Policy
 from .context import RPContext
+from .errors import RpCode
 from .store import FAILED, PENDING, Authenticator, PendingLimits, StoreConflict, Transaction, User
 
 #: pubKeyCredParams order: #dom-publickeycredentialcreationoptions-pubkeycredparams is "ordered from most
@@ -114,7 +115,7 @@ def expire_if_due(ctx: RPContext, tx: Transaction) -> Transaction:
     now = ctx.now()
     if tx.status == PENDING and now >= tx.expires_at:
         message = "the registration was not completed before its timeout"
-        ctx.store.fail_transaction(tx.transaction_id, code=Code.TRANSACTION_TIMEOUT_EXPIRED, message=message, now=now)
+        ctx.store.fail_transaction(tx.transaction_id, code=RpCode.TRANSACTION_TIMEOUT_EXPIRED, message=message, now=now)
         return ctx.store.get_transaction(tx.transaction_id) or tx
     return tx
 
@@ -124,10 +125,10 @@ def require_pending(ctx: RPContext, tx: Transaction) -> Transaction:
     tx = expire_if_due(ctx, tx)
     if tx.status == PENDING:
         return tx
-    if tx.status == FAILED and tx.error_code == Code.TRANSACTION_TIMEOUT_EXPIRED:
-        raise fail(Code.TRANSACTION_TIMEOUT_EXPIRED, "the registration timed out")
+    if tx.status == FAILED and tx.error_code == RpCode.TRANSACTION_TIMEOUT_EXPIRED:
+        raise fail(RpCode.TRANSACTION_TIMEOUT_EXPIRED, "the registration timed out")
     # A challenge is single-use: once a transaction has ended, its statusToken and challenge are spent.
-    raise fail(Code.TRANSACTION_STATUS_NOT_PENDING, f"the transaction is already {tx.status}")
+    raise fail(RpCode.TRANSACTION_STATUS_NOT_PENDING, f"the transaction is already {tx.status}")
 
 
 def policy_for(ctx: RPContext, tx: Transaction) -> Policy:

@@ -14,6 +14,9 @@ from pathlib import Path
 
 #: Flavours the app knows how to mount; `verifier.rp.app` maps each name to its routes.
 DEFAULT_FLAVOURS: tuple[str, ...] = ("nevis-cloud",)
+#: RPConfig.durability -> the SQLite synchronous setting that gives it.
+SQLITE_SYNCHRONOUS: dict[str, str] = {"process": "NORMAL", "full": "FULL"}
+DURABILITY = tuple(SQLITE_SYNCHRONOUS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,10 @@ class RPConfig:
     data_dir: Path | None = None
     #: SQLite file; ":memory:" keeps everything in the process (tests).
     db_path: str = ":memory:"
+    #: What a commit waits for. "process": the WAL is written before the answer leaves (synchronous=NORMAL), so an
+    #: acknowledged registration survives the server process being killed, not a power cut; "full": every commit
+    #: is also fsynced (synchronous=FULL, ~3 ms a commit on this machine's disk), so it survives a power cut too.
+    durability: str = "process"
     flavours: tuple[str, ...] = DEFAULT_FLAVOURS
     #: PublicKeyCredentialCreationOptions.timeout, in ms; a pending transaction fails once it has passed.
     registration_timeout_ms: int = 120_000
@@ -88,6 +95,8 @@ class RPConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1 or None")
+        if self.durability not in DURABILITY:
+            raise ValueError(f"durability must be one of {sorted(DURABILITY)}")
         if self.sweep_interval_s < 0:
             raise ValueError("sweep_interval_s must not be negative")
         if self.authenticator_limit is not None and self.authenticator_limit < 1:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..encoding import b64url_decode, is_int
-from ..errors import Code, VerificationError, fail
+from ..errors import VerificationError, fail
+from .errors import RpCode
 
 #: CTAP 2.1 #sctn-credProtect-extension: credentialProtectionPolicy names and the credProtect values they map to.
 CRED_PROTECT_LEVELS: dict[str, int] = {
@@ -30,30 +31,30 @@ _HMAC_SALT_BYTES = 32
 
 def _boolean(name: str, value: Any) -> None:
     if not isinstance(value, bool):
-        raise fail(Code.REQUEST_BODY_INVALID, f"extensions.{name} must be a boolean")
+        raise fail(RpCode.REQUEST_BODY_INVALID, f"extensions.{name} must be a boolean")
 
 
 def _text(name: str, value: Any) -> None:
     if not isinstance(value, str) or not value or len(value) > 2048:
-        raise fail(Code.REQUEST_BODY_INVALID, f"extensions.{name} must be a non-empty string (a URL)")
+        raise fail(RpCode.REQUEST_BODY_INVALID, f"extensions.{name} must be a non-empty string (a URL)")
 
 
 def _policy(name: str, value: Any) -> None:
     if not isinstance(value, str) or value not in CRED_PROTECT_LEVELS:
-        raise fail(Code.REQUEST_BODY_INVALID, f"extensions.{name} must be one of {', '.join(CRED_PROTECT_LEVELS)}")
+        raise fail(RpCode.REQUEST_BODY_INVALID, f"extensions.{name} must be one of {', '.join(CRED_PROTECT_LEVELS)}")
 
 
 def _salts(name: str, value: Any) -> None:
     # CTAP 2.1 #sctn-hmac-secret-extension: "salt1(32 bytes)" and the optional "salt2(32 bytes)".
     if not isinstance(value, dict) or "salt1" not in value or set(value) - {"salt1", "salt2"}:
-        raise fail(Code.REQUEST_BODY_INVALID, f"extensions.{name} must be {{salt1, salt2?}}")
+        raise fail(RpCode.REQUEST_BODY_INVALID, f"extensions.{name} must be {{salt1, salt2?}}")
     for salt in value:
         try:
             raw = b64url_decode(value[salt], field=f"extensions.{name}.{salt}")
         except VerificationError:
-            raise fail(Code.REQUEST_BODY_INVALID, f"extensions.{name}.{salt} must be base64url") from None
+            raise fail(RpCode.REQUEST_BODY_INVALID, f"extensions.{name}.{salt} must be base64url") from None
         if len(raw) != _HMAC_SALT_BYTES:
-            raise fail(Code.REQUEST_BODY_INVALID, f"extensions.{name}.{salt} must be {_HMAC_SALT_BYTES} bytes")
+            raise fail(RpCode.REQUEST_BODY_INVALID, f"extensions.{name}.{salt} must be {_HMAC_SALT_BYTES} bytes")
 
 
 _INPUT_CHECKS: dict[str, Callable[[str, Any], None]] = {
@@ -73,7 +74,7 @@ def parse_inputs(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise fail(Code.REQUEST_BODY_INVALID, "extensions must be an object")
+        raise fail(RpCode.REQUEST_BODY_INVALID, "extensions must be an object")
     for name, member in value.items():
         check = _INPUT_CHECKS.get(name)
         if check is not None:
@@ -116,17 +117,17 @@ def _check_cred_protect(requested: Mapping[str, Any], outputs: Mapping[Any, Any]
         # return an error." A credential that arrives anyway was made without the protection the RP insisted on.
         if enforce and wanted > 1:
             raise fail(
-                Code.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
+                RpCode.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
                 "credProtect was enforced but the authenticator reports no credential protection",
             )
         return
     applied = outputs["credProtect"]
     # The authenticator output is the credProtect policy it applied: 0x01, 0x02 or 0x03.
     if not is_int(applied) or applied not in (1, 2, 3):
-        raise fail(Code.EXTENSION_CRED_PROTECT_INVALID, f"credProtect output {applied!r} is not 1, 2 or 3")
+        raise fail(RpCode.EXTENSION_CRED_PROTECT_INVALID, f"credProtect output {applied!r} is not 1, 2 or 3")
     if enforce and applied < wanted:
         raise fail(
-            Code.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
+            RpCode.EXTENSION_CRED_PROTECT_NOT_ENFORCED,
             f"credProtect {applied} is weaker than the enforced {requested['credentialProtectionPolicy']} ({wanted})",
         )
 
@@ -137,12 +138,12 @@ def _check_hmac_secret(authenticator_outputs: Mapping[Any, Any], client_outputs:
     # CTAP 2.1 #sctn-hmac-secret-extension: the makeCredential output is the boolean hmac-secret; the client reports
     # it as hmacCreateSecret, the same boolean.
     if "hmac-secret" in authenticator_outputs and not isinstance(created, bool):
-        raise fail(Code.EXTENSION_HMAC_SECRET_INVALID, "authenticator output hmac-secret is not a boolean")
+        raise fail(RpCode.EXTENSION_HMAC_SECRET_INVALID, "authenticator output hmac-secret is not a boolean")
     if "hmacCreateSecret" in client_outputs and not isinstance(reported, bool):
-        raise fail(Code.EXTENSION_HMAC_SECRET_INVALID, "client output hmacCreateSecret is not a boolean")
+        raise fail(RpCode.EXTENSION_HMAC_SECRET_INVALID, "client output hmacCreateSecret is not a boolean")
     if isinstance(created, bool) and isinstance(reported, bool) and created != reported:
         raise fail(
-            Code.EXTENSION_HMAC_SECRET_INVALID,
+            RpCode.EXTENSION_HMAC_SECRET_INVALID,
             f"client reports hmacCreateSecret {reported} but the authenticator output is hmac-secret {created}",
         )
 
@@ -152,11 +153,11 @@ def _check_cred_props(selection: Mapping[str, Any], props: Any) -> None:
     # indicating whether the PublicKeyCredential returned as a result of a registration ceremony is a client-side
     # discoverable credential."
     if not isinstance(props, dict) or ("rk" in props and not isinstance(props["rk"], bool)):
-        raise fail(Code.EXTENSION_CRED_PROPS_INVALID, "credProps output must be {rk?: boolean}")
+        raise fail(RpCode.EXTENSION_CRED_PROPS_INVALID, "credProps output must be {rk?: boolean}")
     # #dom-residentkeyrequirement-required: "the client MUST return an error if a client-side discoverable
     # credential cannot be created", so rk false contradicts a required resident key.
     required = selection.get("residentKey") == "required" or (
         "residentKey" not in selection and selection.get("requireResidentKey") is True
     )
     if required and props.get("rk") is False:
-        raise fail(Code.EXTENSION_CRED_PROPS_INVALID, "credProps.rk is false although residentKey is required")
+        raise fail(RpCode.EXTENSION_CRED_PROPS_INVALID, "credProps.rk is false although residentKey is required")

@@ -28,6 +28,7 @@ from ..encoding import b64url_encode
 from ..errors import Code, VerificationError, fail
 from . import ceremony
 from .context import RPContext
+from .errors import RpCode
 from .extensions import check_outputs
 from .fido_server_requests import (
     GetRequest,
@@ -53,7 +54,7 @@ def _http_refusal(request: Request) -> Response | None:
     does not accept JSON. The request body is checked before the answer's negotiation."""
     if request.method != "POST":
         return failed(
-            Code.REQUEST_METHOD_NOT_ALLOWED,
+            RpCode.REQUEST_METHOD_NOT_ALLOWED,
             f"{request.method} is not allowed; use POST",
             http_status=405,
             headers={"Allow": "POST"},
@@ -61,14 +62,14 @@ def _http_refusal(request: Request) -> Response | None:
     if not _is_json_utf8(request):
         declared = request.headers.get("content-type") or "no Content-Type"
         return failed(
-            Code.REQUEST_CONTENT_TYPE_UNSUPPORTED,
+            RpCode.REQUEST_CONTENT_TYPE_UNSUPPORTED,
             f"expected Content-Type application/json;charset=UTF-8, got {declared}",
             http_status=415,
         )
     accept = request.headers.get("accept")
     if accept and not _accepts_json(accept):
         return failed(
-            Code.REQUEST_ACCEPT_UNSATISFIABLE, f"the answer is application/json; Accept is {accept}", http_status=406
+            RpCode.REQUEST_ACCEPT_UNSATISFIABLE, f"the answer is application/json; Accept is {accept}", http_status=406
         )
     return None
 
@@ -134,7 +135,7 @@ async def attestation_options(request: Request, ctx: RPContext) -> Response:
     limit = ctx.config.authenticator_limit
     if limit is not None and len(registered) >= limit:
         raise fail(
-            Code.USER_AUTHENTICATORS_LIMIT_REACHED,
+            RpCode.USER_AUTHENTICATORS_LIMIT_REACHED,
             f"the user already has {len(registered)} of {limit} allowed authenticators",
         )
     challenge = ceremony.new_challenge(ctx)
@@ -230,10 +231,10 @@ async def attestation_result(request: Request, ctx: RPContext) -> Response:
     body = parse_json_object(await read_body(request, limit=ctx.config.max_body_bytes))
     session_id = session_id_of(body) or request.cookies.get(SESSION_COOKIE)
     if not session_id:
-        raise fail(Code.TRANSACTION_ID_UNKNOWN, "no session: send the fido2SessionId or the session cookie")
+        raise fail(RpCode.TRANSACTION_ID_UNKNOWN, "no session: send the fido2SessionId or the session cookie")
     tx = ctx.store.get_transaction(session_id)
     if tx is None or tx.flavour != FLAVOUR:
-        raise fail(Code.TRANSACTION_ID_UNKNOWN, "the fido2SessionId names no registration session")
+        raise fail(RpCode.TRANSACTION_ID_UNKNOWN, "the fido2SessionId names no registration session")
     try:
         tx = ceremony.require_pending(ctx, tx)
         credential = credential_of(body)
@@ -278,10 +279,10 @@ async def status(request: Request, ctx: RPContext) -> Response:
     try:
         session_id = session_id_of(parse_json_object(await read_body(request, limit=ctx.config.max_body_bytes)))
         if session_id is None:
-            raise fail(Code.REQUEST_BODY_INVALID, "fido2SessionId is required")
+            raise fail(RpCode.REQUEST_BODY_INVALID, "fido2SessionId is required")
     except VerificationError as exc:
         # The status service's documented error: 400 when the JSON does not match its schema (docs/server_apis.md §2.0).
-        return failed(exc.code, exc.message, http_status=413 if exc.code is Code.REQUEST_BODY_TOO_LARGE else 400)
+        return failed(exc.code, exc.message, http_status=413 if exc.code is RpCode.REQUEST_BODY_TOO_LARGE else 400)
     tx = ctx.store.get_transaction(session_id)
     if tx is None or tx.flavour != FLAVOUR:
         return JSONResponse(unknown_status_body(session_id))

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Code, VerificationError, fail
+from ..errors import VerificationError, fail
+from .errors import RpCode
 from .extensions import parse_inputs
 
 MAX_NAME = 256
@@ -49,7 +50,7 @@ class GetRequest:
 
 
 def _invalid(message: str) -> VerificationError:
-    return fail(Code.REQUEST_BODY_INVALID, message)
+    return fail(RpCode.REQUEST_BODY_INVALID, message)
 
 
 def _name(body: dict[str, Any], key: str, *, allow_empty: bool) -> str:

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..errors import Code, VerificationError, fail
+from ..errors import VerificationError, fail
 from .context import RPContext
+from .errors import RpCode
 
 
 class ApiError(Exception):
@@ -53,13 +54,13 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     """The raw body, refusing more than `limit` bytes without reading them all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise fail(Code.REQUEST_BODY_TOO_LARGE, f"body exceeds {limit} bytes")
+        raise fail(RpCode.REQUEST_BODY_TOO_LARGE, f"body exceeds {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise fail(Code.REQUEST_BODY_TOO_LARGE, f"body exceeds {limit} bytes")
+            raise fail(RpCode.REQUEST_BODY_TOO_LARGE, f"body exceeds {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -87,11 +88,11 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise fail(Code.REQUEST_BODY_INVALID, "body is not JSON") from None
+        raise fail(RpCode.REQUEST_BODY_INVALID, "body is not JSON") from None
     if not isinstance(value, dict):
-        raise fail(Code.REQUEST_BODY_INVALID, "body is not a JSON object")
+        raise fail(RpCode.REQUEST_BODY_INVALID, "body is not a JSON object")
     if _SURROGATE_ESCAPE.search(raw) and not encodable(value):
-        raise fail(Code.REQUEST_BODY_INVALID, "body holds a lone UTF-16 surrogate, which is not Unicode text")
+        raise fail(RpCode.REQUEST_BODY_INVALID, "body holds a lone UTF-16 surrogate, which is not Unicode text")
     return value
 
 
@@ -113,7 +114,7 @@ async def rest_json_body(request: Request, ctx: RPContext) -> dict[str, Any]:
     try:
         return parse_json_object(await read_body(request, limit=ctx.config.max_body_bytes))
     except VerificationError as exc:
-        raise ApiError(413 if exc.code is Code.REQUEST_BODY_TOO_LARGE else 400, exc.message) from None
+        raise ApiError(413 if exc.code is RpCode.REQUEST_BODY_TOO_LARGE else 400, exc.message) from None
 
 
 async def rest_form_body(request: Request, ctx: RPContext) -> dict[str, str]:

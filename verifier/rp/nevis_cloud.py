@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from ..errors import Code, VerificationError, fail
 from . import ceremony
 from .context import RPContext
+from .errors import RpCode
 from .http import ApiError, authenticate, is_access_key, parse_json_object, read_body, rest_form_body, rest_json_body
 from .nevis_requests import MAX_AUTHENTICATOR_NAME, EnrollRequest, parse_enroll, parse_intent, parse_rename
 from .nevis_views import (
@@ -101,9 +102,9 @@ async def enroll(request: Request) -> Response:
             tx, new_user=user if is_new else None, consume_jti=consume, limits=ceremony.pending_limits(ctx)
         )
     except StoreConflict as conflict:
-        if conflict.code is Code.TOKEN_JTI_CONSUMED:
+        if conflict.code is RpCode.TOKEN_JTI_CONSUMED:
             raise ApiError(403, "the intent token was already used") from None
-        if conflict.code is Code.TRANSACTION_PENDING_LIMIT_REACHED:
+        if conflict.code is RpCode.TRANSACTION_PENDING_LIMIT_REACHED:
             raise ApiError(429, f"{conflict.message}; complete or abandon one first") from None
         raise ApiError(409, "the username was registered concurrently; retry") from None
     return response
@@ -193,9 +194,9 @@ async def attestation_result(request: Request, ctx: RPContext) -> Response:
     if tx.channel == "app" and tx.redeemed_at is None:
         message = "the app channel completes only after its dispatch token was redeemed"
         ctx.store.fail_transaction(
-            tx.transaction_id, code=Code.TRANSACTION_DISPATCH_NOT_REDEEMED, message=message, now=ctx.now()
+            tx.transaction_id, code=RpCode.TRANSACTION_DISPATCH_NOT_REDEEMED, message=message, now=ctx.now()
         )
-        raise fail(Code.TRANSACTION_DISPATCH_NOT_REDEEMED, message)
+        raise fail(RpCode.TRANSACTION_DISPATCH_NOT_REDEEMED, message)
     await run_in_threadpool(ceremony.finish_registration, ctx, tx, credential, name=name, user_agent=user_agent)
     done = ctx.store.get_transaction(tx.transaction_id)
     return ceremony_ok(token=transaction_token(ctx, done) if done else "")
@@ -204,7 +205,7 @@ async def attestation_result(request: Request, ctx: RPContext) -> Response:
 def _transaction_of(ctx: RPContext, claims: dict[str, Any]) -> Transaction:
     tx = ctx.store.get_transaction(str(claims.get("txn")))
     if tx is None or tx.flavour != FLAVOUR or tx.user_id != claims.get("sub"):
-        raise fail(Code.TRANSACTION_ID_UNKNOWN, "the token names no live transaction")
+        raise fail(RpCode.TRANSACTION_ID_UNKNOWN, "the token names no live transaction")
     return tx
 
 
@@ -217,7 +218,7 @@ def _optional_text(body: dict[str, Any], name: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > MAX_AUTHENTICATOR_NAME * 4:
-        raise fail(Code.REQUEST_BODY_INVALID, f"{name} must be a string")
+        raise fail(RpCode.REQUEST_BODY_INVALID, f"{name} must be a string")
     return value[:MAX_AUTHENTICATOR_NAME] if name == "userFriendlyName" else value
 
 

@@ -29,6 +29,7 @@ from ..errors import Code, VerificationError, fail
 from . import ceremony
 from .config import RPConfig
 from .context import RPContext
+from .errors import RpCode
 from .http import is_json_media_type, media_type, parse_json_object, read_body
 from .skfs_auth import (
     HMAC,
@@ -108,7 +109,7 @@ async def _json_body(request: Request, ctx: RPContext) -> tuple[bytes, dict[str,
         raw = await read_body(request, limit=ctx.config.max_body_bytes)
         return raw, parse_json_object(raw)
     except VerificationError as exc:
-        if exc.code is Code.REQUEST_BODY_TOO_LARGE:
+        if exc.code is RpCode.REQUEST_BODY_TOO_LARGE:
             raise SkfsError(413, "FIDO-ERR-0027", f"FIDO-ERR-0027: Too long argument : {exc.message}") from None
         raise SkfsError(400, "FIDO-ERR-5011", "FIDO-ERR-5011: Json could not be parsed", code=exc.code) from None
 
@@ -214,7 +215,7 @@ async def preregister(call: Call) -> Response:
     try:
         ctx.store.start_transaction(tx, new_user=user if is_new else None, limits=ceremony.pending_limits(ctx))
     except StoreConflict as conflict:
-        if conflict.code is Code.TRANSACTION_PENDING_LIMIT_REACHED:
+        if conflict.code is RpCode.TRANSACTION_PENDING_LIMIT_REACHED:
             # No SKFS code says "too many sessions"; 429 with FIDO-ERR-0001 and fidoconf's code (API.md).
             raise SkfsError(429, "FIDO-ERR-0001", f"FIDO-ERR-0001: {conflict.message}", code=conflict.code) from None
         raise bad("FIDO-ERR-0001", "Caught an exception: the username was registered concurrently; retry") from None
@@ -280,7 +281,7 @@ def _session(ctx: RPContext, did: int, user: User | None, credential: dict[str, 
     """The session the credential answers: by its challenge; otherwise the user's newest pending one, so a
     credential over a challenge that was never issued is refused by the verifier as a challenge mismatch."""
     if user is None:
-        raise fail(Code.TRANSACTION_ID_UNKNOWN, "no registration is pending for this username")
+        raise fail(RpCode.TRANSACTION_ID_UNKNOWN, "no registration is pending for this username")
     claimed = _claimed_challenge(credential)
     tx = ctx.store.get_transaction(session_id(claimed)) if claimed else None
     if tx is not None and tx.flavour == FLAVOUR and tx.data.get("did") == did:
@@ -289,7 +290,7 @@ def _session(ctx: RPContext, did: int, user: User | None, credential: dict[str, 
         return tx
     pending = ctx.store.find_pending_transaction(user.user_id, flavour=FLAVOUR)
     if pending is None:
-        raise fail(Code.TRANSACTION_ID_UNKNOWN, "no registration is pending for this username")
+        raise fail(RpCode.TRANSACTION_ID_UNKNOWN, "no registration is pending for this username")
     return pending
 
 

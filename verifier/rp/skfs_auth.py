@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..errors import Code
+from .errors import RpCode
 
 PASSWORD, HMAC = "PASSWORD", "HMAC"
 PROTOCOL = "FIDO2_0"
@@ -75,7 +76,7 @@ class ServiceInfo:
 
 
 def _bad(fido_code: str, message: str) -> SkfsError:
-    return SkfsError(400, fido_code, f"{fido_code}: {message}", code=Code.REQUEST_BODY_INVALID)
+    return SkfsError(400, fido_code, f"{fido_code}: {message}", code=RpCode.REQUEST_BODY_INVALID)
 
 
 def parse_svcinfo(value: Any, *, domains: Iterable[int]) -> ServiceInfo:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Code
+from .errors import RpCode
 from .http import encodable
 from .skfs_auth import SkfsError
 
@@ -62,7 +63,7 @@ class KeyId:
     counter: int
 
 
-def bad(fido_code: str, message: str, *, code: Code | None = Code.REQUEST_BODY_INVALID) -> SkfsError:
+def bad(fido_code: str, message: str, *, code: Code | None = RpCode.REQUEST_BODY_INVALID) -> SkfsError:
     return SkfsError(400, fido_code, f"{fido_code}: {message}", code=code)
 
 

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from ..encoding import b64url_encode
 from ..errors import Code, VerificationError
 from .config import RPConfig
+from .errors import RpCode
 from .skfs_auth import SkfsError
 from .store import Authenticator
 
@@ -35,8 +36,8 @@ _CREDENTIAL_CODES = {
     Code.CREDENTIAL_ATTESTATION_OBJECT_MISSING: "FIDO-ERR-0062",
     Code.CREDENTIAL_CLIENT_DATA_JSON_MISSING: "FIDO-ERR-0063",
     # SKFS removes a user session once used or flushed: "User session in-active".
-    Code.TRANSACTION_STATUS_NOT_PENDING: "FIDO-ERR-0006",
-    Code.TRANSACTION_ID_UNKNOWN: "FIDO-ERR-0006",
+    RpCode.TRANSACTION_STATUS_NOT_PENDING: "FIDO-ERR-0006",
+    RpCode.TRANSACTION_ID_UNKNOWN: "FIDO-ERR-0006",
 }
 _TAG = " [fidoconf:{code}]"
 
@@ -99,7 +100,7 @@ def fido_code_for(code: Code | str) -> str:
 def ceremony_error(exc: VerificationError) -> SkfsError:
     """A refused registration: 400 with SKFS's code and its `FIDO 2 Error Message` wording."""
     fido_code = fido_code_for(exc.code)
-    if exc.code is Code.TRANSACTION_TIMEOUT_EXPIRED:
+    if exc.code is RpCode.TRANSACTION_TIMEOUT_EXPIRED:
         text = "FIDO 2 Error Message : Request timed out, please try again"
     elif fido_code == "FIDO-ERR-0006":
         text = f"User session in-active : {exc.message}"

@@ -1,8 +1,9 @@
 """Persistence of the reference RP: users, registered authenticators, ceremony transactions, one-time token ids.
 
 `Store` is the interface the routers use (a PostgreSQL store can implement it later); `SqliteStore` is the
-stdlib implementation: WAL, synchronous=FULL, and every state change is one `BEGIN IMMEDIATE` transaction, so a
-registration the server acknowledged has been committed to disk before the answer leaves (kill -9 safe).
+stdlib implementation: WAL, and every state change is one `BEGIN IMMEDIATE` transaction, so a registration the
+server acknowledged has been committed before the answer leaves: with synchronous=NORMAL it survives the process
+being killed (kill -9), with synchronous=FULL also a power cut (`SqliteStore(synchronous=...)`).
 Each method is atomic on its own; the checks that must hold at commit time (still pending, credential id unused,
 authenticator limit) run inside the same transaction as the write they guard.
 """
@@ -18,8 +19,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..errors import Code
 from . import store_sql
+from .errors import RpCode
 from .records import FAILED, PENDING, SUCCEEDED, Authenticator, StoreConflict, Transaction, User
 from .store_sql import (
     NEW_USER,
@@ -89,7 +90,9 @@ class Store(Protocol):
 class SqliteStore:
     """`Store` over one sqlite3 connection shared by uvicorn's threads behind a lock."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
         self.path = path
         self._lock = threading.RLock()
         # isolation_level=None: no implicit transactions; every write opens its own BEGIN IMMEDIATE.
@@ -97,8 +100,9 @@ class SqliteStore:
         self._conn.row_factory = sqlite3.Row
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: the WAL is fsynced at every commit, so an acknowledged registration survives even a power cut.
-            self._conn.execute("PRAGMA synchronous=FULL")
+            # In WAL mode NORMAL still writes every commit to the WAL before COMMIT returns (the OS keeps it if the
+            # process dies); FULL adds an fsync per commit so it also survives a power cut.
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
             self._conn.execute("PRAGMA foreign_keys=ON")
             (version,) = self._conn.execute("PRAGMA user_version").fetchone()
             if version == 1:
@@ -156,12 +160,12 @@ class SqliteStore:
             if limits is not None:
                 check_pending_limits(conn, transaction, limits)
             if consume_jti is not None and not self._consume(conn, *consume_jti, now=transaction.created_at):
-                raise StoreConflict(Code.TOKEN_JTI_CONSUMED, "one-time token already used")
+                raise StoreConflict(RpCode.TOKEN_JTI_CONSUMED, "one-time token already used")
             if new_user is not None:
                 try:
                     insert_user(conn, new_user)
                 except sqlite3.IntegrityError:
-                    raise StoreConflict(Code.REQUEST_BODY_INVALID, "username taken concurrently") from None
+                    raise StoreConflict(RpCode.REQUEST_BODY_INVALID, "username taken concurrently") from None
             t = transaction
             conn.execute(
                 "INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -192,14 +196,14 @@ class SqliteStore:
         """Spend an app-channel dispatch token: once per token and once per pending transaction."""
         with self._write() as conn:
             if not self._consume(conn, jti, "dispatch", expires_at, now=now):
-                raise StoreConflict(Code.TOKEN_JTI_CONSUMED, "the dispatch token was already redeemed")
+                raise StoreConflict(RpCode.TOKEN_JTI_CONSUMED, "the dispatch token was already redeemed")
             cur = conn.execute(
                 "UPDATE transactions SET redeemed_at=?, updated_at=? "
                 "WHERE transaction_id=? AND status=? AND redeemed_at IS NULL",
                 (ts(now), ts(now), transaction_id, PENDING),
             )
             if cur.rowcount != 1:
-                raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, "the transaction cannot be redeemed")
+                raise StoreConflict(RpCode.TRANSACTION_STATUS_NOT_PENDING, "the transaction cannot be redeemed")
             row = conn.execute("SELECT * FROM transactions WHERE transaction_id=?", (transaction_id,)).fetchone()
             return transaction_of(row)
 
@@ -212,22 +216,22 @@ class SqliteStore:
                 "SELECT status, user_id, data FROM transactions WHERE transaction_id=?", (transaction_id,)
             ).fetchone()
             if row is None:
-                raise StoreConflict(Code.TRANSACTION_ID_UNKNOWN, "transaction no longer exists")
+                raise StoreConflict(RpCode.TRANSACTION_ID_UNKNOWN, "transaction no longer exists")
             if row["status"] != PENDING:
-                raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, f"transaction is {row['status']}")
+                raise StoreConflict(RpCode.TRANSACTION_STATUS_NOT_PENDING, f"transaction is {row['status']}")
             create_planned_user(conn, row["user_id"], json.loads(row["data"]).get(NEW_USER), now=now)
             taken = conn.execute(
                 "SELECT 1 FROM authenticators WHERE credential_id=?", (authenticator.credential_id,)
             ).fetchone()
             if taken:
-                raise StoreConflict(Code.CREDENTIAL_ID_ALREADY_REGISTERED, "credential id is already registered")
+                raise StoreConflict(RpCode.CREDENTIAL_ID_ALREADY_REGISTERED, "credential id is already registered")
             if limit is not None:
                 (count,) = conn.execute(
                     "SELECT COUNT(*) FROM authenticators WHERE user_id=?", (authenticator.user_id,)
                 ).fetchone()
                 if count >= limit:
                     raise StoreConflict(
-                        Code.USER_AUTHENTICATORS_LIMIT_REACHED, f"user already has {count} of {limit} authenticators"
+                        RpCode.USER_AUTHENTICATORS_LIMIT_REACHED, f"user already has {count} of {limit} authenticators"
                     )
             a = authenticator
             cur = conn.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import Code
+from .errors import RpCode
 from .records import PENDING, Authenticator, StoreConflict, Transaction, User
 
 #: The member of `Transaction.data` holding the user a ceremony will create when (and only when) it succeeds.
@@ -110,12 +110,12 @@ def check_pending_limits(conn: sqlite3.Connection, t: Transaction, limits: Pendi
         (count,) = conn.execute(live + " AND user_id=?", (PENDING, now, t.user_id)).fetchone()
         if count >= limits.per_user:
             raise StoreConflict(
-                Code.TRANSACTION_PENDING_LIMIT_REACHED, f"the user already has {count} registrations pending"
+                RpCode.TRANSACTION_PENDING_LIMIT_REACHED, f"the user already has {count} registrations pending"
             )
     if limits.total is not None:
         (count,) = conn.execute(live, (PENDING, now)).fetchone()
         if count >= limits.total:
-            raise StoreConflict(Code.TRANSACTION_PENDING_LIMIT_REACHED, f"{count} registrations are pending")
+            raise StoreConflict(RpCode.TRANSACTION_PENDING_LIMIT_REACHED, f"{count} registrations are pending")
 
 
 def create_planned_user(conn: sqlite3.Connection, user_id: str, planned: Any, *, now: datetime) -> None:
@@ -126,7 +126,7 @@ def create_planned_user(conn: sqlite3.Connection, user_id: str, planned: Any, *,
     try:
         insert_user(conn, user)
     except sqlite3.IntegrityError:
-        raise StoreConflict(Code.TRANSACTION_STATUS_NOT_PENDING, "the username was registered meanwhile") from None
+        raise StoreConflict(RpCode.TRANSACTION_STATUS_NOT_PENDING, "the username was registered meanwhile") from None
 
 
 def insert_user(conn: sqlite3.Connection, u: User) -> None:

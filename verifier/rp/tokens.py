@@ -19,7 +19,8 @@ from typing import Any
 
 import jwt
 
-from ..errors import Code, fail
+from ..errors import fail
+from .errors import RpCode
 
 ALGORITHM = "HS256"
 AUDIENCE: dict[str, str] = {
@@ -84,9 +85,9 @@ class TokenService:
     def decode(self, token: object, *, kinds: Collection[str]) -> dict[str, Any]:
         """Claims of a valid, unexpired token of one of `kinds`; otherwise a coded VerificationError."""
         if token is None or token == "":
-            raise fail(Code.TOKEN_VALUE_MISSING, "token missing")
+            raise fail(RpCode.TOKEN_VALUE_MISSING, "token missing")
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
-            raise fail(Code.TOKEN_JWT_INVALID, "token is not a JWT issued by this server")
+            raise fail(RpCode.TOKEN_JWT_INVALID, "token is not a JWT issued by this server")
         try:
             # Time claims are checked below against the injected clock, not PyJWT's wall clock.
             claims = jwt.decode(
@@ -103,17 +104,17 @@ class TokenService:
                 },
             )
         except jwt.PyJWTError as exc:
-            raise fail(Code.TOKEN_JWT_INVALID, f"token rejected: {type(exc).__name__}") from None
+            raise fail(RpCode.TOKEN_JWT_INVALID, f"token rejected: {type(exc).__name__}") from None
         kind = claims.get("kind")
         if kind not in AUDIENCE or claims.get("aud") != AUDIENCE[kind]:
-            raise fail(Code.TOKEN_JWT_INVALID, "token kind/audience unknown")
+            raise fail(RpCode.TOKEN_JWT_INVALID, "token kind/audience unknown")
         if kind not in kinds:
-            raise fail(Code.TOKEN_KIND_MISMATCH, f"a {kind} token is not accepted here")
+            raise fail(RpCode.TOKEN_KIND_MISMATCH, f"a {kind} token is not accepted here")
         exp = claims.get("exp")
         if exp is not None:
             if not isinstance(exp, int) or isinstance(exp, bool):
-                raise fail(Code.TOKEN_JWT_INVALID, "exp is not a NumericDate")
+                raise fail(RpCode.TOKEN_JWT_INVALID, "exp is not a NumericDate")
             # RFC 7519 §4.1.4: the token MUST NOT be accepted "on or after the expiration time".
             if self.now() >= exp:
-                raise fail(Code.TOKEN_JWT_EXPIRED, f"{kind} token expired")
+                raise fail(RpCode.TOKEN_JWT_EXPIRED, f"{kind} token expired")
         return claims
