@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fidoconf.verifier import Policy, verify_registration
+from fidoconf.verifier import Policy
 from fidoconf.verifier.attestation import REGISTRY, AttestationContext, StatementResult
 from fidoconf.verifier.authdata import parse_authenticator_data
 from fidoconf.verifier.clientdata import (
@@ -35,7 +35,7 @@ from fidoconf.verifier.encoding import b64url_decode, canonical_attestation_obje
 from fidoconf.verifier.errors import Code
 from fidoconf.verifier.trust import validate_chain
 
-from .bench import Sample, Workload, time_pass
+from .bench import Sample, Workload, time_pass, verify_sample
 
 STAGES = ("client data", "parse", "statement", "chain")
 
@@ -114,14 +114,7 @@ def stage_calls(workload: Workload, policy: Policy) -> dict[str, Callable[[Sampl
         return REGISTRY[fmt](att_stmt, ctx)
 
     def whole(case: Sample) -> object:
-        return verify_registration(
-            case.credential,
-            expected_challenge=case.challenge,
-            expected_origin=case.origin,
-            expected_rp_id=case.rp_id,
-            policy=policy,
-            trust=workload.trust,
-        )
+        return verify_sample(case, policy=policy, trust=workload.trust)
 
     return {
         "client data": lambda case: _client_data(case, policy),
