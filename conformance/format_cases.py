@@ -1,8 +1,9 @@
 """Every attestation format against the target: each format's valid base and its single defects, built live by the
 virtual authenticator for the server's own challenge (conformance/suites/test_formats.py runs them).
 
-The defects are the generated-vector cases of the format builders (tpm_cases, android_key_cases and the safetynet,
-apple and compound modules): the same recipe, made for the target's challenge instead of a fixed one. A case
+The defects are the format builders' records in the defect registry (`defects.format_defects()`: tpm_cases,
+android_key_cases and the safetynet, apple and compound modules), which the generated vectors are made from too:
+the same recipe, made for the target's challenge instead of a fixed one. A case
 goes live only when every policy preset agrees on its verdict (a choice the spec leaves to the RP is not judged
 on someone else's server) and the defect breaks a verification step of the format (fidoconf's own parsing
 hardening stays an in-process vector check). Each case requires `fmt:<format>`: a server that did not declare a
@@ -18,7 +19,7 @@ import pytest
 
 from .authenticator.defects import format_defects
 from .authenticator.keys import ALGS
-from .authenticator.vector_case import VectorCase
+from .authenticator.mutations import Mutation
 from .cases import FORMAT_STEP, PROCEDURE, REQUIREMENT_KEYWORD, Case
 from .environment import Environment
 
@@ -155,12 +156,12 @@ FIDO_REFS = {
     "safetynet-timestamp-future": "Resp-B F-6",
 }
 
-def _sources() -> dict[str, VectorCase]:
+def _sources() -> dict[str, Mutation]:
     return format_defects()
 
 
-def _case(case_id: str, name: str, source: VectorCase) -> Case:
-    code = source.outcomes["strict"]
+def _case(case_id: str, name: str, source: Mutation) -> Case:
+    code = source.outcomes["strict"].get("expected_code")
     anchor, requirement = source.anchor, source.requirement
     # A step quoted without a requirement keyword of its own is held by the sentence that makes it binding.
     if not REQUIREMENT_KEYWORD.search(requirement):
@@ -174,7 +175,7 @@ def _case(case_id: str, name: str, source: VectorCase) -> Case:
     fido_ref = FIDO_REFS.get(name)
     return Case(
         id=case_id,
-        title=source.defect or f"valid {source.fmt} registration ({name})",
+        title=source.description or f"valid {source.fmt} registration ({name})",
         requirement=requirement,
         anchor=anchor,
         fido_ref=f"Server-ServerAuthenticatorAttestationResponse-{fido_ref}" if fido_ref else None,

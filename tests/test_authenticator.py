@@ -21,11 +21,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448
 from fido2.attestation import FidoU2FAttestation, NoneAttestation, PackedAttestation, verify_x509_chain
 from fido2.cose import CoseKey, UnsupportedKey
 from fido2.webauthn import AttestationObject, CollectedClientData
-from fidoconf.conformance.authenticator import ALGS, TestPKI, make_credential, registry
+from fidoconf.conformance.authenticator import ALGS, TestPKI, make_credential
 from fidoconf.conformance.authenticator import generate as gen
 from fidoconf.conformance.authenticator import mldsa as det_mldsa
 from fidoconf.conformance.authenticator.authenticator import FLAG_UP, STAGES
 from fidoconf.conformance.authenticator.ca import OID_FIDO_GEN_CE_AAGUID, VERIFY_AT
+from fidoconf.conformance.authenticator.defects import stage_mutations
 from fidoconf.conformance.authenticator.keys import CRV_P256, CURVE_ORDERS, derive_key
 from webauthn import verify_registration_response
 from webauthn.helpers.cose import COSEAlgorithmIdentifier
@@ -34,8 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "vectors" / "generated"
 #: Algorithms py_webauthn 3 verifies (webauthn.helpers.cose.COSEAlgorithmIdentifier), EdDSA only over Ed25519.
 PYW_ALGS = {a.value for a in COSEAlgorithmIdentifier}
-MUTATIONS = registry()
-_VALID_CASES = [c for c in gen.cases() if c.mutation is None or c.mutation.expected_code is None]
+MUTATIONS = stage_mutations()
+_VALID_CASES = [c for c in gen.cases() if c.expected_code is None]
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +184,7 @@ def _verify_ed448_statement(attestation, auth_data, key_map, cdh) -> None:
         ed448.Ed448PublicKey.from_public_bytes(key_map[-2]).verify(statement["sig"], signed)
 
 
-@pytest.mark.parametrize("case", _VALID_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", _VALID_CASES, ids=lambda c: c.name)
 def test_valid_credentials_verify_independently(case, pki):
     vector = _credential_for(case, pki)
     assert vector["expect"] == "accept"
@@ -195,14 +196,14 @@ def test_valid_credentials_verify_independently(case, pki):
         checked.append("py_webauthn")
     fido2_supports = CoseKey.for_alg(spec.alg) is not UnsupportedKey or case.alg == "EdDSA-Ed448"
     # python-fido2 refuses a BOM in clientDataJSON (docs/attacks.md G5); py_webauthn, like the spec, strips it.
-    if fido2_supports and case.id != "valid-client-data-bom":
+    if fido2_supports and case.name != "valid-client-data-bom":
         _verify_with_fido2(vector, root_der)
         checked.append("fido2")
-    assert checked, f"no independent library verified {case.id}"
+    assert checked, f"no independent library verified {case.name}"
 
 
 def test_every_algorithm_and_format_has_a_valid_case():
-    variants = {(c.fmt, c.alg) for c in gen.cases() if c.mutation is None}
+    variants = {(c.fmt, c.alg) for c in gen.cases() if c.description is None}
     assert len(variants) == 3 * len(ALGS) + 1
     assert ("fido-u2f", "ES256") in variants
 

@@ -16,9 +16,8 @@ import pytest
 from fidoconf.conformance import vectors
 from fidoconf.conformance.authenticator import ca
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound import safetynet
-from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import DROP, changed
+from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.common import DROP, case_maker, changed
 from fidoconf.conformance.authenticator.formats_safetynet_apple_compound.vectors import build_case
-from fidoconf.conformance.authenticator.vector_case import VectorCase
 from fidoconf.verifier import Code, Policy, VerificationError
 from fidoconf.verifier.attestation.android_safetynet import expected_nonce, parse_jws
 from fidoconf.verifier.clock import fixed_clock
@@ -47,20 +46,20 @@ def test_recorded_response_is_basic_attestation_trusted_to_globalsign():
 
 @pytest.mark.parametrize(
     ("case", "preset"),
-    [pytest.param(case, preset, id=f"{case.id}[{preset}]") for case in safetynet.CASES for preset in case.outcomes],
+    [pytest.param(case, preset, id=f"{case.name}[{preset}]") for case in safetynet.MUTATIONS for preset in case.outcomes],
 )
 def test_generated_case(case, preset):
-    assert code_of(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset]
+    assert code_of(build_case(case, pki=pki()), policy=Policy.preset(preset)) == case.outcomes[preset].get("expected_code")
 
 
 def test_valid_credential_reports_basic_attestation_with_the_jws_chain():
-    result = verify_vector(build_case(safetynet.CASES[0], pki=pki()), policy=Policy())
+    result = verify_vector(build_case(safetynet.MUTATIONS[0], pki=pki()), policy=Policy())
     assert (result.attestation_type, result.trusted, len(result.trust_path)) == ("basic", True, 2)
     assert result.statement_info["jws_alg"] == "RS256"
 
 
 def test_every_check_has_a_generated_defect():
-    codes = {code for case in safetynet.CASES for code in case.outcomes.values() if code}
+    codes = {outcome.get("expected_code") for case in safetynet.MUTATIONS for outcome in case.outcomes.values()} - {None}
     safetynet_codes = {c.value for c in Code if c.value.startswith(("safetynet.", "safetynet_response."))}
     assert safetynet_codes <= codes
     assert Code.ATT_CERT_HOSTNAME_MISMATCH.value in codes
@@ -72,7 +71,7 @@ def test_every_check_has_a_generated_defect():
 def _at_offset(offset_ms: int) -> dict:
     """A valid credential whose timestampMs is verify_at + offset_ms."""
     issued = int(fixed_clock(ca.VERIFY_AT)().timestamp() * 1000) + offset_ms
-    case = VectorCase(f"safetynet-timestamp-{offset_ms}", "android-safetynet", statement_options={"payload": changed(timestampMs=issued)})
+    case = case_maker("android-safetynet", "safetynet")(f"timestamp-{offset_ms}", None, {"payload": changed(timestampMs=issued)}, None)
     return build_case(case, pki=pki())
 
 
@@ -96,18 +95,18 @@ def test_age_limit_off_still_refuses_the_future():
 
 
 def test_the_clock_is_the_injected_one():
-    vector = build_case(safetynet.CASES[0], pki=pki())
+    vector = build_case(safetynet.MUTATIONS[0], pki=pki())
     late = fixed_clock(ca.VERIFY_AT)() + timedelta(minutes=5)
     assert code_of(vector, policy=Policy(), clock=lambda: late) == Code.SAFETYNET_RESPONSE_TIMESTAMP_EXPIRED.value
 
 
 def test_timestamp_beyond_safe_integers_is_invalid_not_a_crash():
-    case = VectorCase("safetynet-timestamp-huge", "android-safetynet", statement_options={"payload": changed(timestampMs=2**64)})
+    case = case_maker("android-safetynet", "safetynet")("timestamp-huge", None, {"payload": changed(timestampMs=2**64)}, None)
     assert code_of(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_TIMESTAMP_INVALID.value
 
 
 def test_boolean_cts_verdict_must_be_true_not_truthy():
-    case = VectorCase("safetynet-cts-one", "android-safetynet", statement_options={"payload": changed(ctsProfileMatch=1)})
+    case = case_maker("android-safetynet", "safetynet")("cts-one", None, {"payload": changed(ctsProfileMatch=1)}, None)
     assert code_of(build_case(case, pki=pki()), policy=Policy()) == Code.SAFETYNET_RESPONSE_CTS_PROFILE_MATCH_FALSE.value
 
 

@@ -39,7 +39,7 @@ from .conftest import VECTORS, assert_verdict
 pytestmark = pytest.mark.filterwarnings("ignore:Parsed a serial number:cryptography.utils.CryptographyDeprecationWarning")
 
 
-@pytest.mark.parametrize("case", tpm_cases.CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", tpm_cases.MUTATIONS, ids=lambda c: c.name)
 def test_case_gets_its_verdict_under_every_named_policy(case, pki, pki_trust):
     vector = build_case(case, pki=pki)
     for expectation in vectors.expectations(vector):
@@ -48,7 +48,7 @@ def test_case_gets_its_verdict_under_every_named_policy(case, pki, pki_trust):
 
 def test_every_check_has_a_case():
     """Each tpm code of the vocabulary is the expected outcome of at least one generated case."""
-    expected = {code for case in tpm_cases.CASES for code in case.outcomes.values() if code}
+    expected = {outcome.get("expected_code") for case in tpm_cases.MUTATIONS for outcome in case.outcomes.values()} - {None}
     tpm_codes = {c.value for c in Code if c.value.startswith("tpm.")}
     aik_codes = {
         Code.ATT_CERT_SUBJECT_NOT_EMPTY,
@@ -206,7 +206,7 @@ def test_arbitrary_bytes_are_a_structure_or_a_coded_refusal(data):
 
 @pytest.fixture(scope="module")
 def valid_tpm(pki):
-    vector = build_case(tpm_cases.CASES[0], pki=pki)
+    vector = build_case(tpm_cases.MUTATIONS[0], pki=pki)
     raw = vector["credential"]["response"]["attestationObject"]
     return vector, cbor2.loads(b64url_decode(raw, field="attestationObject"))
 

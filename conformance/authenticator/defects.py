@@ -1,6 +1,7 @@
-"""The defect registry: every catalogued defect by its stable name, with its title, quoted requirement, anchor, level
-and expected code per preset. Stage mutations (`registry()`, any format variant) and the format builders' defects
-(`format_defects()`: tpm, android-key, android-safetynet, apple, compound recipes and stage edits) are both here.
+"""The defect registry: every catalogued defect by its stable name, one `Mutation` record each, with its title,
+quoted requirement, anchor, level and expected code per preset. `registry()` lists them all: the stage mutations
+(any format variant) and the format builders' records (tpm, android-key, android-safetynet, apple, compound: their
+valid shapes and single defects). `stage_mutations()` and `format_defects()` are filtered views of it.
 
 It lives apart from `mutations.py` (the Mutation type) because the catalogues import that type: with the registry
 in the same module, mutations and the catalog_* modules imported each other.
@@ -12,13 +13,16 @@ from . import catalog_authdata, catalog_cbor, catalog_client, catalog_cose, cata
 from .formats_safetynet_apple_compound import apple, compound, safetynet
 from .formats_tpm_android import android_key_cases, tpm_cases
 from .mutations import Mutation
-from .vector_case import VectorCase
+
+_STAGE_CATALOGUES = (catalog_cbor, catalog_authdata, catalog_cose, catalog_statements, catalog_packed, catalog_client)
+_FORMAT_CATALOGUES = (tpm_cases, android_key_cases, safetynet, apple, compound)
 
 
 def registry() -> dict[str, Mutation]:
-    """Every mutation by name; names are unique and stable (they become vector file names and test IDs)."""
+    """Every defect by name, stage mutations first; names are unique and stable (they become vector file names and
+    test IDs, and conformance/format_cases.py maps format records to live IDs)."""
     found: dict[str, Mutation] = {}
-    for module in (catalog_cbor, catalog_authdata, catalog_cose, catalog_statements, catalog_packed, catalog_client):
+    for module in _STAGE_CATALOGUES + _FORMAT_CATALOGUES:
         for mutation in module.MUTATIONS:
             if mutation.name in found:
                 raise ValueError(f"duplicate mutation name {mutation.name!r}")
@@ -26,13 +30,11 @@ def registry() -> dict[str, Mutation]:
     return found
 
 
-def format_defects() -> dict[str, VectorCase]:
-    """Every format builder case (valid shapes and single defects) by name; names are unique and stable (they are
-    vector file names, and conformance/format_cases.py maps them to live IDs)."""
-    found: dict[str, VectorCase] = {}
-    for module in (tpm_cases, android_key_cases, safetynet, apple, compound):
-        for case in module.CASES:
-            if case.id in found:
-                raise ValueError(f"duplicate format case {case.id!r}")
-            found[case.id] = case
-    return found
+def stage_mutations() -> dict[str, Mutation]:
+    """The records that edit build stages (hooks or make_credential options), for any format variant."""
+    return {name: m for name, m in registry().items() if not m.builder_defect}
+
+
+def format_defects() -> dict[str, Mutation]:
+    """The format builders' records (valid shapes and single defects), each made by its builder's recipe."""
+    return {name: m for name, m in registry().items() if m.builder_defect}

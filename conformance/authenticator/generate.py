@@ -20,11 +20,11 @@ from typing import Any
 
 from .authenticator import FMT, FORMAT_VARIANTS, b64url, make_credential
 from .ca import VERIFY_AT, TestPKI, aaguid_for
-from .defects import registry
+from .defects import stage_mutations
 from .formats_safetynet_apple_compound import vectors as safetynet_apple_compound_vectors
 from .formats_tpm_android import vectors as tpm_android_vectors
 from .keys import ALGS
-from .vector_case import VectorCase
+from .mutations import Mutation
 from .vector_files import render, write_files
 
 RP_ID = "fidoconf.example"
@@ -39,24 +39,28 @@ def supported_algs(variant: str) -> tuple[str, ...]:
     return ("ES256",) if variant == "fido-u2f" else tuple(ALGS)
 
 
-def cases() -> list[VectorCase]:
-    found = [VectorCase(id=f"valid-{v}-{a.lower()}", fmt=v, alg=a) for v in FORMAT_VARIANTS for a in supported_algs(v)]
-    for mutation in registry().values():
-        if not mutation.vector_file:
-            continue
-        variant, alg_name = mutation.base
-        found.append(VectorCase(id=mutation.name, fmt=variant, alg=alg_name, mutation=mutation))
-    return found
+def valid_shape(variant: str, alg: str) -> Mutation:
+    """The record of a valid credential of `variant` with `alg`: no hooks, no defect."""
+    return Mutation(
+        name=f"valid-{variant}-{alg.lower()}", group="valid", description=None, requirement="", anchor="",
+        base=(variant, alg), formats=(variant,),
+    )
 
 
-def _challenge(case: VectorCase) -> bytes:
-    if case.mutation is not None and case.mutation.challenge is not None:
-        return case.mutation.challenge
-    return hashlib.sha256(f"fidoconf challenge/{case.id}".encode()).digest()
+def cases() -> list[Mutation]:
+    """Every valid shape (format variant x algorithm), then every stage mutation that has a vector file on its base."""
+    found = [valid_shape(v, a) for v in FORMAT_VARIANTS for a in supported_algs(v)]
+    return found + [mutation for mutation in stage_mutations().values() if mutation.vector_file]
 
 
-def vector(case: VectorCase, *, pki: TestPKI) -> dict[str, Any]:
-    mutation = case.mutation
+def _challenge(case: Mutation) -> bytes:
+    if case.challenge is not None:
+        return case.challenge
+    return hashlib.sha256(f"fidoconf challenge/{case.name}".encode()).digest()
+
+
+def vector(case: Mutation, *, pki: TestPKI) -> dict[str, Any]:
+    mutation = None if case.description is None else case
     challenge = _challenge(case)
     bundle = make_credential(
         rp_id=RP_ID,
@@ -65,14 +69,14 @@ def vector(case: VectorCase, *, pki: TestPKI) -> dict[str, Any]:
         fmt=case.fmt,
         alg=case.alg,
         seed=f"fidoconf/credential/{case.alg}",
-        credential_id=hashlib.sha256(f"fidoconf credential id/{case.id}".encode()).digest(),
+        credential_id=hashlib.sha256(f"fidoconf credential id/{case.name}".encode()).digest(),
         mutation=mutation,
         pki=pki,
         **(dict(mutation.options) if mutation else {}),
     )
     alg = ALGS[case.alg].alg
     record: dict[str, Any] = {
-        "id": case.id,
+        "id": case.name,
         "source": SOURCE,
         "provenance": "fidoconf-generated",
         "format": FMT[case.fmt],
@@ -118,7 +122,7 @@ def files(*, pki: TestPKI | None = None) -> dict[str, str]:
     pki = pki or TestPKI()
     out: dict[str, str] = {}
     for case in cases():
-        out[f"{case.fmt}/{case.id}.json"] = render(vector(case, pki=pki))
+        out[f"{case.fmt}/{case.name}.json"] = render(vector(case, pki=pki))
     out.update(safetynet_apple_compound_vectors.files(pki=pki))
     out.update(tpm_android_vectors.files(pki=pki))
     out.update(_trust_files(pki))
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(generated)} files, {len(problems)} difference(s)")
         return 1 if problems else 0
     write(args.out, generated)
-    valid = sum(1 for c in cases() if c.mutation is None or c.mutation.expected_code is None)
+    valid = sum(1 for c in cases() if c.expected_code is None)
     print(f"wrote {len(generated)} files to {args.out} ({valid} accept cases, {len(cases()) - valid} reject cases)")
     return 0
 

@@ -93,7 +93,7 @@ def _repeated(spec: LeafSpec, parts: Parts) -> LeafSpec:
 
 _case = case_maker(FMT, "apple")
 
-CASES = (
+MUTATIONS = (
     _case("valid", None, {}, None),
     _case("valid-with-alg", None, {"att_stmt": changed(alg=-7)}, None, "alg -7 as iOS 14 and macOS 11 devices sent it"),
     _case("x5c-missing", "x5c removed", {"att_stmt": changed(x5c=DROP)}, "att_stmt.x5c.missing"),

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from ..ca import LEAF_VALIDITY, VERIFY_AT, TestPKI
 from ..keys import SigningKey
 from ..model import Build, StatementInput
-from ..vector_case import PRESETS, VectorCase
+from ..mutations import PRESETS, Mutation, outcome_of
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"
@@ -87,15 +87,18 @@ def requirement_of(fmt: str, outcomes: dict[str, str | None]) -> tuple[str, str]
     return anchor, _CODE_STEPS.get(outcomes.get("strict") or "", step)
 
 
-def case_maker(fmt: str, prefix: str) -> Callable[..., VectorCase]:
-    """`make(name, defect, edits, outcome, note)`: outcome is a code (or None) for every preset, or a dict."""
+def case_maker(fmt: str, prefix: str) -> Callable[..., Mutation]:
+    """`make(name, defect, edits, outcome, note)`: a defect record (no hooks; the edits are the builder's
+    statement_options). outcome is a code (or None) for every preset, or a dict preset → code."""
 
-    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> VectorCase:
-        outcomes = outcome if isinstance(outcome, dict) else dict.fromkeys(PRESETS, outcome)
-        anchor, requirement = requirement_of(fmt, outcomes)
-        return VectorCase(
-            id=f"{prefix}-{name}", fmt=fmt, defect=defect, requirement=requirement, anchor=anchor,
-            statement_options=edits, outcomes=outcomes, note=note,
+    def make(name: str, defect: str | None, edits: dict[str, Any], outcome: Any, note: str = "") -> Mutation:
+        codes = outcome if isinstance(outcome, dict) else dict.fromkeys(PRESETS, outcome)
+        anchor, requirement = requirement_of(fmt, codes)
+        return Mutation(
+            name=f"{prefix}-{name}", group=fmt, description=defect, requirement=requirement, anchor=anchor,
+            expected_code=codes["strict"], base=(fmt, "ES256"), formats=(fmt,),
+            outcomes={preset: outcome_of(code) for preset, code in codes.items()},
+            options={"statement_options": edits}, level="MUST", note=note,
         )
 
     return make

@@ -60,7 +60,7 @@ def _elements(edit: Callable[[list, Parts], Any]) -> dict[str, Any]:
 _case = case_maker(FMT, "compound")
 _MALFORMED = "att_stmt.compound.entry_malformed"
 
-CASES = (
+MUTATIONS = (
     _case("valid-packed-apple", None, _of(PACKED, APPLE), None),
     _case("valid-packed-self-safetynet", None, _of(PACKED_SELF, SAFETYNET), None),
     _case("valid-none-packed", None, _of(NONE, PACKED), None, "none adds nothing; packed carries the statement"),

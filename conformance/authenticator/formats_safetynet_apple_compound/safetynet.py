@@ -109,7 +109,7 @@ def _unpadded_x5c(header: dict, _parts: Parts) -> dict:
 _case = case_maker(FMT, "safetynet")
 _MALFORMED = "safetynet_response.jws.malformed"
 
-CASES = (
+MUTATIONS = (
     _case("valid-rs256", None, {}, None),
     _case("valid-es256", None, {"signer": ES256}, None, "ES256 JWS under a P-256 leaf"),
     _case("valid-cn-only", None, {"leaf": leaf(san=None)}, None, "no SAN: the subject CN names the host"),

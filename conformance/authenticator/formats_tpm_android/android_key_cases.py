@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from .. import der
-from ..vector_case import VectorCase
+from ..mutations import Mutation
 from . import android_key as ak
 from .common import ACCEPT, case_maker
 
@@ -63,7 +63,7 @@ _PURPOSE = "The value in the AuthorizationList.purpose field is equal to KM_PURP
 _TEE_POLICY = {"preset": "strict", "android_key_require_tee": True}
 _MALFORMED = "android key attestation certificate extension data ... its schema (malformed: fail closed)"
 
-CASES: tuple[VectorCase, ...] = (
+MUTATIONS: tuple[Mutation, ...] = (
     # --- valid ---
     _ak(
         "es256-valid",

@@ -1,4 +1,4 @@
-"""What the tpm and android-key cases share: the generated vectors' RP, the case maker and attStmt edits.
+"""What the tpm and android-key records share: the generated vectors' RP, the record maker and attStmt edits.
 
 Both builders sign last: everything a recipe field edits feeds a signature computed afterwards, so the defect is
 signed over and is the only thing wrong with the credential.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..vector_case import PRESETS, VectorCase
+from ..mutations import PRESETS, Mutation, outcome_of
 
 RP_ID = "fidoconf.example"
 ORIGIN = "https://fidoconf.example"
@@ -27,8 +27,10 @@ def edited_statement(fields: dict[str, Any], *, drop: tuple[str, ...] = (), set_
 ACCEPT: dict[str, str | None] = dict.fromkeys(PRESETS)
 
 
-def case_maker(fmt: str, *, alg: str, anchor: str, recipe: Callable[..., Any]) -> Callable[..., VectorCase]:
-    """`make(name, defect, requirement, outcome, **recipe fields)`; outcome is a code for every preset or a dict."""
+def case_maker(fmt: str, *, alg: str, anchor: str, recipe: Callable[..., Any]) -> Callable[..., Mutation]:
+    """`make(name, defect, requirement, outcome, **recipe fields)`: a defect record (no hooks; the recipe is the
+    builder's statement_options). outcome is a code for every preset or a dict preset → code; with `policy`,
+    `custom_expect` is what that policy answers ("accept" or a code)."""
 
     def make(
         name: str,
@@ -42,19 +44,22 @@ def case_maker(fmt: str, *, alg: str, anchor: str, recipe: Callable[..., Any]) -
         custom_expect: str | None = None,
         note: str = "",
         **fields: Any,
-    ) -> VectorCase:
-        outcomes = dict.fromkeys(PRESETS, outcome) if isinstance(outcome, str) else outcome
-        return VectorCase(
-            id=f"{fmt}-{name}",
-            fmt=fmt,
-            alg=alg,
-            defect=defect,
+    ) -> Mutation:
+        codes = dict.fromkeys(PRESETS, outcome) if isinstance(outcome, str) else outcome
+        expected = codes["strict"] if policy is None else (None if custom_expect in (None, "accept") else custom_expect)
+        return Mutation(
+            name=f"{fmt}-{name}",
+            group=fmt,
+            description=defect,
             requirement=requirement,
             anchor=anchor,
-            statement_options=recipe(**fields),
-            outcomes=outcomes,
+            expected_code=expected,
+            base=(fmt, alg),
+            formats=(fmt,),
             policy=policy,
-            custom_expect=custom_expect,
+            outcomes={preset: outcome_of(code) for preset, code in codes.items()},
+            options={"statement_options": recipe(**fields)},
+            level="MUST",
             note=note,
         )
 

@@ -5,7 +5,7 @@ fidoconf code strings (verifier/errors.py), written out because this package doe
 
 from __future__ import annotations
 
-from ..vector_case import VectorCase
+from ..mutations import Mutation
 from . import tpm
 from .common import ACCEPT, case_maker
 
@@ -24,7 +24,7 @@ _NAME = (
 )
 _SAN = "The Subject Alternative Name extension MUST be set as defined in [TPMv2-EK-Profile] section 3.2.9."
 
-CASES: tuple[VectorCase, ...] = (
+MUTATIONS: tuple[Mutation, ...] = (
     # --- valid ---
     _tpm(
         "rs256-valid",
