@@ -2,7 +2,7 @@
 verification, so the bound (every shape <= 50 ms here) is measured rather than assumed.
 
 Each shape is a packed registration (or its clientDataJSON) an attacker can send without any private key the
-verifier trusts. Every shape is refused, and `expected_code` is the code it must be refused with: the CI smoke
+verifier trusts, made by the virtual authenticator (`make_credential`) with the shape's own keys and stage hooks. Every shape is refused, and `expected_code` is the code it must be refused with: the CI smoke
 test (tests/test_bench_worst.py) runs each once and asserts the code, `fidoconf bench --worst-case` times it.
 """
 
@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -23,6 +22,10 @@ from cryptography.x509.oid import NameOID
 from fidoconf.verifier import Policy, TrustStore, VerificationError, verify_registration
 from fidoconf.verifier.encoding import b64url_encode
 from fidoconf.verifier.errors import Code
+
+from .authenticator.authenticator import make_credential
+from .authenticator.keys import ALGS, SigningKey
+from .authenticator.model import Build, Hook
 
 RP_ID, ORIGIN = "worst.example", "https://worst.example"
 #: Certificates valid around this moment; the shapes are verified at it.
@@ -180,41 +183,42 @@ def _name(cn: str) -> x509.Name:
     )
 
 
-def packed_registration(
-    label: str,
-    *,
-    challenge: bytes,
-    cose_key: bytes,
-    sign: Any,
-    x5c: list[bytes],
-    alg: int = -7,
-    client_data: bytes | None = None,
-) -> tuple[dict[str, Any], bytes]:
-    """A packed registration for RP_ID/ORIGIN over `cose_key`, its statement signed by `sign(data) -> sig`."""
-    if client_data is None:
-        client_data = (
-            f'{{"type":"webauthn.create","challenge":"{b64url_encode(challenge)}","origin":"{ORIGIN}"}}'.encode()
-        )
-    credential_id = hashlib.sha256(label.encode()).digest()
-    auth_data = (
-        hashlib.sha256(RP_ID.encode()).digest() + b"\x41" + bytes(4) + bytes(16)
-        + len(credential_id).to_bytes(2, "big") + credential_id + cose_key
+@dataclass(frozen=True, slots=True)
+class ShapeEdits:
+    """The virtual authenticator's stage hooks that turn its packed credential into one adversarial shape (a
+    `model.MutationLike`: a bench shape is not a catalogued defect, so it has no requirement or code of its own)."""
+
+    hooks: Mapping[str, Hook]
+
+
+def packed_shape(
+    label: str, *, challenge: bytes, credential_key: SigningKey, variant: str = "packed-self", hooks: Mapping[str, Hook]
+) -> dict[str, Any]:
+    """A packed credential for RP_ID/ORIGIN made by the virtual authenticator (`make_credential`) with
+    `credential_key`, edited at its stages by `hooks`; what a hook edits before signing is signed over."""
+    bundle = make_credential(
+        rp_id=RP_ID,
+        origin=ORIGIN,
+        challenge=challenge,
+        fmt=variant,
+        alg=credential_key.spec.name,
+        seed=f"fidoconf worst/{label}",
+        credential_id=hashlib.sha256(label.encode()).digest(),
+        credential_key=credential_key,
+        mutation=ShapeEdits(hooks),
     )
-    sig = sign(auth_data + hashlib.sha256(client_data).digest())
-    statement: dict[str, Any] = {"alg": alg, "sig": sig, **({"x5c": x5c} if x5c else {})}
-    attestation_object = cbor2.dumps({"fmt": "packed", "attStmt": statement, "authData": auth_data}, canonical=True)
-    credential = {
-        "id": b64url_encode(credential_id),
-        "rawId": b64url_encode(credential_id),
-        "type": "public-key",
-        "response": {"clientDataJSON": b64url_encode(client_data), "attestationObject": b64url_encode(attestation_object)},
-    }
-    return credential, attestation_object
+    return bundle.credential
 
 
-def es256_cose(key: ec.EllipticCurvePrivateKey) -> bytes:
-    numbers = key.public_key().public_numbers()
-    return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+def _signed_by_credential_key(x5c: list[x509.Certificate]) -> Hook:
+    """At the x5c stage, the last one before signing: the attestation certificates are `x5c` and the credential key
+    is the attestation key (a leaf for the credential's own key, which the attacker holds)."""
+
+    def hook(_x5c: list[bytes], build: Build) -> list[bytes]:
+        build.attestation_key = build.credential_key
+        return [c.public_bytes(serialization.Encoding.DER) for c in x5c]
+
+    return hook
 
 
 def _x5c_shape(
@@ -226,11 +230,10 @@ def _x5c_shape(
     # so no candidate issuer verifies it and every candidate is worth trying to the verifier.
     signer = pki.chain_key(issuer_cn) if issuer_cn.startswith("Chain CA") else pki.root_key
     leaf = cert(f"{label} leaf", issuer_cn, leaf_key.public_key(), signer, ca=False, serial=7)
-    x5c = [c.public_bytes(serialization.Encoding.DER) for c in (leaf, *intermediates)]
     challenge = hashlib.sha256(label.encode()).digest()
-    credential, _ = packed_registration(
-        label, challenge=challenge, cose_key=es256_cose(leaf_key),
-        sign=lambda data: leaf_key.sign(data, ec.ECDSA(hashes.SHA256())), x5c=x5c,
+    credential = packed_shape(
+        label, challenge=challenge, credential_key=SigningKey(ALGS["ES256"], leaf_key, label), variant="packed-x5c",
+        hooks={"x5c": _signed_by_credential_key([leaf, *intermediates])},
     )
     return Shape(label, credential, challenge, trust, code)
 
@@ -241,18 +244,18 @@ def _client_data_shape(label: str, pki: WorstPki, trust: TrustStore) -> Shape:
     client_data = (
         f'{{"type":"webauthn.create","challenge":"{b64url_encode(challenge)}","origin":"{ORIGIN}"{members},"m7":1}}'
     ).encode()
-    key = ec_key(f"{pki.seed}/{label}")
-    credential, _ = packed_registration(
-        label, challenge=challenge, cose_key=es256_cose(key), client_data=client_data,
-        sign=lambda data: key.sign(data, ec.ECDSA(hashes.SHA256())), x5c=[],
+    key = SigningKey(ALGS["ES256"], ec_key(f"{pki.seed}/{label}"), label)
+    credential = packed_shape(
+        label, challenge=challenge, credential_key=key, hooks={"client_data_json": lambda _json, _build: client_data}
     )
     return Shape(label, credential, challenge, trust, Code.CLIENT_DATA_JSON_DUPLICATE_KEY)
 
 
 def _rsa_credential_shape(label: str, pki: WorstPki, trust: TrustStore) -> Shape:
-    n = pki.rsa_key(0).public_key().public_numbers().n
-    e = (1 << 4095) | 1
-    cose_key = cbor2.dumps({1: 3, 3: -257, -1: n.to_bytes((n.bit_length() + 7) // 8, "big"), -2: e.to_bytes(512, "big")})
+    exponent = ((1 << 4095) | 1).to_bytes(512, "big")
     challenge = hashlib.sha256(label.encode()).digest()
-    credential, _ = packed_registration(label, challenge=challenge, cose_key=cose_key, sign=lambda data: bytes(384), x5c=[])
+    credential = packed_shape(
+        label, challenge=challenge, credential_key=SigningKey(ALGS["RS256"], pki.rsa_key(0), label),
+        hooks={"cose_key": lambda cose, _build: {**cose, -2: exponent}},
+    )
     return Shape(label, credential, challenge, trust, Code.COSE_KEY_E_INVALID)

@@ -7,9 +7,10 @@ import hashlib
 
 import cbor2
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fidoconf.conformance import bench_worst as worst
+from fidoconf.conformance.authenticator.keys import ALGS, SigningKey, derive_key
 from fidoconf.verifier import Code, Policy, TrustStore, VerificationError, verify_registration
 from fidoconf.verifier.cose import cose_key_from_map, parse_cose_key
 from fidoconf.verifier.encoding import CborLimits, b64url_encode, is_int
@@ -80,13 +81,10 @@ def test_okp_and_rsa_kty_confusion_is_coded_too(kty):
 
 def test_crv_true_in_a_registration_is_refused_not_read_as_p256(pki):
     # CBOR true (0xf5) compared equal to crv 1 before: the key was accepted and stored with its f5 byte.
-    key = worst.ec_key("crv-true")
-    numbers = key.public_key().public_numbers()
-    cose = cbor2.dumps({1: 2, 3: -7, -1: True, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
     challenge = hashlib.sha256(b"crv-true").digest()
-    credential, _ = worst.packed_registration(
-        "crv-true", challenge=challenge, cose_key=cose, x5c=[],
-        sign=lambda data: key.sign(data, ec.ECDSA(hashes.SHA256())),
+    credential = worst.packed_shape(
+        "crv-true", challenge=challenge, credential_key=derive_key("ES256", "crv-true"),
+        hooks={"cose_key": lambda cose, _build: {**cose, -1: True}},
     )
     assert code_of(verify, credential, challenge) is Code.COSE_KEY_CRV_TYPE_INVALID
 
@@ -112,19 +110,17 @@ def _nested(depth: int) -> object:
 def test_fast_path_and_strict_decoder_agree_across_key_orders(pki, depth):
     # attStmt {"sig": ..., "x": [[...]]}: the canonical fast path counted one level fewer than the strict decoder,
     # so the same statement was too_deep in one key order and att_stmt.key.unexpected in the other.
-    key = worst.ec_key("nesting")
     challenge = hashlib.sha256(b"nesting").digest()
-    credential, attestation_object = worst.packed_registration(
-        "nesting", challenge=challenge, cose_key=worst.es256_cose(key), x5c=[],
-        sign=lambda data: key.sign(data, ec.ECDSA(hashes.SHA256())),
-    )
-    decoded = cbor2.loads(attestation_object)
-    decoded["attStmt"]["x"] = _nested(depth)
     outcomes = set()
     for order in (("fmt", "attStmt", "authData"), ("authData", "attStmt", "fmt"), ("attStmt", "fmt", "authData")):
-        wire = cbor2.dumps({name: decoded[name] for name in order})
-        changed = {**credential, "response": {**credential["response"], "attestationObject": b64url_encode(wire)}}
-        outcomes.add(code_of(verify, changed, challenge))
+        credential = worst.packed_shape(
+            "nesting", challenge=challenge, credential_key=derive_key("ES256", "nesting"),
+            hooks={
+                "att_stmt": lambda statement, _build: {**statement, "x": _nested(depth)},
+                "attestation_object": lambda pairs, _build, order=order: sorted(pairs, key=lambda kv: order.index(kv[0])),
+            },
+        )
+        outcomes.add(code_of(verify, credential, challenge))
     expected = Code.ATT_STMT_KEY_UNEXPECTED if depth <= 3 else Code.CBOR_ITEM_TOO_DEEP
     assert outcomes == {expected}
 
@@ -186,10 +182,10 @@ def test_a_real_ed25519_key_is_not_weak():
 def test_identity_ed25519_key_self_attests_without_a_private_key_unless_strict():
     # With the identity point as public key, R = identity and S = 0 verify for every message (RFC 8032 §5.1.7).
     identity = (1).to_bytes(32, "little")
-    cose = cbor2.dumps({1: 1, 3: -8, -1: 6, -2: identity})
     challenge = hashlib.sha256(b"identity").digest()
-    credential, _ = worst.packed_registration(
-        "identity", challenge=challenge, cose_key=cose, x5c=[], alg=-8, sign=lambda data: identity + bytes(32)
+    credential = worst.packed_shape(
+        "identity", challenge=challenge, credential_key=derive_key("EdDSA-Ed25519", "identity"),
+        hooks={"cose_key": lambda cose, _build: {**cose, -2: identity}, "signature": lambda _sig, _build: identity + bytes(32)},
     )
     assert verify(credential, challenge, policy=PERMISSIVE).attestation_type == "self"
     assert code_of(verify, credential, challenge) is Code.COSE_KEY_POINT_WEAK
@@ -198,11 +194,14 @@ def test_identity_ed25519_key_self_attests_without_a_private_key_unless_strict()
 def _rsa_leaf_registration(pki, label: str, public_key, signing_key):
     leaf = worst.cert(f"{label} leaf", "Worst Root", public_key, pki.root_key, ca=False, serial=9)
     challenge = hashlib.sha256(label.encode()).digest()
-    cred_key = worst.ec_key(f"{label}/credential")
-    credential, _ = worst.packed_registration(
-        label, challenge=challenge, cose_key=worst.es256_cose(cred_key), alg=-257,
-        x5c=[leaf.public_bytes(serialization.Encoding.DER)],
-        sign=lambda data: signing_key.sign(data, padding.PKCS1v15(), hashes.SHA256()),
+
+    def rsa_attestation(_x5c, build):  # the leaf certifies `public_key`; `signing_key` signs the statement (RS256)
+        build.attestation_key = SigningKey(ALGS["RS256"], signing_key, label)
+        return [leaf.public_bytes(serialization.Encoding.DER)]
+
+    credential = worst.packed_shape(
+        label, challenge=challenge, credential_key=derive_key("ES256", f"{label}/credential"), variant="packed-x5c",
+        hooks={"x5c": rsa_attestation},
     )
     return credential, challenge
 
