@@ -1,5 +1,6 @@
-"""`fidoconf list [--json]`: every case the suite holds, with its stable ID, level, area, requirement and the
-capabilities a target must declare for it to run (the rest are SKIPPED there)."""
+"""`fidoconf list [--json]`: every case the suite holds, with its stable ID, level, area, the API profile it speaks
+(`any`: every profile), requirement and the capabilities a target must declare for it to run (a case of another
+profile, or needing an undeclared capability, is SKIPPED there)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from .plugin import suites_dir
 
 EPILOG = """\
 examples:
-  fidoconf list                      # ID  LEVEL  AREA  requirement  [capabilities]
+  fidoconf list                      # ID  LEVEL  AREA  PROFILE  requirement  [capabilities]
   fidoconf list --json | jq -r 'select(.requires | index("fmt:tpm")) | .id'
+  fidoconf list --json | jq -r 'select(.profile == "skfs") | .id'      # null: any profile
 
 exit codes: 0 listed; 2 the suite could not be collected (a broken install).
 """
@@ -26,7 +28,7 @@ exit codes: 0 listed; 2 the suite could not be collected (a broken install).
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "list",
-        help="list every conformance case (ID, level, area, requirement, capabilities)",
+        help="list every conformance case (ID, level, area, profile, requirement, capabilities)",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -64,6 +66,8 @@ def record(found: Case) -> dict:
         "id": found.id,
         "level": found.severity,
         "area": found.area,
+        # The API flavour the case speaks; None: it runs against a target of any profile.
+        "profile": found.profile,
         "title": found.title,
         "requirement": found.requirement,
         "requires": list(found.requires),
@@ -79,10 +83,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"fidoconf list: {exc}", file=sys.stderr)
         return 2
     for found in cases:
-        if args.json:
-            print(json.dumps(record(found), ensure_ascii=False))
-        else:
-            needs = f"  [{', '.join(found.requires)}]" if found.requires else ""
-            requirement = " ".join(found.requirement.split())
-            print(f"{found.id:<22} {found.severity:<6} {found.area:<6} {requirement[:100]}{needs}")
+        print(json.dumps(record(found), ensure_ascii=False) if args.json else line(found))
     return 0
+
+
+def line(found: Case) -> str:
+    """One case as a text row: ID, level, area, profile (`any` when it runs against every profile), the start of
+    the requirement, and the capabilities it needs."""
+    needs = f"  [{', '.join(found.requires)}]" if found.requires else ""
+    requirement = " ".join(found.requirement.split())
+    profile = found.profile or "any"
+    return f"{found.id:<22} {found.severity:<6} {found.area:<6} {profile:<11} {requirement[:100]}{needs}"
