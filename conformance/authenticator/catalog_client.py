@@ -1,4 +1,5 @@
-"""Appendix B "Client data" and the credential JSON around it (docs/attacks.md G1-G6)."""
+"""Appendix B "Client data": the collected client data and its JSON text (docs/attacks.md G1-G5). The credential
+JSON around it (G6) is catalog_credential."""
 
 from __future__ import annotations
 
@@ -27,8 +28,6 @@ _JSON_REQ = (
     "client data claimed as collected during the credential creation, be the result of running an "
     "implementation-specific JSON parser on JSONtext."
 )
-_CRED = "#iface-pkcredential"
-_CRED_REQ = "id: the base64url encoding of rawId; rawId: the credential ID (#dom-publickeycredential-rawid)."
 _ACCEPT = {"expect": "accept"}
 #: A challenge whose base64url spelling contains '-' and '_' (so the standard alphabet differs) and needs padding.
 _URL_CHALLENGE = bytes.fromhex("fbefbeffbffe") * 5 + b"\xfb\xff"
@@ -46,30 +45,10 @@ def _origin(name, description, origin, **kw) -> Mutation:
     return _cd(name, description, set_fields(origin=origin), "client_data.origin.mismatch", requirement=_ORIGIN_REQ, **kw)
 
 
-def _cred(name, description, hook, code, *, requirement=_CRED_REQ, anchor=_CRED, **kw) -> Mutation:
-    return Mutation(name, "credential", description, requirement, anchor, {"credential": hook}, code, **kw)
-
-
-def _response(**changes):
-    def hook(credential, _build):
-        response = dict(credential["response"])
-        for key, value in changes.items():
-            if value is DROP:
-                response.pop(key, None)
-            else:
-                response[key] = value(response[key]) if callable(value) else value
-        return {**credential, "response": response}
-
-    return hook
-
-
-def _std_padded(b64url_value: str) -> str:
+def std_padded(b64url_value: str) -> str:
+    """The same bytes in padded standard base64 (the spelling base64url forbids)."""
     raw = base64.urlsafe_b64decode(b64url_value + "=" * (-len(b64url_value) % 4))
     return base64.b64encode(raw).decode("ascii")
-
-
-def _pad_to_need_padding(client_data_json: bytes, _build) -> bytes:
-    return client_data_json + b" " if len(client_data_json) % 3 == 0 else client_data_json
 
 
 def _json_text(fields: list[tuple[str, object]]) -> bytes:
@@ -134,7 +113,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _cd(
         "client-data-challenge-std-alphabet",
         "challenge in the standard base64 alphabet ('+' and '/')",
-        lambda cd, b: {**cd, "challenge": _std_padded(cd["challenge"]).rstrip("=")},
+        lambda cd, b: {**cd, "challenge": std_padded(cd["challenge"]).rstrip("=")},
         "client_data.challenge.mismatch",
         requirement=_CHALLENGE_REQ,
         challenge=_URL_CHALLENGE,
@@ -293,115 +272,5 @@ MUTATIONS: tuple[Mutation, ...] = (
         requirement=requirements.VALID_CLIENT_DATA_TOKEN_BINDING_SUPPORTED,
         anchor="#dom-collectedclientdata-tokenbinding",
         level="INFO",
-    ),
-    # --- G6 id / rawId / credentialId and the JSON envelope ---
-    _cred(
-        "credential-id-differs-from-raw-id",
-        "id is the base64url of other bytes than rawId",
-        lambda c, b: {**c, "id": b64url(b"another credential id")},
-        "credential.id.mismatch",
-        requirement=requirements.ID_IS_RAW_ID,
-        level="STRICT",
-    ),
-    _cred(
-        "credential-raw-id-differs-from-cred-id",
-        "id and rawId agree but differ from the credentialId in authData",
-        lambda c, b: {**c, "id": b64url(b"another credential id"), "rawId": b64url(b"another credential id")},
-        "credential.raw_id.mismatch",
-        requirement=requirements.ID_IS_RAW_ID,
-        anchor=_REG,
-        level="STRICT",
-    ),
-    _cred(
-        "credential-id-padded",
-        "id with '=' padding",
-        lambda c, b: {**c, "id": c["id"] + "="},
-        "encoding.base64url.invalid",
-        requirement="Base64url Encoding ... with all trailing '=' characters omitted",
-        anchor="#base64url-encoding",
-        vector_file=False,
-        level="MUST",
-    ),
-    _cred(
-        "credential-id-missing",
-        "no id member",
-        lambda c, b: {k: v for k, v in c.items() if k != "id"},
-        "credential.id.missing",
-        vector_file=False,
-        level="MUST",
-    ),
-    _cred(
-        "credential-raw-id-missing",
-        "no rawId member",
-        lambda c, b: {k: v for k, v in c.items() if k != "rawId"},
-        "credential.raw_id.missing",
-        vector_file=False,
-        requirement=requirements.ID_IS_RAW_ID,
-        level="STRICT",
-    ),
-    _cred(
-        "credential-type-wrong",
-        "type 'public-key ' (trailing space)",
-        lambda c, b: {**c, "type": "public-key "},
-        "credential.type.invalid",
-        requirement='Verify that credential.type is "public-key" (the PublicKeyCredential type).',
-        anchor=_REG,
-        level="MUST",
-    ),
-    _cred(
-        "credential-response-missing",
-        "no response member",
-        lambda c, b: {k: v for k, v in c.items() if k != "response"},
-        "credential.response.missing",
-        vector_file=False,
-        level="MUST",
-    ),
-    _cred(
-        "credential-client-data-missing",
-        "response without clientDataJSON",
-        _response(clientDataJSON=DROP),
-        "credential.client_data_json.missing",
-        vector_file=False,
-        level="MUST",
-    ),
-    _cred(
-        "credential-attestation-object-missing",
-        "response without attestationObject",
-        _response(attestationObject=DROP),
-        "credential.attestation_object.missing",
-        vector_file=False,
-        level="MUST",
-    ),
-    Mutation(
-        "credential-client-data-std-base64",
-        "credential",
-        "clientDataJSON in padded standard base64",
-        requirements.CREDENTIAL_CLIENT_DATA_STD_BASE64,
-        "#base64url-encoding",
-        # A JSON text whose length is a multiple of 3 has no padding, and may have no '+' or '/': one trailing
-        # JSON space (signed over) makes the padded spelling always differ from the base64url one.
-        {"client_data_json": _pad_to_need_padding, "credential": _response(clientDataJSON=_std_padded)},
-        "encoding.base64url.invalid",
-        vector_file=False,
-        level="STRICT",
-    ),
-    _cred(
-        "credential-transports-string",
-        "transports is the string 'usb', not a list",
-        _response(transports="usb"),
-        "credential.transports.invalid",
-        anchor="#dom-authenticatorattestationresponse-gettransports",
-        vector_file=False,
-        requirement=requirements.CREDENTIAL_TRANSPORTS_STRING,
-        level="STRICT",
-    ),
-    _cred("valid-credential-no-transports", "response without transports (optional)", _response(transports=DROP), None, requirement=requirements.OPTIONAL_MEMBERS, level="MUST"),
-    _cred(
-        "valid-credential-extension-results",
-        "clientExtensionResults with credProps",
-        lambda c, b: {**c, "clientExtensionResults": {"credProps": {"rk": True}}},
-        None,
-        requirement=requirements.OPTIONAL_MEMBERS,
-        level="MUST",
     ),
 )

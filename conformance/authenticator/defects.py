@@ -9,12 +9,31 @@ in the same module, mutations and the catalog_* modules imported each other.
 
 from __future__ import annotations
 
-from . import catalog_authdata, catalog_cbor, catalog_client, catalog_cose, catalog_packed, catalog_statements
+from . import (
+    catalog_attobj,
+    catalog_authdata,
+    catalog_cbor,
+    catalog_client,
+    catalog_cose,
+    catalog_credential,
+    catalog_packed,
+    catalog_statements,
+)
 from .formats_safetynet_apple_compound import apple, compound, safetynet
 from .formats_tpm_android import android_key_cases, tpm_cases
 from .mutations import Mutation
 
-_STAGE_CATALOGUES = (catalog_cbor, catalog_authdata, catalog_cose, catalog_statements, catalog_packed, catalog_client)
+#: In registry order, which the fuzzer draws from (a seed replays only while the order stays): append, never reorder.
+_STAGE_CATALOGUES = (
+    catalog_cbor,
+    catalog_attobj,
+    catalog_authdata,
+    catalog_cose,
+    catalog_statements,
+    catalog_packed,
+    catalog_client,
+    catalog_credential,
+)
 _FORMAT_CATALOGUES = (tpm_cases, android_key_cases, safetynet, apple, compound)
 
 
