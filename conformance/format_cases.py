@@ -3,8 +3,8 @@ virtual authenticator for the server's own challenge (conformance/suites/test_fo
 
 The defects are the format builders' records in the defect registry (`defects.format_defects()`: tpm_cases,
 android_key_cases and the safetynet, apple and compound modules), which the generated vectors are made from too:
-the same recipe, made for the target's challenge instead of a fixed one. A case
-goes live only when every policy preset agrees on its verdict (a choice the spec leaves to the RP is not judged
+the same recipe, made for the target's challenge instead of a fixed one, graded like a recipe naming a stage
+mutation (`cases.live_outcome` under the live preset). A case goes live only when every policy preset agrees on its verdict (a choice the spec leaves to the RP is not judged
 on someone else's server) and the defect breaks a verification step of the format (fidoconf's own parsing
 hardening stays an in-process vector check). Each case requires `fmt:<format>`: a server that did not declare a
 format gets that format's cases SKIPped with the reason. IDs are fixed here and recorded in vectors/ledger.json.
@@ -20,7 +20,7 @@ import pytest
 from .authenticator.defects import format_defects
 from .authenticator.keys import ALGS
 from .authenticator.mutations import Mutation
-from .cases import FORMAT_STEP, PROCEDURE, REQUIREMENT_KEYWORD, Case
+from .cases import FORMAT_STEP, LIVE_PRESET, PROCEDURE, REQUIREMENT_KEYWORD, Case, live_outcome
 from .environment import Environment
 
 #: Stable ID → the builder case it runs. Append only: never renumber, never reuse.
@@ -161,7 +161,7 @@ def _sources() -> dict[str, Mutation]:
 
 
 def _case(case_id: str, name: str, source: Mutation) -> Case:
-    code = source.outcomes["strict"].get("expected_code")
+    _, code = live_outcome(source, preset=LIVE_PRESET)
     anchor, requirement = source.anchor, source.requirement
     # A step quoted without a requirement keyword of its own is held by the sentence that makes it binding.
     if not REQUIREMENT_KEYWORD.search(requirement):

@@ -102,3 +102,18 @@ def test_resolved_cases_carry_the_defects_text_level_and_code():
 def test_a_recipe_takes_its_code_from_its_defect():
     codes = {c.id: c.expected_code for c in load_recipes("resp")}
     assert codes["RESP-JSON-F11"] == "credential.transports.invalid"
+
+
+def test_one_registry_holds_stage_and_format_defects_as_one_record_type():
+    from fidoconf.conformance.authenticator.defects import format_defects, stage_mutations
+    from fidoconf.conformance.authenticator.mutations import PRESETS, Mutation
+
+    stage, formats = stage_mutations(), format_defects()
+    assert set(stage) | set(formats) == set(DEFECTS) and not set(stage) & set(formats)
+    assert all(type(m) is Mutation for m in DEFECTS.values())
+    assert {m.fmt for m in formats.values()} == {"tpm", "android-key", "android-safetynet", "apple", "compound"}
+    for m in formats.values():
+        # A format record is made by its builder's recipe alone, states a verdict under every preset and, without a
+        # policy of its own, expects under strict what its strict outcome says.
+        assert (m.hooks, m.formats, set(m.outcomes), m.level) == ({}, (m.fmt,), set(PRESETS), "MUST"), m.name
+        assert m.policy is not None or m.outcomes["strict"].get("expected_code") == m.expected_code, m.name

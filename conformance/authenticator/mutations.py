@@ -3,10 +3,10 @@
 One record type for every defect the virtual authenticator makes. A stage mutation edits one or more build
 stages (`hooks`, keyed by `authenticator.STAGES`); a format builder's defect (tpm, android-key, android-safetynet,
 apple, compound) has no hooks and hands the builder its recipe or stage edits through the make_credential
-`options` (`statement_options`). A format builder's valid shapes are records too, with no defect
-(`description` None). Stages before
-`signature` are signed over afterwards, so only the named defect remains; `resigned` says whether that is the
-case (a corrupted signature or bytes after the attestation object are, by design, not re-signed).
+`options` (`statement_options`). A format builder's valid shapes are records too, with no defect (`description`
+None). Stages before `signature` are signed over afterwards, so only the named defect remains; `resigned` says
+whether that is the case (a corrupted signature or bytes after the attestation object are, by design, not
+re-signed).
 `expected_code` is a fidoconf code string (`verifier.errors.Code` values, written as strings because this
 package must not import the verifier it tests); None means a verifier must accept.
 
