@@ -56,8 +56,8 @@ class Case:
     severity: str = "MUST"
     #: Capabilities the target must declare ("!name": must not declare) for the case to run; SKIPPED otherwise.
     requires: tuple[str, ...] = ()
-    #: The API flavour (profile) the case speaks; a target run with another profile SKIPs it. None: any profile.
-    profile: str | None = None
+    #: The API flavour(s) (profile) the case speaks; a target run with another profile SKIPs it. None: any profile.
+    profile: str | tuple[str, ...] | None = None
     #: Recipe fields (absent for hand-written tests).
     base: dict[str, Any] = field(default_factory=dict)
     mutation: str | None = None
@@ -110,8 +110,12 @@ def unmet(found: Case, *, declares: Callable[[str], bool], profile: str) -> str 
         parts = [f"target does not declare capability {', '.join(lacking)}"] if lacking else []
         parts += [f"target declares {', '.join(present)}, for which this case does not hold"] if present else []
         return "; ".join(parts)
-    if found.profile is not None and profile != found.profile:
-        return f"{PROFILE_APIS.get(found.profile, found.profile)}: profile is not {found.profile}"
+    if found.profile is None:
+        return None
+    speaks = (found.profile,) if isinstance(found.profile, str) else found.profile
+    if profile not in speaks:
+        apis = " / ".join(PROFILE_APIS.get(name, name) for name in speaks)
+        return f"{apis}: profile is not {' or '.join(speaks)}"
     return None
 
 

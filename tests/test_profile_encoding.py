@@ -165,3 +165,21 @@ def test_what_no_spelling_reads_is_refused_with_its_code(sent, code):
 def test_each_spelling_is_read_and_named(sent, value, spelling):
     read = server_bytes(sent, field="challenge")
     assert (read.value, read.spelling, read.sent, read.loose) == (value, spelling, sent, spelling != "base64url")
+
+
+def test_the_spelling_is_a_must_only_where_the_fido_test_id_binds_it():
+    """FIDO Req-1 P-1 is the fido-server API's test: there a padded challenge FAILs (MUST); the Nevis and SKFS APIs
+    document "base64url" only (RFC 4648 allows padding), so there it is OPT-CHAL-P04's STRICT finding (WARN)."""
+    from fidoconf.conformance.cases import unmet
+    from fidoconf.conformance.cli_list import collect_cases
+
+    by_id = {found.id: found for found in collect_cases()}
+    must, strict = by_id["OPT-CHAL-P03"], by_id["OPT-CHAL-P04"]
+    assert (must.severity, strict.severity) == ("MUST", "STRICT")
+    applies = {
+        profile: [found.id for found in (must, strict) if unmet(found, declares=lambda _: True, profile=profile) is None]
+        for profile in ("fido-server", "nevis-cloud", "skfs")
+    }
+    assert applies == {"fido-server": ["OPT-CHAL-P03"], "nevis-cloud": ["OPT-CHAL-P04"], "skfs": ["OPT-CHAL-P04"]}
+    assert unmet(strict, declares=lambda _: True, profile="fido-server") == (
+        "Nevis Authentication Cloud lifecycle / StrongKey FIDO Server REST API: profile is not nevis-cloud or skfs")

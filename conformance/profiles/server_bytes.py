@@ -5,7 +5,8 @@ value in a credential. A profile reads the *server's* options, and there strictn
 standard-alphabet challenge into a verification error on the suite's side, raised in every case that starts a
 ceremony and blamed on whichever requirement that case tests. So a profile accepts the four spellings of base64
 (base64url or standard alphabet, padded or not), says which one it read, and leaves judging the spelling to the one
-case that is about it (OPT-CHAL-P03, the FIDO tool's Req-1 P-1 pattern). Anything else is not a challenge the suite
+case that is about it (OPT-CHAL-P03, the FIDO tool's Req-1 P-1 pattern, a MUST on fido-server; OPT-CHAL-P04, STRICT,
+on the APIs that document "base64url" only). Anything else is not a challenge the suite
 can answer: ServerEncodingError, a coded `profile.<field>.<condition>` error that makes the case ERROR (the case
 could not be carried out), never FAIL for a requirement it did not test.
 """
@@ -40,7 +41,7 @@ class ServerBytes:
     def note(self, field: str) -> str:
         """One line for the case report: what the server sent and how the suite read it."""
         return (f"{field}: the server sent {self.sent[:_PREVIEW]!r} ({self.spelling}); read tolerantly as "
-                f"{len(self.value)} bytes, the spelling itself is judged by OPT-CHAL-P03")
+                f"{len(self.value)} bytes, the spelling itself is judged by OPT-CHAL-P03 or P04")
 
 
 class ServerEncodingError(Exception):
