@@ -19,7 +19,7 @@ EPILOG = """\
 examples:
   fidoconf list                      # ID  LEVEL  AREA  PROFILE  requirement  [capabilities]
   fidoconf list --json | jq -r 'select(.requires | index("fmt:tpm")) | .id'
-  fidoconf list --json | jq -r 'select(.profile == "skfs") | .id'      # null: any profile
+  fidoconf list --json | jq -r 'select(.profile == null or (.profile | index("skfs"))) | .id'   # runs on skfs
 
 exit codes: 0 listed; 2 the suite could not be collected (a broken install).
 """
@@ -66,8 +66,8 @@ def record(found: Case) -> dict:
         "id": found.id,
         "level": found.severity,
         "area": found.area,
-        # The API flavour the case speaks; None: it runs against a target of any profile.
-        "profile": found.profile,
+        # The API flavours the case speaks (a list); None: it runs against a target of any profile.
+        "profile": list(speaks(found)) or None,
         "title": found.title,
         "requirement": found.requirement,
         "requires": list(found.requires),
@@ -87,10 +87,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def speaks(found: Case) -> tuple[str, ...]:
+    """The profiles a case is gated on (empty: any)."""
+    return (found.profile,) if isinstance(found.profile, str) else tuple(found.profile or ())
+
+
 def line(found: Case) -> str:
     """One case as a text row: ID, level, area, profile (`any` when it runs against every profile), the start of
     the requirement, and the capabilities it needs."""
     needs = f"  [{', '.join(found.requires)}]" if found.requires else ""
     requirement = " ".join(found.requirement.split())
-    profile = found.profile or "any"
+    profile = ",".join(speaks(found)) or "any"
     return f"{found.id:<22} {found.severity:<6} {found.area:<6} {profile:<11} {requirement[:100]}{needs}"

@@ -56,10 +56,13 @@ def test_list_shows_every_case(tmp_path):
     assert by_id["ALG-SELF-P01"]["requires"] == ["alg:optional"]
     assert set(records[0]) >= {"id", "level", "area", "profile", "requirement", "requires"}
     # the profile a case speaks, in both forms; null / "any" for a case that runs against every profile
-    assert (by_id["NEVIS-STATUS-P03"]["profile"], by_id["ALG-SELF-P01"]["profile"]) == ("nevis-cloud", None)
+    assert (by_id["NEVIS-STATUS-P03"]["profile"], by_id["ALG-SELF-P01"]["profile"]) == (["nevis-cloud"], None)
+    assert by_id["OPT-CHAL-P04"]["profile"] == ["nevis-cloud", "skfs"]
     text = {line.split()[0]: line.split()[3] for line in lines}
     assert (text["NEVIS-STATUS-P03"], text["SKFS-ENV-P01"], text["ALG-SELF-P01"]) == ("nevis-cloud", "skfs", "any")
-    assert {r["profile"] for r in records} == {None, "nevis-cloud", "fido-server", "skfs"}
+    assert text["OPT-CHAL-P04"] == "nevis-cloud,skfs"
+    assert {tuple(r["profile"] or ()) for r in records} == {
+        (), ("nevis-cloud",), ("fido-server",), ("skfs",), ("nevis-cloud", "skfs")}
 
 
 def test_run_selects_hand_written_cases_by_id_and_reports_its_own_run(tmp_path):
