@@ -3,9 +3,9 @@ virtual authenticator for the server's own challenge (conformance/suites/test_fo
 
 The defects are the format builders' records in the defect registry (`defects.format_defects()`: tpm_cases,
 android_key_cases and the safetynet, apple and compound modules), which the generated vectors are made from too:
-the same recipe, made for the target's challenge instead of a fixed one, graded like a recipe naming a stage
-mutation (`cases.live_outcome` under the live preset). A case goes live only when every policy preset agrees on its verdict (a choice the spec leaves to the RP is not judged
-on someone else's server) and the defect breaks a verification step of the format (fidoconf's own parsing
+the same record, made for the target's challenge instead of a fixed one, graded like a recipe naming a stage
+mutation (`cases.live_outcome` under the live preset). A case goes live only when every policy preset agrees on
+its verdict (a choice the spec leaves to the RP is not judged on someone else's server) and the defect breaks a verification step of the format (fidoconf's own parsing
 hardening stays an in-process vector check). Each case requires `fmt:<format>`: a server that did not declare a
 format gets that format's cases SKIPped with the reason. IDs are fixed here and recorded in vectors/ledger.json.
 """

@@ -80,7 +80,7 @@ def test_committed_vectors_are_what_the_generator_writes():
 
 def _rsa_pub_area(**changes) -> bytes:
     key = tpm.derive_key("RS256", "fidoconf/test/tpm-parser")
-    return tpm.pub_area(key, tpm.TpmRecipe(**changes))
+    return tpm.pub_area(key, tpm.TpmShape(**changes))
 
 
 def test_rsa_pub_area_parses_exactly():
@@ -129,7 +129,7 @@ def test_every_prefix_of_cert_info_is_malformed_and_extra_bytes_are_trailing():
 
 
 def test_cert_info_of_another_type_is_parsed_up_to_its_attested_union():
-    quote = tpm.cert_info(extra_data=b"", name=b"", recipe=tpm.TpmRecipe(attest_type=tpm.TPM_ST_ATTEST_QUOTE))
+    quote = tpm.cert_info(extra_data=b"", name=b"", shape=tpm.TpmShape(attest_type=tpm.TPM_ST_ATTEST_QUOTE))
     parsed = parse_cert_info(quote + b"quote-specific bytes")
     assert parsed.type == tpm.TPM_ST_ATTEST_QUOTE and parsed.attested_name is None
 

@@ -95,7 +95,7 @@ def make_credential(
 
     `seed` determines the credential key (unless `credential_key` is given) and, unless `credential_id` is given,
     the credential id: one seed is one authenticator-held key, reusable across ceremonies. `statement_options` is
-    the format builder's recipe (formats.FORMATS); `now` when the statement is made (SafetyNet's timestamp);
+    the format builder's shape or edits (formats.FORMATS); `now` when the statement is made (SafetyNet's timestamp);
     `transports` and `attachment` (None: left out) override the variant's credential JSON members.
     """
     builder = FORMATS.get(fmt)

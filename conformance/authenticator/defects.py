@@ -55,5 +55,5 @@ def stage_mutations() -> dict[str, Mutation]:
 
 
 def format_defects() -> dict[str, Mutation]:
-    """The format builders' records (valid shapes and single defects), each made by its builder's recipe."""
+    """The format builders' records (valid shapes and single defects), each made by its builder's shape or edits."""
     return {name: m for name, m in registry().items() if m.builder_defect}

@@ -2,7 +2,7 @@
 
 `authenticator.make_credential` runs the same stages for every variant (client data, COSE key, authenticatorData,
 attestation object, credential JSON, each with its hook) and asks the variant's builder for the attStmt in
-between. A builder reads the `Build` (keys, PKI, authenticatorData, `statement_options`: its own recipe) and the
+between. A builder reads the `Build` (keys, PKI, authenticatorData, `statement_options`: its own shape) and the
 client data hash, and returns the statement; everything it signs comes after the stages a mutation edits, so a
 defect there is signed over. Adding a format is one builder and one line here.
 """

@@ -101,7 +101,7 @@ class Build:
     auth_data: bytes = b""
     client_data_json: bytes = b""
     x5c: list[bytes] = field(default_factory=list)
-    #: The format builder's own recipe (TpmRecipe, AndroidKeyRecipe, or the stage edits of safetynet/apple/compound);
+    #: The format builder's own shape (TpmShape, AndroidKeyShape, or the stage edits of safetynet/apple/compound);
     #: None: the builder's valid default. A mutation sets it at the `params` stage.
     statement_options: Any = None
     #: The moment the authenticator (and for SafetyNet, Google's service) acts; None: the vectors' VERIFY_AT.

@@ -2,7 +2,7 @@
 
 One record type for every defect the virtual authenticator makes. A stage mutation edits one or more build
 stages (`hooks`, keyed by `authenticator.STAGES`); a format builder's defect (tpm, android-key, android-safetynet,
-apple, compound) has no hooks and hands the builder its recipe or stage edits through the make_credential
+apple, compound) has no hooks and hands the builder its shape or stage edits through the make_credential
 `options` (`statement_options`). A format builder's valid shapes are records too, with no defect (`description`
 None). Stages before `signature` are signed over afterwards, so only the named defect remains; `resigned` says
 whether that is the case (a corrupted signature or bytes after the attestation object are, by design, not
@@ -91,12 +91,12 @@ class Mutation:
 
     @property
     def statement_options(self) -> Any:
-        """The format builder's recipe or stage edits (None for a stage mutation)."""
+        """The format builder's shape (TpmShape, AndroidKeyShape) or stage edits (None for a stage mutation)."""
         return self.options.get("statement_options")
 
     @property
     def builder_defect(self) -> bool:
-        """True for a format builder's record: the builder's own recipe makes it, not a stage hook."""
+        """True for a format builder's record: the builder's own shape makes it, not a stage hook."""
         return "statement_options" in self.options
 
     @property

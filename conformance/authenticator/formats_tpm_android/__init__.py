@@ -3,8 +3,8 @@
 `tpm.statement` and `android_key.statement` are the virtual authenticator's statement builders for these two
 formats (registered in `formats.FORMATS`; `authenticator.make_credential` runs the stages around them). They
 carry structures of their own (TPMT_PUBLIC and TPMS_ATTEST signed by an AIK whose certificate has TPM-specific
-requirements; an Android keystore certificate carrying the KeyDescription), shaped by a recipe (TpmRecipe,
-AndroidKeyRecipe) passed as the build's `statement_options`.
+requirements; an Android keystore certificate carrying the KeyDescription), shaped by a shape (TpmShape,
+AndroidKeyShape) passed as the build's `statement_options`.
 
 `tpm_cases` and `android_key_cases` list every check of #sctn-tpm-attestation, #sctn-tpm-cert-requirements and
 #sctn-android-key-attestation broken once; `vectors.vectors()` returns them as vector files

@@ -84,7 +84,7 @@ SOFTWARE_LIST = AuthList(creation_date_time=1_750_000_000_000)
 
 
 @dataclass(frozen=True, slots=True)
-class AndroidKeyRecipe:
+class AndroidKeyShape:
     software: AuthList = SOFTWARE_LIST
     tee: AuthList = TEE_LIST
     #: attestationChallenge; None: clientDataHash.
@@ -98,15 +98,15 @@ class AndroidKeyRecipe:
     x5c_layout: str = "leaf+intermediate"
 
 
-def key_description(*, challenge: bytes, recipe: AndroidKeyRecipe = AndroidKeyRecipe()) -> bytes:
+def key_description(*, challenge: bytes, shape: AndroidKeyShape = AndroidKeyShape()) -> bytes:
     """KeyDescription ::= SEQUENCE { attestationVersion, attestationSecurityLevel, keymasterVersion,
     keymasterSecurityLevel, attestationChallenge, uniqueId, softwareEnforced, teeEnforced } (keymaster 4)."""
     level = der.tlv(0x0A, bytes([KM_SECURITY_LEVEL_TEE]))
     body = der.integer(3) + level + der.integer(4) + level
     body += der.tlv(der.OCTET_STRING, challenge) + der.tlv(der.OCTET_STRING, b"")
-    body += recipe.software.encode() + recipe.tee.encode()
+    body += shape.software.encode() + shape.tee.encode()
     encoded = der.tlv(der.SEQUENCE, body)
-    return recipe.edit_der(encoded) if recipe.edit_der else encoded
+    return shape.edit_der(encoded) if shape.edit_der else encoded
 
 
 def keystore_certificate(key: SigningKey, *, pki: TestPKI, description: bytes | None, serial: int) -> x509.Certificate:
@@ -128,22 +128,22 @@ def keystore_certificate(key: SigningKey, *, pki: TestPKI, description: bytes | 
 
 def statement(build: Build, given: StatementInput) -> dict[str, Any]:
     """The android-key attStmt for the build's credential key, shaped by `build.statement_options` (an
-    AndroidKeyRecipe)."""
-    recipe = build.statement_options or AndroidKeyRecipe()
+    AndroidKeyShape)."""
+    shape = build.statement_options or AndroidKeyShape()
     pki = build.pki
-    certified = derive_key(*recipe.certified_key) if recipe.certified_key else build.credential_key
-    attestation_challenge = recipe.challenge if recipe.challenge is not None else given.client_data_hash
-    description = key_description(challenge=attestation_challenge, recipe=recipe) if recipe.key_description else None
+    certified = derive_key(*shape.certified_key) if shape.certified_key else build.credential_key
+    attestation_challenge = shape.challenge if shape.challenge is not None else given.client_data_hash
+    description = key_description(challenge=attestation_challenge, shape=shape) if shape.key_description else None
     leaf = keystore_certificate(certified, pki=pki, description=description, serial=build.serial("leaf"))
     intermediate, _ = pki.issuer("intermediate")
     chain = {
         "intermediate+leaf": [intermediate, leaf],
         "leaf+intermediate+root": [leaf, intermediate, pki.root],
-    }.get(recipe.x5c_layout, [leaf, intermediate])
+    }.get(shape.x5c_layout, [leaf, intermediate])
     build.x5c = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
     # Signing procedure: "The authenticator produces sig by concatenating authenticatorData and clientDataHash,
     # and signing the result using the credential private key."
     signature = certified.sign(build.auth_data + given.client_data_hash)
     fields = {"alg": certified.spec.alg, "sig": signature, "x5c": build.x5c}
-    drop = ("x5c",) if recipe.x5c_layout == "absent" else ()
+    drop = ("x5c",) if shape.x5c_layout == "absent" else ()
     return edited_statement(fields, drop=drop)

@@ -17,7 +17,7 @@ from .common import ACCEPT, case_maker
 _AK = "#sctn-android-key-attestation"
 _AK_EXT = "#sctn-key-attstn-cert-requirements"
 _SYNTAX = "Verify that attStmt is valid CBOR conforming to the syntax defined above"
-_ak = case_maker("android-key", alg="ES256", anchor=_AK, recipe=ak.AndroidKeyRecipe)
+_ak = case_maker("android-key", alg="ES256", anchor=_AK, shape=ak.AndroidKeyShape)
 
 
 def _edit_tee(**changes: Any) -> ak.AuthList:

@@ -1,6 +1,6 @@
 """What the tpm and android-key records share: the generated vectors' RP, the record maker and attStmt edits.
 
-Both builders sign last: everything a recipe field edits feeds a signature computed afterwards, so the defect is
+Both builders sign last: everything a shape field edits feeds a signature computed afterwards, so the defect is
 signed over and is the only thing wrong with the credential.
 """
 
@@ -27,8 +27,8 @@ def edited_statement(fields: dict[str, Any], *, drop: tuple[str, ...] = (), set_
 ACCEPT: dict[str, str | None] = dict.fromkeys(PRESETS)
 
 
-def case_maker(fmt: str, *, alg: str, anchor: str, recipe: Callable[..., Any]) -> Callable[..., Mutation]:
-    """`make(name, defect, requirement, outcome, **recipe fields)`: a defect record (no hooks; the recipe is the
+def case_maker(fmt: str, *, alg: str, anchor: str, shape: Callable[..., Any]) -> Callable[..., Mutation]:
+    """`make(name, defect, requirement, outcome, **shape fields)`: a defect record (no hooks; the shape is the
     builder's statement_options). outcome is a code for every preset or a dict preset → code; with `policy`,
     `custom_expect` is what that policy answers ("accept" or a code)."""
 
@@ -58,7 +58,7 @@ def case_maker(fmt: str, *, alg: str, anchor: str, recipe: Callable[..., Any]) -
             formats=(fmt,),
             policy=policy,
             outcomes={preset: outcome_of(code) for preset, code in codes.items()},
-            options={"statement_options": recipe(**fields)},
+            options={"statement_options": shape(**fields)},
             level="MUST",
             note=note,
         )

@@ -4,7 +4,7 @@ Structures per TPM 2.0 Library Part 2 (TPMT_PUBLIC §12.2.4, TPMS_ATTEST §10.12
 the AIK certificate per #sctn-tpm-cert-requirements and the TCG EK Credential Profile §3.2.9. The AIK is
 issued by the test PKI's intermediate (`ca.TestPKI`), so x5c is [aikCert, intermediate] like a real TPM's.
 Order of construction: pubArea → Name → certInfo (extraData = H_alg(authData || clientDataHash)) → AIK
-certificate → sig over certInfo. A recipe field changes one of those before what depends on it is computed.
+certificate → sig over certInfo. A shape field changes one of those before what depends on it is computed.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ FIDO_TEST_MANUFACTURER = "id:FFFFF1D0"
 
 
 @dataclass(frozen=True, slots=True)
-class TpmRecipe:
+class TpmShape:
     """Every property of a tpm statement a verifier checks; the defaults make a valid one."""
 
     #: The AIK's algorithm (keys.ALGS name): the statement's alg.
@@ -99,32 +99,32 @@ def digest(hash_cls: type[hashes.HashAlgorithm], data: bytes) -> bytes:
     return h.finalize()
 
 
-def pub_area(key: SigningKey, recipe: TpmRecipe = TpmRecipe()) -> bytes:
+def pub_area(key: SigningKey, shape: TpmShape = TpmShape()) -> bytes:
     """TPMT_PUBLIC (Part 2 §12.2.4) describing `key`'s public key."""
-    key_type = recipe.key_type or (TPM_ALG_RSA if key.spec.kty == KTY_RSA else TPM_ALG_ECC)
-    head = key_type.to_bytes(2, "big") + recipe.name_alg.to_bytes(2, "big") + OBJECT_ATTRIBUTES.to_bytes(4, "big")
+    key_type = shape.key_type or (TPM_ALG_RSA if key.spec.kty == KTY_RSA else TPM_ALG_ECC)
+    head = key_type.to_bytes(2, "big") + shape.name_alg.to_bytes(2, "big") + OBJECT_ATTRIBUTES.to_bytes(4, "big")
     head += tpm2b(b"")  # authPolicy
     null = TPM_ALG_NULL.to_bytes(2, "big")
     if key_type == TPM_ALG_RSA and key.spec.kty == KTY_RSA:
         numbers = key.public_key().public_numbers()
         modulus = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
-        exponent = recipe.exponent
+        exponent = shape.exponent
         if exponent is None:
-            exponent = numbers.e if recipe.explicit_exponent else 0  # 0 is "the default of 2^16 + 1"
+            exponent = numbers.e if shape.explicit_exponent else 0  # 0 is "the default of 2^16 + 1"
         # TPMS_RSA_PARMS: symmetric NULL, scheme NULL, keyBits, exponent; unique: TPM2B_PUBLIC_KEY_RSA.
         body = null + null + (len(modulus) * 8).to_bytes(2, "big") + exponent.to_bytes(4, "big") + tpm2b(modulus)
     elif key_type == TPM_ALG_ECC and key.spec.kty == KTY_EC2:
         numbers = key.public_key().public_numbers()
         size = (key.public_key().curve.key_size + 7) // 8
-        curve = recipe.curve or TPM_ECC_CURVES[key.spec.crv]
+        curve = shape.curve or TPM_ECC_CURVES[key.spec.crv]
         # TPMS_ECC_PARMS: symmetric NULL, scheme NULL, curveID, kdf NULL; unique: TPMS_ECC_POINT.
         body = null + null + curve.to_bytes(2, "big") + null
         body += tpm2b(numbers.x.to_bytes(size, "big")) + tpm2b(numbers.y.to_bytes(size, "big"))
     else:
         # A type this key does not have (KEYEDHASH): RSA-shaped parameters; a verifier stops at the type.
         body = null + null + (2048).to_bytes(2, "big") + bytes(4) + tpm2b(bytes(256))
-    data = head + body + recipe.pub_area_trailing
-    return data[: len(data) - recipe.pub_area_truncate]
+    data = head + body + shape.pub_area_trailing
+    return data[: len(data) - shape.pub_area_truncate]
 
 
 def tpm_name(public_area: bytes, name_alg: int, hash_alg: int | None = None) -> bytes:
@@ -132,25 +132,25 @@ def tpm_name(public_area: bytes, name_alg: int, hash_alg: int | None = None) -> 
     return name_alg.to_bytes(2, "big") + digest(TPM_HASHES[hash_alg or name_alg], public_area)
 
 
-def cert_info(*, extra_data: bytes, name: bytes, recipe: TpmRecipe = TpmRecipe()) -> bytes:
+def cert_info(*, extra_data: bytes, name: bytes, shape: TpmShape = TpmShape()) -> bytes:
     """TPMS_ATTEST (Part 2 §10.12.12) as TPM2_Certify() returns it, attested = TPMS_CERTIFY_INFO."""
-    data = recipe.magic.to_bytes(4, "big") + recipe.attest_type.to_bytes(2, "big")
+    data = shape.magic.to_bytes(4, "big") + shape.attest_type.to_bytes(2, "big")
     data += tpm2b(name)  # qualifiedSigner (WebAuthn verifiers ignore it)
     data += tpm2b(extra_data)
     # clockInfo (clock, resetCount, restartCount, safe) and firmwareVersion: ignored by WebAuthn verifiers.
     data += (1_000_000).to_bytes(8, "big") + (7).to_bytes(4, "big") + (1).to_bytes(4, "big") + b"\x01"
     data += (0x0001_0002_0003_0004).to_bytes(8, "big")
     data += tpm2b(name) + tpm2b(name)  # TPMS_CERTIFY_INFO: name, qualifiedName
-    data += recipe.cert_info_trailing
-    return data[: len(data) - recipe.cert_info_truncate]
+    data += shape.cert_info_trailing
+    return data[: len(data) - shape.cert_info_truncate]
 
 
 def aik_certificate(
-    aik: SigningKey, *, pki: TestPKI, aaguid: bytes, recipe: TpmRecipe, serial: int
+    aik: SigningKey, *, pki: TestPKI, aaguid: bytes, shape: TpmShape, serial: int
 ) -> x509.Certificate:
     """The AIK certificate (#sctn-tpm-cert-requirements) issued by the test PKI's intermediate."""
     issuer_cert, issuer_key = pki.issuer("intermediate")
-    subject = [x509.NameAttribute(NameOID.COMMON_NAME, recipe.aik_subject_cn)] if recipe.aik_subject_cn else []
+    subject = [x509.NameAttribute(NameOID.COMMON_NAME, shape.aik_subject_cn)] if shape.aik_subject_cn else []
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name(subject))
@@ -161,21 +161,21 @@ def aik_certificate(
         .not_valid_after(LEAF_VALIDITY[1])
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key()), critical=False)
     )
-    san = _san(recipe)
+    san = _san(shape)
     if san is not None:
-        builder = builder.add_extension(san, critical=recipe.san_critical)
-    if recipe.eku != "absent":
-        purpose = OID_TCG_KP_AIK_CERTIFICATE if recipe.eku == "aik" else ExtendedKeyUsageOID.SERVER_AUTH
+        builder = builder.add_extension(san, critical=shape.san_critical)
+    if shape.eku != "absent":
+        purpose = OID_TCG_KP_AIK_CERTIFICATE if shape.eku == "aik" else ExtendedKeyUsageOID.SERVER_AUTH
         builder = builder.add_extension(x509.ExtendedKeyUsage([purpose]), critical=False)
-    if recipe.basic_constraints != "absent":
-        ca = recipe.basic_constraints == "ca-true"
+    if shape.basic_constraints != "absent":
+        ca = shape.basic_constraints == "ca-true"
         builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    if recipe.aaguid_ext != "absent":
-        value = aaguid if recipe.aaguid_ext == "match" else bytes(b ^ 0xFF for b in aaguid)
+    if shape.aaguid_ext != "absent":
+        value = aaguid if shape.aaguid_ext == "match" else bytes(b ^ 0xFF for b in aaguid)
         extension = x509.UnrecognizedExtension(OID_FIDO_GEN_CE_AAGUID, der.tlv(der.OCTET_STRING, value))
         builder = builder.add_extension(extension, critical=False)
     cert = builder.sign(issuer_key, hashes.SHA256(), ecdsa_deterministic=True)
-    if recipe.aik_version1:
+    if shape.aik_version1:
         raw = der.resign_certificate(
             cert.public_bytes(serialization.Encoding.DER), issuer_key=issuer_key, version1=True
         )
@@ -183,20 +183,20 @@ def aik_certificate(
     return cert
 
 
-def _san(recipe: TpmRecipe) -> x509.SubjectAlternativeName | None:
+def _san(shape: TpmShape) -> x509.SubjectAlternativeName | None:
     """TCG EK Credential Profile §3.2.9: a directoryName with TPMManufacturer, TPMModel, TPMVersion."""
-    if recipe.san == "absent":
+    if shape.san == "absent":
         return None
-    attributes = [x509.NameAttribute(OID_TPM_MANUFACTURER, recipe.manufacturer)]
-    if recipe.san != "no-model":
+    attributes = [x509.NameAttribute(OID_TPM_MANUFACTURER, shape.manufacturer)]
+    if shape.san != "no-model":
         attributes.append(x509.NameAttribute(OID_TPM_MODEL, "fidoconf vTPM"))
     attributes.append(x509.NameAttribute(OID_TPM_VERSION, "id:00020000"))
-    if recipe.san == "three-rdns":
+    if shape.san == "three-rdns":
         name = x509.Name([x509.RelativeDistinguishedName([a]) for a in attributes])
     else:
         name = x509.Name([x509.RelativeDistinguishedName(attributes)])  # one multi-valued RDN, as Windows Hello
     names: list[x509.GeneralName] = [x509.DirectoryName(name)]
-    if recipe.san == "two-directory-names":
+    if shape.san == "two-directory-names":
         names.append(x509.DirectoryName(name))
     return x509.SubjectAlternativeName(names)
 
@@ -206,35 +206,35 @@ def aik_key(alg: str) -> SigningKey:
 
 
 def statement(build: Build, given: StatementInput) -> dict[str, Any]:
-    """The tpm attStmt for the build's credential key, shaped by `build.statement_options` (a TpmRecipe)."""
-    recipe = build.statement_options or TpmRecipe()
+    """The tpm attStmt for the build's credential key, shaped by `build.statement_options` (a TpmShape)."""
+    shape = build.statement_options or TpmShape()
     pki = build.pki
-    aik = aik_key(recipe.aik_alg)
-    described = derive_key(*recipe.described_key) if recipe.described_key else build.credential_key
-    public_area = pub_area(described, recipe)
+    aik = aik_key(shape.aik_alg)
+    described = derive_key(*shape.described_key) if shape.described_key else build.credential_key
+    public_area = pub_area(described, shape)
     # #sctn-tpm-attestation signing procedure: "setting the extraData parameter to the digest of attToBeSigned
     # using the hash algorithm corresponding to the "alg" signature algorithm".
     att_to_be_signed = build.auth_data + given.client_data_hash
-    hashed = recipe.extra_data_over if recipe.extra_data_over is not None else att_to_be_signed
-    extra_data = digest(recipe.extra_data_hash or aik.spec.hash, hashed)
+    hashed = shape.extra_data_over if shape.extra_data_over is not None else att_to_be_signed
+    extra_data = digest(shape.extra_data_hash or aik.spec.hash, hashed)
     named = public_area
-    if recipe.name_of_other_key:
-        named = pub_area(derive_key(build.alg_name, f"{build.seed}/other-key"), recipe)
-    name = tpm_name(named, recipe.name_prefix_alg or recipe.name_alg, recipe.name_hash_alg)
-    info = cert_info(extra_data=extra_data, name=name, recipe=recipe)
-    aik_cert = aik_certificate(aik, pki=pki, aaguid=build.aaguid, recipe=recipe, serial=build.serial("aik"))
+    if shape.name_of_other_key:
+        named = pub_area(derive_key(build.alg_name, f"{build.seed}/other-key"), shape)
+    name = tpm_name(named, shape.name_prefix_alg or shape.name_alg, shape.name_hash_alg)
+    info = cert_info(extra_data=extra_data, name=name, shape=shape)
+    aik_cert = aik_certificate(aik, pki=pki, aaguid=build.aaguid, shape=shape, serial=build.serial("aik"))
     intermediate, _ = pki.issuer("intermediate")
-    chain = [aik_cert, intermediate] if recipe.x5c_layout != "intermediate+aik" else [intermediate, aik_cert]
+    chain = [aik_cert, intermediate] if shape.x5c_layout != "intermediate+aik" else [intermediate, aik_cert]
     build.x5c = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
     build.attestation_key = aik
-    signer = derive_key(*recipe.sign_with) if recipe.sign_with else aik
+    signer = derive_key(*shape.sign_with) if shape.sign_with else aik
     fields: dict[str, Any] = {
-        "ver": recipe.ver,
+        "ver": shape.ver,
         "alg": aik.spec.alg,
         "x5c": build.x5c,
         "sig": signer.sign(info),
         "certInfo": info,
         "pubArea": public_area,
     }
-    drop = recipe.drop + (("x5c",) if recipe.x5c_layout == "absent" else ())
-    return edited_statement(fields, drop=drop, set_=recipe.set_fields)
+    drop = shape.drop + (("x5c",) if shape.x5c_layout == "absent" else ())
+    return edited_statement(fields, drop=drop, set_=shape.set_fields)

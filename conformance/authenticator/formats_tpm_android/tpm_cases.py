@@ -12,7 +12,7 @@ from .common import ACCEPT, case_maker
 _TPM = "#sctn-tpm-attestation"
 _AIK = "#sctn-tpm-cert-requirements"
 _SYNTAX = "Verify that attStmt is valid CBOR conforming to the syntax defined above"
-_tpm = case_maker("tpm", alg="RS256", anchor=_TPM, recipe=tpm.TpmRecipe)
+_tpm = case_maker("tpm", alg="RS256", anchor=_TPM, shape=tpm.TpmShape)
 
 _KEY_MATCH = (
     "Verify that the public key specified by the parameters and unique fields of pubArea is identical to "

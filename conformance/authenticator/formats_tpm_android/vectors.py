@@ -18,14 +18,14 @@ from ..model import b64url
 from ..mutations import Mutation, outcome_of
 from ..vector_files import render, write_files
 from . import android_key_cases, tpm_cases
-from .android_key import AndroidKeyRecipe
+from .android_key import AndroidKeyShape
 from .common import ORIGIN, RP_ID
-from .tpm import TpmRecipe
+from .tpm import TpmShape
 
 __all__ = [
     "MUTATIONS",
-    "AndroidKeyRecipe",
-    "TpmRecipe",
+    "AndroidKeyShape",
+    "TpmShape",
     "bench_credentials",
     "build_case",
     "vectors",
@@ -151,9 +151,9 @@ def bench_credentials(fmt: str, count: int, *, pki: TestPKI | None = None) -> li
         elif fmt == "android-key":
             key = derive_key("ES256", f"fidoconf bench/android-key/{index}")
             # Android keystore chains end with the root; py_webauthn insists on finding it there.
-            recipe = AndroidKeyRecipe(x5c_layout="leaf+intermediate+root")
+            shape = AndroidKeyShape(x5c_layout="leaf+intermediate+root")
             bundle = make_credential(
-                fmt="android-key", alg="ES256", credential_key=key, statement_options=recipe, **common,
+                fmt="android-key", alg="ES256", credential_key=key, statement_options=shape, **common,
                 **GENERATED_AUTHENTICATOR,
             )
         else:
