@@ -94,6 +94,20 @@ def test_fido2_registration_succeeds_and_introspects(api, fmt):
     assert authenticator["fido2"]["fmt"] == ("none" if fmt == "none" else "packed")
 
 
+@pytest.mark.parametrize("durability", ["process", "full"])
+def test_registration_and_its_refusal_complete_under_either_durability(make_api, tmp_path, durability):
+    """"process" verifies on the event loop, "full" (commits fsync) in a worker thread: same answers, same rows."""
+    api = make_api(durability=durability, db_path=str(tmp_path / "rp.sqlite3"))
+    enrolled = api.enroll_fido2("dora")
+    token = enrolled["enrollment"]["statusToken"]
+    assert api.attest(credential(enrolled), token)["status"] == "ok"
+    assert api.status(token)["status"] == "succeeded"
+    other, refused = api.enroll_fido2("erin"), api.enroll_fido2("dora")
+    answer = api.attest(credential(other), refused["enrollment"]["statusToken"])  # made for another challenge
+    assert (answer["status"], answer["errorCode"]) == ("failed", "client_data.challenge.mismatch")
+    assert api.status(refused["enrollment"]["statusToken"])["status"] == "failed"
+
+
 def test_creation_options_follow_the_documented_shape(api):
     enrolled = api.enroll_fido2("bob", attestation="none", authenticatorSelection={"userVerification": "required"})
     options = enrolled["enrollment"]["credentialCreationOptions"]

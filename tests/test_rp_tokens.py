@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jwt
 import pytest
 from fidoconf.verifier.errors import Code, VerificationError
@@ -99,3 +101,37 @@ def test_kind_and_audience_must_agree(tokens):
 def test_non_numeric_exp_is_invalid(tokens):
     claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j", "kind": "status", "exp": "soon"}
     assert code_of(tokens, jwt.encode(claims, KEY, algorithm="HS256")) is RpCode.TOKEN_JWT_INVALID
+
+
+def test_tokens_are_the_ones_pyjwt_writes(tokens):
+    token = tokens.issue("status", sub="u", ttl_s=60, txn="t", iat=1_700_000_000, jti="j")
+    claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1_700_000_000, "jti": "j", "kind": "status",
+              "scope": "status", "exp": 1_700_000_060, "txn": "t"}  # fmt: skip
+    assert token == jwt.encode(claims, KEY, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"kind": ["status"]},  # unhashable: must not reach a dict lookup as a TypeError
+        {"sub": 7},
+        {"jti": None},
+        {"iss": [ISSUER]},
+    ],
+    ids=["kind-list", "sub-int", "jti-null", "iss-list"],
+)
+def test_correctly_signed_claims_of_the_wrong_shape_are_invalid(tokens, change):
+    claims = {"iss": ISSUER, "aud": "status", "sub": "u", "iat": 1, "jti": "j", "kind": "status", **change}
+    signed = jwt.PyJWS().encode(json.dumps(claims).encode(), KEY, algorithm="HS256")  # jwt.encode refuses some
+    assert code_of(tokens, signed) is RpCode.TOKEN_JWT_INVALID
+
+
+@pytest.mark.parametrize("payload", [b"[1]", b"\xff\xfe", b"not json"], ids=["array", "not-utf8", "text"])
+def test_a_signed_payload_that_is_no_claims_object_is_invalid(tokens, payload):
+    assert code_of(tokens, jwt.PyJWS().encode(payload, KEY, algorithm="HS256")) is RpCode.TOKEN_JWT_INVALID
+
+
+def test_another_key_is_still_vetted_by_pyjwt():
+    pem = b"-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"
+    with pytest.raises(jwt.InvalidKeyError):
+        TokenService(pem, ISSUER, ManualClock())

@@ -6,6 +6,7 @@ an over-long head is a 400; accept() failures are logged once per interval with 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import socket
@@ -18,8 +19,9 @@ import uvicorn
 from fidoconf.conformance import cli_serve, serve_connections
 from fidoconf.conformance.serve_connections import (
     ACCEPT_ERROR,
+    CoalescingTransport,
     ConnectionSettings,
-    HeaderTimeoutH11Protocol,
+    HeaderTimeoutProtocol,
     RateLimitedAcceptErrors,
     uvicorn_config,
 )
@@ -46,8 +48,8 @@ def test_the_options_reach_uvicorns_config():
         "--limit-concurrency", "8", "--timeout-keep-alive", "3", "--header-timeout", "2.5", "--max-header-bytes", "8192"
     )  # fmt: skip
     config = uvicorn_config(object(), serve_connections.settings_of(args), log_level="warning")
-    assert (config.limit_concurrency, config.timeout_keep_alive, config.h11_max_incomplete_event_size) == (8, 3, 8192)
-    assert issubclass(config.http, HeaderTimeoutH11Protocol)
+    assert (config.limit_concurrency, config.timeout_keep_alive) == (8, 3)
+    assert issubclass(config.http, HeaderTimeoutProtocol)
     assert (config.http.header_timeout, config.http.max_header_bytes) == (2.5, 8192)
 
 
@@ -124,6 +126,20 @@ def test_a_request_head_over_the_limit_is_431_and_a_large_body_is_not_counted():
         assert _ping(base) == 200
 
 
+def test_a_request_head_sent_in_pieces_is_counted_whole():
+    with _serving(ConnectionSettings(max_header_bytes=4096)) as (base, port):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n")
+            for _ in range(6):  # 6 x 1,000 bytes, none of them over the limit alone
+                raw.sendall(b"x-filler: " + b"a" * 988 + b"\r\n")
+                time.sleep(0.02)
+            answer = b""
+            while chunk := raw.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 431 ")
+        assert _ping(base) == 200
+
+
 def test_accept_errors_are_logged_once_per_interval_with_a_count():
     now = [0.0]
     flt = RateLimitedAcceptErrors(interval_s=10, clock=lambda: now[0])
@@ -140,3 +156,39 @@ def test_accept_errors_are_logged_once_per_interval_with_a_count():
     assert len(emitted) == 3
     assert "more in the last" in emitted[1] and emitted[1].count("(333 more") == 1
     assert flt.filter(record("something else")) is True
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"extra:{name}"
+
+
+def test_writes_in_one_loop_turn_leave_as_one_send_and_close_sends_what_is_pending():
+    async def scenario() -> tuple[list[bytes], list[bytes], bool, str]:
+        real = RecordingTransport()
+        transport = CoalescingTransport(real, loop=asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        transport.write(b"body")
+        assert real.writes == []  # nothing leaves before the turn ends
+        await asyncio.sleep(0)
+        after_turn = list(real.writes)
+        transport.write(b"last")
+        transport.close()
+        return after_turn, real.writes[1:], real.closed, transport.get_extra_info("peername")
+
+    after_turn, at_close, closed, extra = asyncio.run(scenario())
+    assert after_turn == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    assert (at_close, closed, extra) == ([b"last"], True, "extra:peername")

@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from ..cose import SUPPORTED_ALGORITHMS
 from ..encoding import b64url_encode
 from ..errors import VerificationError, fail
@@ -156,6 +158,29 @@ def finish_registration(
     except VerificationError as exc:
         ctx.store.fail_transaction(tx.transaction_id, code=exc.code, message=exc.message, now=ctx.now())
         raise
+
+
+async def finish_registration_in_route(
+    ctx: RPContext,
+    tx: Transaction,
+    credential: dict[str, Any],
+    *,
+    name: str | None,
+    user_agent: str | None,
+    data: dict[str, Any] | None = None,
+) -> Authenticator:
+    """`finish_registration` for an async route: on the event loop, unless commits wait for an fsync
+    (durability "full"), which would stall every connection, so then in a worker thread.
+
+    Verification is CPU work under the GIL: a worker thread runs it no sooner, but costs a hop per registration
+    (queue wake-up, call_soon_threadsafe, self-pipe write) and made the loop's own store reads wait on the lock the
+    worker held (issue 15's 50-client bench). The bounded worst case of a hostile credential is milliseconds.
+    """
+    if ctx.config.durability == "full":
+        return await run_in_threadpool(
+            finish_registration, ctx, tx, credential, name=name, user_agent=user_agent, data=data
+        )
+    return finish_registration(ctx, tx, credential, name=name, user_agent=user_agent, data=data)
 
 
 def _verify_and_store(

@@ -19,7 +19,6 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -239,8 +238,7 @@ async def attestation_result(request: Request, ctx: RPContext) -> Response:
         tx = ceremony.require_pending(ctx, tx)
         credential = credential_of(body)
         name, user_agent = optional_text(body, "userFriendlyName"), optional_text(body, "userAgent", limit=1024)
-        await run_in_threadpool(
-            ceremony.finish_registration,
+        await ceremony.finish_registration_in_route(
             _checking_extensions(ctx, tx),
             tx,
             credential,

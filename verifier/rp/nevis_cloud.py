@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -197,7 +196,7 @@ async def attestation_result(request: Request, ctx: RPContext) -> Response:
             tx.transaction_id, code=RpCode.TRANSACTION_DISPATCH_NOT_REDEEMED, message=message, now=ctx.now()
         )
         raise fail(RpCode.TRANSACTION_DISPATCH_NOT_REDEEMED, message)
-    await run_in_threadpool(ceremony.finish_registration, ctx, tx, credential, name=name, user_agent=user_agent)
+    await ceremony.finish_registration_in_route(ctx, tx, credential, name=name, user_agent=user_agent)
     done = ctx.store.get_transaction(tx.transaction_id)
     return ceremony_ok(token=transaction_token(ctx, done) if done else "")
 

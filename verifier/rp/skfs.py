@@ -19,7 +19,6 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -249,8 +248,7 @@ async def register(call: Call) -> Response:
             "modifyLocation": None,
         }
     }
-    authenticator = await run_in_threadpool(
-        ceremony.finish_registration,
+    authenticator = await ceremony.finish_registration_in_route(
         ctx,
         tx,
         req.credential,
