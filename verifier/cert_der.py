@@ -94,9 +94,13 @@ class ParsedCertificate(NamedTuple):
         return None
 
 
-def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> ParsedCertificate:
+def parse_certificate(
+    cert: x509.Certificate, der: bytes | None = None, *, names: dict[bytes, SimpleName | None] | None = None
+) -> ParsedCertificate:
     """Read `cert` (whose DER is `der`, when the caller has it) once. Raises ValueError for what cryptography
-    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate."""
+    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate. `names`, when given,
+    holds the Name readings of the other certificates of the same chain: a certificate's issuer is the next one's
+    subject, read once (the dict lives for one verification)."""
     if der is None:
         der = cert.public_bytes(serialization.Encoding.DER)
     fields = _tbs_fields(der)
@@ -109,7 +113,10 @@ def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> Parse
     issuer_der, subject_der = der[issuer_start:issuer_end], der[subject_start:subject_end]
     # cryptography parses names and validity lazily; a malformed one must fail now, at the boundary. A Name of the
     # simple shape cannot fail (`simple_name`); any other is built here, so cryptography says.
-    issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
+    if names is None:
+        issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
+    else:
+        issuer_key, subject_key = _memo_name(names, issuer_der), _memo_name(names, subject_der)
     if issuer_key is None:
         _ = cert.issuer
     if subject_key is None:
@@ -138,6 +145,13 @@ def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> Parse
         extensions,
         error,
     )
+
+
+def _memo_name(names: dict[bytes, SimpleName | None], der: bytes) -> SimpleName | None:
+    if der in names:
+        return names[der]
+    reading = names[der] = simple_name(der)
+    return reading
 
 
 def _key_algorithm(der: bytes, spki: tuple[int, int, int, int]) -> bytes:
@@ -186,29 +200,35 @@ def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
     """RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension." """
     list_start, list_stop = _only(der, start, stop, _SEQUENCE, "Extensions")
     extensions = []
-    for tag, _, content, end in _children(der, list_start, list_stop):
+    pos = list_start
+    while pos < list_stop:
+        tag, _, content, end = header(der, pos, list_stop)
         if tag != _SEQUENCE:
             raise DerError("an Extension is not a SEQUENCE")
         extensions.append(_extension(der, content, end))
+        pos = end
     if len({e.oid for e in extensions}) != len(extensions):
         raise DerError("repeats an extension")
     return tuple(extensions)
 
 
 def _extension(der: bytes, start: int, stop: int) -> RawExtension:
-    parts = _children(der, start, stop)
-    if len(parts) == 2:
-        (oid_tag, _, oid_start, oid_end), (value_tag, _, value_start, value_end) = parts
-        critical = False
-    elif len(parts) == 3:
-        (oid_tag, _, oid_start, oid_end), (flag_tag, _, flag_start, flag_end), (value_tag, _, value_start, value_end) = (
-            parts
-        )
-        flag = der[flag_start:flag_end]
-        if flag_tag != _BOOLEAN or flag not in (b"\x00", b"\xff"):
+    # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, read field by
+    # field (this runs for every extension of every certificate read).
+    oid_tag, _, oid_start, oid_end = header(der, start, stop)
+    if oid_end >= stop:
+        raise DerError("an Extension does not have 2 or 3 fields")
+    value_tag, _, value_start, value_end = header(der, oid_end, stop)
+    critical = False
+    if value_tag == _BOOLEAN:
+        flag = der[value_start:value_end]
+        if flag not in (b"\x00", b"\xff"):
             raise DerError("Extension.critical is not a DER BOOLEAN")
         critical = flag == b"\xff"
-    else:
+        if value_end >= stop:
+            raise DerError("an Extension does not have 2 or 3 fields")
+        value_tag, _, value_start, value_end = header(der, value_end, stop)
+    if value_end != stop:
         raise DerError("an Extension does not have 2 or 3 fields")
     if oid_tag != _OID or value_tag != _OCTET_STRING:
         raise DerError("an Extension is not (OID, [critical], OCTET STRING)")

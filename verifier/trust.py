@@ -119,10 +119,19 @@ class _AnchorSet:
         self.store = Store(list(anchors)) if anchors else None
         # cryptography hands back the very anchor object it was given: its name is written once, here.
         self.names = {id(r.cert): r.subject.rfc4514_string() for r in readings}
+        self._verifier: tuple[datetime, ClientVerifier] | None = None
 
     def verifier(self, now: datetime) -> ClientVerifier:
-        builder = PolicyBuilder().store(self.store).time(now).max_chain_depth(MAX_DEPTH)
-        return builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
+        # cryptography reads the validation time to the whole second (X.509 times have no finer resolution), so
+        # the verifier built for one second serves every verification in that second: one entry, replaced whole.
+        second = now.replace(microsecond=0)
+        built = self._verifier
+        if built is not None and built[0] == second:
+            return built[1]
+        builder = PolicyBuilder().store(self.store).time(second).max_chain_depth(MAX_DEPTH)
+        verifier = builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
+        self._verifier = (second, verifier)
+        return verifier
 
     def name_of(self, anchor: x509.Certificate) -> str:
         return self.names.get(id(anchor)) or anchor.subject.rfc4514_string()
