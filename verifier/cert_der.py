@@ -365,6 +365,9 @@ def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:
     encoding a DEFAULT value, but the meaning is unambiguous, and the Chrome virtual authenticator's attestation
     certificate (vector swa-packed-x5c-chrome-virtual-bad-basic-constraints) carries exactly this encoding.
     """
+    common = _COMMON_BASIC_CONSTRAINTS.get(value)
+    if common is not None:
+        return common
     start, stop = _only(value, 0, len(value), _SEQUENCE, "BasicConstraints")
     fields = [(tag, value[content:end]) for tag, _, content, end in _children(value, start, stop)]
     ca, path_length = False, None
@@ -380,6 +383,17 @@ def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:
     if fields:
         raise DerError("unexpected field in BasicConstraints")
     return ca, path_length
+
+
+#: The encodings nearly every certificate carries, read by lookup (they are exact byte strings, so a lookup accepts
+#: nothing the reader above would refuse): an end entity's empty SEQUENCE, the lenient explicit cA FALSE, a CA,
+#: and a CA with a pathLenConstraint of 0 to 9.
+_COMMON_BASIC_CONSTRAINTS: dict[bytes, tuple[bool, int | None]] = {
+    b"\x30\x00": (False, None),
+    b"\x30\x03\x01\x01\x00": (False, None),
+    b"\x30\x03\x01\x01\xff": (True, None),
+    **{b"\x30\x06\x01\x01\xff\x02\x01" + bytes([n]): (True, n) for n in range(10)},
+}
 
 
 def read_key_usage_cert_sign(value: bytes) -> bool:
