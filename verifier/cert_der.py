@@ -214,20 +214,26 @@ def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
 
 def _extension(der: bytes, start: int, stop: int) -> RawExtension:
     # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, read field by
-    # field (this runs for every extension of every certificate read).
-    oid_tag, _, oid_start, oid_end = header(der, start, stop)
+    # field: this runs for every extension of every certificate read, so a short-form OID and BOOLEAN (all real
+    # ones) are read inline, and header() reads everything else (and reports every error).
+    if stop - start > 2 and der[start] == _OID and der[start + 1] < 0x80:
+        oid_tag, oid_start, oid_end = _OID, start + 2, start + 2 + der[start + 1]
+        if oid_end > stop:
+            raise DerError("value runs past its container")
+    else:
+        oid_tag, _, oid_start, oid_end = header(der, start, stop)
     if oid_end >= stop:
         raise DerError("an Extension does not have 2 or 3 fields")
-    value_tag, _, value_start, value_end = header(der, oid_end, stop)
+    pos = oid_end
     critical = False
-    if value_tag == _BOOLEAN:
-        flag = der[value_start:value_end]
-        if flag not in (b"\x00", b"\xff"):
+    if der[pos] == _BOOLEAN:
+        if pos + 3 > stop or der[pos + 1] != 1 or der[pos + 2] not in (0x00, 0xFF):
             raise DerError("Extension.critical is not a DER BOOLEAN")
-        critical = flag == b"\xff"
-        if value_end >= stop:
+        critical = der[pos + 2] == 0xFF
+        pos += 3
+        if pos >= stop:
             raise DerError("an Extension does not have 2 or 3 fields")
-        value_tag, _, value_start, value_end = header(der, value_end, stop)
+    value_tag, _, value_start, value_end = header(der, pos, stop)
     if value_end != stop:
         raise DerError("an Extension does not have 2 or 3 fields")
     if oid_tag != _OID or value_tag != _OCTET_STRING:
