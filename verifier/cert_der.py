@@ -157,6 +157,11 @@ def _memo_name(names: dict[bytes, SimpleName | None], der: bytes) -> SimpleName 
 def _key_algorithm(der: bytes, spki: tuple[int, int, int, int]) -> bytes:
     # SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
     _, _, start, stop = spki
+    if stop - start > 4 and der[start] == _SEQUENCE and der[start + 2] == _OID and der[start + 1] < 0x80:
+        # The usual shape, short-form lengths throughout, read inline.
+        oid_stop = start + 4 + der[start + 3]
+        if der[start + 3] < 0x80 and oid_stop <= start + 2 + der[start + 1] <= stop:
+            return der[start + 4 : oid_stop]
     first, _, algorithm_start, algorithm_stop = header(der, start, stop)
     tag, _, oid_start, oid_stop = header(der, algorithm_start, algorithm_stop)
     if first != _SEQUENCE or tag != _OID:
@@ -189,7 +194,14 @@ def _only(data: bytes, start: int, stop: int, tag: int, what: str) -> tuple[int,
 
 
 def _tbs_fields(der: bytes) -> list[tuple[int, int, int, int]]:
-    start, stop = _only(der, 0, len(der), _SEQUENCE, "Certificate")
+    size = len(der)
+    if size > 8 and der[0] == der[4] == _SEQUENCE and der[1] == der[5] == 0x82 and der[2] and der[6]:
+        # The usual shape, read inline: Certificate and TBSCertificate both 256 to 65535 bytes long (two-octet
+        # lengths, minimal since their first octet is not zero), the Certificate filling `der` exactly.
+        tbs_stop = 8 + (der[6] << 8 | der[7])
+        if (der[2] << 8 | der[3]) == size - 4 and tbs_stop <= size:
+            return _children(der, 8, tbs_stop)
+    start, stop = _only(der, 0, size, _SEQUENCE, "Certificate")
     first, _, tbs_start, tbs_stop = header(der, start, stop)
     if first != _SEQUENCE:
         raise DerError("TBSCertificate is not a SEQUENCE")
@@ -202,7 +214,11 @@ def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
     extensions = []
     pos = list_start
     while pos < list_stop:
-        tag, _, content, end = header(der, pos, list_stop)
+        # An Extension SEQUENCE is nearly always shorter than 128 bytes (short-form length): read inline.
+        if pos + 1 < list_stop and der[pos + 1] < 0x80 and pos + 2 + der[pos + 1] <= list_stop:
+            tag, content, end = der[pos], pos + 2, pos + 2 + der[pos + 1]
+        else:
+            tag, _, content, end = header(der, pos, list_stop)
         if tag != _SEQUENCE:
             raise DerError("an Extension is not a SEQUENCE")
         extensions.append(_extension(der, content, end))
@@ -233,7 +249,10 @@ def _extension(der: bytes, start: int, stop: int) -> RawExtension:
         pos += 3
         if pos >= stop:
             raise DerError("an Extension does not have 2 or 3 fields")
-    value_tag, _, value_start, value_end = header(der, pos, stop)
+    if pos + 1 < stop and der[pos + 1] < 0x80:  # a short-form extnValue, read inline
+        value_tag, value_start, value_end = der[pos], pos + 2, pos + 2 + der[pos + 1]
+    else:
+        value_tag, _, value_start, value_end = header(der, pos, stop)
     if value_end != stop:
         raise DerError("an Extension does not have 2 or 3 fields")
     if oid_tag != _OID or value_tag != _OCTET_STRING:
