@@ -142,6 +142,18 @@ def measure_stages(workloads: Sequence[Workload], *, rounds: int = 5) -> list[St
     return rows
 
 
+def stages_json(rows: Sequence[StageRow]) -> list[dict[str, Any]]:
+    """The stage table as data: per workload, microseconds per verification for each stage, "rest" and the whole
+    verify_registration call (what `fidoconf bench --json` prints under "stages")."""
+    out = []
+    for row in rows:
+        micros = {stage: row.micros[stage] for stage in STAGES}
+        micros["rest"] = row.rest()
+        micros["verify_registration"] = row.micros["verify_registration"]
+        out.append({"workload": row.label, "micros": micros})
+    return out
+
+
 def stage_table(rows: Sequence[StageRow]) -> str:
     """Microseconds per verification for each stage (share of the whole call), one column per workload."""
     lines = ["| stage (µs per verification) | " + " | ".join(r.label for r in rows) + " |", "|" + "---|" * (len(rows) + 1)]

@@ -41,12 +41,20 @@ def run(args: argparse.Namespace) -> int:
     for workload in workloads:
         bench.check_cases(workload)
     rows = bench.measure(workloads, rounds=args.rounds, raw_for=("packed self ES256",))
+    stages = bench_stages.measure_stages(workloads, rounds=min(args.rounds, 5))
     if args.json:
-        print(json.dumps([{"workload": r.label, "rates": r.rates, "errors": r.errors} for r in rows], indent=2))
+        # The same figures as the two tables, plus the load the run shared the machine with (ratios within one
+        # run are what count, but a reader of a recorded run wants to know how noisy it was).
+        report = {
+            "load_average": list(os.getloadavg()),
+            "rows": [{"workload": r.label, "rates": r.rates, "errors": r.errors} for r in rows],
+            "stages": bench_stages.stages_json(stages),
+        }
+        print(json.dumps(report, indent=2))
     else:
         print(bench.table(rows))
         print()
-        print(bench_stages.stage_table(bench_stages.measure_stages(workloads, rounds=min(args.rounds, 5))))
+        print(bench_stages.stage_table(stages))
     return 0
 
 

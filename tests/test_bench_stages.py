@@ -54,3 +54,33 @@ def test_table_shape(rows):
         assert len(cells) == 2 and all(cell.fullmatch(c) for c in cells), line
     totals = lines[-1].strip("| ").split(" | ")[1:]
     assert len(totals) == 2 and all(re.fullmatch(r"[\d,]+\.\d", t) for t in totals)
+
+
+def test_stages_json_carries_every_stage_and_the_rest(rows):
+    data = bench_stages.stages_json(rows)
+    assert [d["workload"] for d in data] == list(LABELS)
+    for entry, row in zip(data, rows, strict=True):
+        assert list(entry["micros"]) == [*bench_stages.STAGES, "rest", "verify_registration"]
+        assert entry["micros"]["rest"] == row.rest()
+        assert entry["micros"]["verify_registration"] == row.micros["verify_registration"]
+
+
+def test_bench_json_prints_throughput_and_stages(monkeypatch, capsys):
+    import json
+
+    from fidoconf.conformance.cli import main
+
+    # Two credentials per format and the certificate formats only (tpm/android RSA key generation is slow); the
+    # command is otherwise the one a user runs.
+    build = bench.build_workloads
+    monkeypatch.setattr(bench, "build_workloads", lambda n: build(n, include_platform=False))
+    assert main(["bench", "-n", "2", "--rounds", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"load_average", "rows", "stages"}
+    assert len(report["load_average"]) == 3
+    labels = ["none ES256", "packed self ES256", "packed x5c ES256", "fido-u2f ES256"]
+    assert [r["workload"] for r in report["rows"]] == labels
+    assert [s["workload"] for s in report["stages"]] == labels
+    x5c = report["stages"][2]["micros"]
+    assert set(x5c) == {*bench_stages.STAGES, "rest", "verify_registration"}
+    assert x5c["chain"] > 0 and x5c["verify_registration"] > 0

@@ -116,3 +116,22 @@ def test_a_malformed_name_still_fails_at_the_boundary():
     der[at + 2] = 0x06  # the RDN's SET tag → OBJECT IDENTIFIER: not simple, and cryptography refuses it
     with pytest.raises((ValueError, DerError)):
         cert_der.parse_certificate(x509.load_der_x509_certificate(bytes(der)), bytes(der))
+
+
+@pytest.mark.parametrize(
+    ("ca", "path_length"), [(False, None), (True, None), *((True, n) for n in (0, 1, 9, 10, 127, 128, 1000))]
+)
+def test_basic_constraints_read_as_cryptography_encodes_them(ca, path_length):
+    # The common encodings are read by exact-bytes lookup, the others by the DER walk: both give what was encoded.
+    value = x509.BasicConstraints(ca=ca, path_length=path_length).public_bytes()
+    assert cert_der.read_basic_constraints(value) == (ca, path_length)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"\x30\x03\x01\x01\x01", b"\x30\x06\x01\x01\xff\x02\x01\x80", b"\x30\x06\x01\x01\xff\x02\x01", b"\x30\x00\x00"],
+)
+def test_basic_constraints_near_the_common_encodings_are_refused(value):
+    # A non-DER BOOLEAN, a negative pathLen, a truncated INTEGER, a trailing byte: none is mistaken for a table entry.
+    with pytest.raises(DerError):
+        cert_der.read_basic_constraints(value)

@@ -281,6 +281,24 @@ def test_anchor_expired():
     assert verdict.reason.startswith("the anchor")
 
 
+def test_prepared_verifier_gives_the_verdict_of_a_fresh_store_at_every_instant():
+    # A trust store reuses its chain verifier within one second (cryptography reads the validation time to the
+    # whole second); around an anchor's notAfter, instants a fraction of a second apart, validated one after the
+    # other through one store, get the verdicts a newly prepared store gives each of them.
+    root = issue("Root", ca=True, valid=(-30, 1))
+    chain = [issue("Leaf", issuer=root, valid=(-1, 30))]
+    store = TrustStore.from_certificates([root.cert])
+    expiry = root.cert.not_valid_after_utc
+    verdicts = []
+    for offset in (-1.0, -0.5, 0.0, 0.25, 0.999, 1.0, 1.5, -0.75):
+        clock = fixed_clock(expiry + dt.timedelta(seconds=offset))
+        reused = _validate(chain, store, clock=clock)
+        assert reused == _validate(chain, TrustStore.from_certificates([root.cert]), clock=clock)
+        verdicts.append(reused.trusted)
+    # Trusted through the anchor's last second (cryptography's whole-second reading), expired from the next one.
+    assert verdicts == [True, True, True, True, True, False, False, True]
+
+
 def test_helper_intermediate_not_yet_valid(pki):
     ca = issue("Intermediate", issuer=pki["root"], ca=True, valid=(5, 30))
     trust = TrustStore.from_certificates([pki["root"].cert], intermediates=[ca.cert])

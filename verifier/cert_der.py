@@ -94,9 +94,13 @@ class ParsedCertificate(NamedTuple):
         return None
 
 
-def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> ParsedCertificate:
+def parse_certificate(
+    cert: x509.Certificate, der: bytes | None = None, *, names: dict[bytes, SimpleName | None] | None = None
+) -> ParsedCertificate:
     """Read `cert` (whose DER is `der`, when the caller has it) once. Raises ValueError for what cryptography
-    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate."""
+    parses lazily and refuses (a malformed Name), DerError if the DER is not one certificate. `names`, when given,
+    holds the Name readings of the other certificates of the same chain: a certificate's issuer is the next one's
+    subject, read once (the dict lives for one verification)."""
     if der is None:
         der = cert.public_bytes(serialization.Encoding.DER)
     fields = _tbs_fields(der)
@@ -109,7 +113,10 @@ def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> Parse
     issuer_der, subject_der = der[issuer_start:issuer_end], der[subject_start:subject_end]
     # cryptography parses names and validity lazily; a malformed one must fail now, at the boundary. A Name of the
     # simple shape cannot fail (`simple_name`); any other is built here, so cryptography says.
-    issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
+    if names is None:
+        issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
+    else:
+        issuer_key, subject_key = _memo_name(names, issuer_der), _memo_name(names, subject_der)
     if issuer_key is None:
         _ = cert.issuer
     if subject_key is None:
@@ -140,9 +147,21 @@ def parse_certificate(cert: x509.Certificate, der: bytes | None = None) -> Parse
     )
 
 
+def _memo_name(names: dict[bytes, SimpleName | None], der: bytes) -> SimpleName | None:
+    if der in names:
+        return names[der]
+    reading = names[der] = simple_name(der)
+    return reading
+
+
 def _key_algorithm(der: bytes, spki: tuple[int, int, int, int]) -> bytes:
     # SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
     _, _, start, stop = spki
+    if stop - start > 4 and der[start] == _SEQUENCE and der[start + 2] == _OID and der[start + 1] < 0x80:
+        # The usual shape, short-form lengths throughout, read inline.
+        oid_stop = start + 4 + der[start + 3]
+        if der[start + 3] < 0x80 and oid_stop <= start + 2 + der[start + 1] <= stop:
+            return der[start + 4 : oid_stop]
     first, _, algorithm_start, algorithm_stop = header(der, start, stop)
     tag, _, oid_start, oid_stop = header(der, algorithm_start, algorithm_stop)
     if first != _SEQUENCE or tag != _OID:
@@ -175,7 +194,14 @@ def _only(data: bytes, start: int, stop: int, tag: int, what: str) -> tuple[int,
 
 
 def _tbs_fields(der: bytes) -> list[tuple[int, int, int, int]]:
-    start, stop = _only(der, 0, len(der), _SEQUENCE, "Certificate")
+    size = len(der)
+    if size > 8 and der[0] == der[4] == _SEQUENCE and der[1] == der[5] == 0x82 and der[2] and der[6]:
+        # The usual shape, read inline: Certificate and TBSCertificate both 256 to 65535 bytes long (two-octet
+        # lengths, minimal since their first octet is not zero), the Certificate filling `der` exactly.
+        tbs_stop = 8 + (der[6] << 8 | der[7])
+        if (der[2] << 8 | der[3]) == size - 4 and tbs_stop <= size:
+            return _children(der, 8, tbs_stop)
+    start, stop = _only(der, 0, size, _SEQUENCE, "Certificate")
     first, _, tbs_start, tbs_stop = header(der, start, stop)
     if first != _SEQUENCE:
         raise DerError("TBSCertificate is not a SEQUENCE")
@@ -186,29 +212,48 @@ def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
     """RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension." """
     list_start, list_stop = _only(der, start, stop, _SEQUENCE, "Extensions")
     extensions = []
-    for tag, _, content, end in _children(der, list_start, list_stop):
+    pos = list_start
+    while pos < list_stop:
+        # An Extension SEQUENCE is nearly always shorter than 128 bytes (short-form length): read inline.
+        if pos + 1 < list_stop and der[pos + 1] < 0x80 and pos + 2 + der[pos + 1] <= list_stop:
+            tag, content, end = der[pos], pos + 2, pos + 2 + der[pos + 1]
+        else:
+            tag, _, content, end = header(der, pos, list_stop)
         if tag != _SEQUENCE:
             raise DerError("an Extension is not a SEQUENCE")
         extensions.append(_extension(der, content, end))
+        pos = end
     if len({e.oid for e in extensions}) != len(extensions):
         raise DerError("repeats an extension")
     return tuple(extensions)
 
 
 def _extension(der: bytes, start: int, stop: int) -> RawExtension:
-    parts = _children(der, start, stop)
-    if len(parts) == 2:
-        (oid_tag, _, oid_start, oid_end), (value_tag, _, value_start, value_end) = parts
-        critical = False
-    elif len(parts) == 3:
-        (oid_tag, _, oid_start, oid_end), (flag_tag, _, flag_start, flag_end), (value_tag, _, value_start, value_end) = (
-            parts
-        )
-        flag = der[flag_start:flag_end]
-        if flag_tag != _BOOLEAN or flag not in (b"\x00", b"\xff"):
-            raise DerError("Extension.critical is not a DER BOOLEAN")
-        critical = flag == b"\xff"
+    # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, read field by
+    # field: this runs for every extension of every certificate read, so a short-form OID and BOOLEAN (all real
+    # ones) are read inline, and header() reads everything else (and reports every error).
+    if stop - start > 2 and der[start] == _OID and der[start + 1] < 0x80:
+        oid_tag, oid_start, oid_end = _OID, start + 2, start + 2 + der[start + 1]
+        if oid_end > stop:
+            raise DerError("value runs past its container")
     else:
+        oid_tag, _, oid_start, oid_end = header(der, start, stop)
+    if oid_end >= stop:
+        raise DerError("an Extension does not have 2 or 3 fields")
+    pos = oid_end
+    critical = False
+    if der[pos] == _BOOLEAN:
+        if pos + 3 > stop or der[pos + 1] != 1 or der[pos + 2] not in (0x00, 0xFF):
+            raise DerError("Extension.critical is not a DER BOOLEAN")
+        critical = der[pos + 2] == 0xFF
+        pos += 3
+        if pos >= stop:
+            raise DerError("an Extension does not have 2 or 3 fields")
+    if pos + 1 < stop and der[pos + 1] < 0x80:  # a short-form extnValue, read inline
+        value_tag, value_start, value_end = der[pos], pos + 2, pos + 2 + der[pos + 1]
+    else:
+        value_tag, _, value_start, value_end = header(der, pos, stop)
+    if value_end != stop:
         raise DerError("an Extension does not have 2 or 3 fields")
     if oid_tag != _OID or value_tag != _OCTET_STRING:
         raise DerError("an Extension is not (OID, [critical], OCTET STRING)")
@@ -273,17 +318,18 @@ _KNOWN_OIDS = {
 SimpleName = tuple[tuple[bytes, bytes], ...]
 
 #: Attribute types of the simple shape: CN, C, O, OU, L, ST, serialNumber, domainComponent, emailAddress.
-_SIMPLE_NAME_OIDS = frozenset(
-    oid_content(dotted)
+#: (OID content → whether it is countryName, whose value is two characters.)
+_SIMPLE_NAME_OIDS = {
+    oid_content(dotted): dotted == "2.5.4.6"
     for dotted in (
         "2.5.4.3", "2.5.4.6", "2.5.4.10", "2.5.4.11", "2.5.4.7", "2.5.4.8", "2.5.4.5",
         "0.9.2342.19200300.100.1.25", "1.2.840.113549.1.9.1",
     )
-)
-_COUNTRY = oid_content("2.5.4.6")
+}
 _UTF8_STRING, _PRINTABLE_STRING, _IA5_STRING = 0x0C, 0x13, 0x16
 #: X.680 §41.4: the PrintableString characters.
-_PRINTABLE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+#: X.680 §41.4: the PrintableString characters (deleted by bytes.translate: what remains is not printable).
+_PRINTABLE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
 
 
 def simple_name(der: bytes) -> SimpleName | None:
@@ -292,44 +338,50 @@ def simple_name(der: bytes) -> SimpleName | None:
     ((OID content, value bytes), ...). cryptography parses such a Name without fail, and two of them are equal
     x509.Names exactly when these readings are equal (a NameAttribute compares OID and decoded text, not the
     string type; these three types decode as UTF-8). Anything else is None: the caller asks cryptography."""
-    try:
-        first, _, pos, end = header(der, 0, len(der))
-    except DerError:
+    # Runs for every Name of every certificate read: lengths are read inline (a Name of the simple shape is
+    # shorter than 256 bytes, so its length is short form or 0x81 + one octet).
+    size = len(der)
+    if size < 2 or der[0] != _SEQUENCE:
         return None
-    if first != _SEQUENCE or end != len(der):
+    pos = 2 if der[1] < 0x80 else 3
+    if pos == 3 and (der[1] != 0x81 or size < 3 or der[2] < 0x80):
+        return None
+    if (der[1] if pos == 2 else der[2]) != size - pos:
         return None
     out = []
-    while pos < end:
+    while pos < size:
         # RDN SET { SEQUENCE { OID, value } }, every length in short form.
-        if end - pos < 9 or der[pos] != 0x31 or der[pos + 2] != _SEQUENCE or der[pos + 4] != _OID:
+        if size - pos < 9 or der[pos] != 0x31 or der[pos + 2] != _SEQUENCE or der[pos + 4] != _OID:
             return None
-        set_end = pos + 2 + der[pos + 1]
+        set_length = der[pos + 1]
+        set_end = pos + 2 + set_length
         oid_end = pos + 6 + der[pos + 5]
-        if der[pos + 1] & 0x80 or der[pos + 3] != der[pos + 1] - 2 or oid_end + 2 > set_end or set_end > end:
+        if set_length & 0x80 or der[pos + 3] != set_length - 2 or oid_end + 2 > set_end or set_end > size:
             return None
         tag, length = der[oid_end], der[oid_end + 1]
-        oid, value = der[pos + 6 : oid_end], der[oid_end + 2 : set_end]
-        if length != len(value) or not length or oid not in _SIMPLE_NAME_OIDS or not _string_ok(tag, value):
+        if length != set_end - oid_end - 2 or not length:
             return None
-        if oid == _COUNTRY and length != 2:
+        oid = der[pos + 6 : oid_end]
+        value = der[oid_end + 2 : set_end]
+        country = _SIMPLE_NAME_OIDS.get(oid)
+        if country is None or (country and length != 2):
+            return None
+        if tag == _PRINTABLE_STRING:
+            if value.translate(None, _PRINTABLE):
+                return None
+        elif tag == _IA5_STRING:
+            if not value.isascii():
+                return None
+        elif tag == _UTF8_STRING:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        else:
             return None
         out.append((oid, value))
         pos = set_end
     return tuple(out)
-
-
-def _string_ok(tag: int, value: bytes) -> bool:
-    if tag == _PRINTABLE_STRING:
-        return _PRINTABLE.issuperset(value)
-    if tag == _IA5_STRING:
-        return value.isascii()
-    if tag == _UTF8_STRING:
-        try:
-            value.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-    return False
 
 
 def _same_name(der_a: bytes, key_a: SimpleName | None, der_b: bytes, key_b: SimpleName | None) -> bool:
@@ -345,6 +397,9 @@ def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:
     encoding a DEFAULT value, but the meaning is unambiguous, and the Chrome virtual authenticator's attestation
     certificate (vector swa-packed-x5c-chrome-virtual-bad-basic-constraints) carries exactly this encoding.
     """
+    common = _COMMON_BASIC_CONSTRAINTS.get(value)
+    if common is not None:
+        return common
     start, stop = _only(value, 0, len(value), _SEQUENCE, "BasicConstraints")
     fields = [(tag, value[content:end]) for tag, _, content, end in _children(value, start, stop)]
     ca, path_length = False, None
@@ -360,6 +415,17 @@ def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:
     if fields:
         raise DerError("unexpected field in BasicConstraints")
     return ca, path_length
+
+
+#: The encodings nearly every certificate carries, read by lookup (they are exact byte strings, so a lookup accepts
+#: nothing the reader above would refuse): an end entity's empty SEQUENCE, the lenient explicit cA FALSE, a CA,
+#: and a CA with a pathLenConstraint of 0 to 9.
+_COMMON_BASIC_CONSTRAINTS: dict[bytes, tuple[bool, int | None]] = {
+    b"\x30\x00": (False, None),
+    b"\x30\x03\x01\x01\x00": (False, None),
+    b"\x30\x03\x01\x01\xff": (True, None),
+    **{b"\x30\x06\x01\x01\xff\x02\x01" + bytes([n]): (True, n) for n in range(10)},
+}
 
 
 def read_key_usage_cert_sign(value: bytes) -> bool:

@@ -94,10 +94,11 @@ def load_x5c(value: object, *, min_count: int = 1) -> X5c:
         raise fail(Code.ATT_STMT_X5C_EMPTY, "x5c is an empty array")
     if len(value) < min_count:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"x5c has {len(value)} certificate(s), at least {min_count} needed")
-    return X5c([_load_one(item, index) for index, item in enumerate(value)])
+    names: dict = {}  # the chain's Name readings, for this one call: each issuer is the next one's subject
+    return X5c([_load_one(item, index, names) for index, item in enumerate(value)])
 
 
-def _load_one(item: object, index: int) -> ParsedCertificate:
+def _load_one(item: object, index: int, names: dict) -> ParsedCertificate:
     if not isinstance(item, bytes):
         raise fail(
             Code.ATT_STMT_X5C_TYPE_INVALID, f"x5c[{index}] is {type(item).__name__}, not a byte string", index=index
@@ -111,7 +112,7 @@ def _load_one(item: object, index: int) -> ParsedCertificate:
         cert = x509.load_der_x509_certificate(item)
         # Also touches what cryptography parses lazily (names, validity), so a malformed field is this coded
         # defect now instead of a ValueError in whichever check reads it first.
-        reading = parse_certificate(cert, item)
+        reading = parse_certificate(cert, item, names=names)
         _ = (cert.version, cert.serial_number, cert.signature_algorithm_oid)
     except Exception as exc:  # a parse boundary: any parser failure is this one coded defect
         raise fail(

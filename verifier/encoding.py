@@ -160,7 +160,7 @@ def canonical_attestation_object(data: bytes, *, limits: CborLimits = DEFAULT_LI
         return None
     if not data.startswith(_ATT_STMT_KEY, stmt_start - 8) or len(data) <= stmt_start or data[stmt_start] >> 5 != _MAP:
         return None
-    found = _alg_sig_statement(data, stmt_start, limits)
+    found = _alg_sig_statement(data, stmt_start, limits) or _flat_statement(data, stmt_start, limits)
     if found is not None:
         att_stmt, stmt_end = found
     else:
@@ -225,6 +225,84 @@ def _alg_sig_statement(data: bytes, pos: int, limits: CborLimits) -> tuple[dict[
     if end > len(data):
         return None
     return {"alg": alg, "sig": data[pos:end]}, end
+
+
+def _flat_statement(data: bytes, pos: int, limits: CborLimits) -> tuple[dict[str, Any], int] | None:
+    """attStmt as the x5c formats write it (packed full, fido-u2f, tpm, android-key): a map of at most 23 entries,
+    short text keys in canonical order, each value an integer, a byte string, a text string or an array of at
+    most 23 byte strings, every head minimal; read without the generic scan. Anything else is None. What it
+    accepts, the scan accepts with the same value: sorted keys are distinct, minimal heads, depth 3 at most."""
+    head = data[pos]
+    if not 0xA0 <= head <= 0xB7 or limits.max_depth < 2:
+        return None
+    n = len(data)
+    pos += 1
+    out: dict[str, Any] = {}
+    previous = b""
+    for _ in range(head - 0xA0):
+        # key: a text string shorter than 24 bytes, after the previous key in (length, bytes) order
+        if pos >= n or not 0x60 <= data[pos] <= 0x77:
+            return None
+        end = pos + 1 + data[pos] - 0x60
+        encoded = data[pos:end]
+        if end > n or (len(encoded), encoded) <= (len(previous), previous):
+            return None
+        try:
+            key = encoded[1:].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        previous, pos = encoded, end
+        if pos >= n:
+            return None
+        major = data[pos] >> 5
+        if major == _ARRAY:
+            count = data[pos] & 0x1F
+            if count >= 24 or limits.max_depth < 3:
+                return None
+            pos += 1
+            items = []
+            for _ in range(count):
+                item = _flat_value(data, pos, n)
+                if item is None or type(item[0]) is not bytes:
+                    return None
+                items.append(item[0])
+                pos = item[1]
+            out[key] = items
+        else:
+            found = _flat_value(data, pos, n)
+            if found is None:
+                return None
+            out[key], pos = found
+    return out, pos
+
+
+def _flat_value(data: bytes, pos: int, n: int) -> tuple[int | bytes | str, int] | None:
+    """One integer, byte string or text string at `pos` whose head is minimal with at most a 2-byte argument."""
+    if pos >= n:
+        return None
+    initial = data[pos]
+    major, info = initial >> 5, initial & 0x1F
+    if info < 24:
+        arg, pos = info, pos + 1
+    elif info == 24 and pos + 1 < n and data[pos + 1] >= 24:
+        arg, pos = data[pos + 1], pos + 2
+    elif info == 25 and pos + 2 < n and data[pos + 1]:
+        arg, pos = (data[pos + 1] << 8) | data[pos + 2], pos + 3
+    else:
+        return None
+    if major == _UINT:
+        return arg, pos
+    if major == _NINT:
+        return -1 - arg, pos
+    end = pos + arg
+    if major not in (_BYTES, _TEXT) or end > n:
+        return None
+    if major == _BYTES:
+        return data[pos:end], end
+    try:
+        return data[pos:end].decode("utf-8"), end
+    except UnicodeDecodeError:
+        return None
 
 
 def _scan(data: bytes, pos: int, what: str, limits: CborLimits, *, depth: int = 0) -> int:

@@ -119,10 +119,19 @@ class _AnchorSet:
         self.store = Store(list(anchors)) if anchors else None
         # cryptography hands back the very anchor object it was given: its name is written once, here.
         self.names = {id(r.cert): r.subject.rfc4514_string() for r in readings}
+        self._verifier: tuple[datetime, ClientVerifier] | None = None
 
     def verifier(self, now: datetime) -> ClientVerifier:
-        builder = PolicyBuilder().store(self.store).time(now).max_chain_depth(MAX_DEPTH)
-        return builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
+        # cryptography reads the validation time to the whole second (X.509 times have no finer resolution), so
+        # the verifier built for one second serves every verification in that second: one entry, replaced whole.
+        second = now.replace(microsecond=0)
+        built = self._verifier
+        if built is not None and built[0] == second:
+            return built[1]
+        builder = PolicyBuilder().store(self.store).time(second).max_chain_depth(MAX_DEPTH)
+        verifier = builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
+        self._verifier = (second, verifier)
+        return verifier
 
     def name_of(self, anchor: x509.Certificate) -> str:
         return self.names.get(id(anchor)) or anchor.subject.rfc4514_string()
@@ -266,7 +275,8 @@ def validate_chain(
     budget = SignatureBudget()
     try:
         readings = certs.parsed_chain(chain)
-        weak = _key_bounds(readings, min_rsa_bits)
+        # load_x5c has already refused an unusable x5c[0] key (att_cert.public_key.invalid): not read twice.
+        weak = _key_bounds(readings, min_rsa_bits, checked=1 if isinstance(chain, certs.X5c) else 0)
         if weak:
             return weak
         if allow_root_in_x5c and len(readings) > 1 and budget.self_signed(readings[-1]):
@@ -290,11 +300,11 @@ def _chain_length_limit(chain: Sequence[x509.Certificate]) -> TrustVerdict | Non
     return None
 
 
-def _key_bounds(chain: tuple[ParsedCertificate, ...], min_rsa_bits: int) -> TrustVerdict | None:
+def _key_bounds(chain: tuple[ParsedCertificate, ...], min_rsa_bits: int, *, checked: int) -> TrustVerdict | None:
     """Every x5c key is a key (RSA: odd modulus, odd exponent >= 3) of bounded verification cost, checked before
     any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts.
     Only RSA keys have anything to check here, so no other key is loaded for it."""
-    for index, reading in enumerate(chain):
+    for index, reading in enumerate(chain[checked:], start=checked):
         problem = public_key_problem(reading.cert.public_key()) if reading.has_rsa_key() else None
         if problem:
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] public key: {problem}")

@@ -35,9 +35,11 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     if ctx.policy.u2f_require_zero_aaguid and ctx.auth_data.aaguid != bytes(16):
         # CTAP2 #u2f-authenticatorMakeCredential-interoperability: a U2F authenticator has no AAGUID (all zeros).
         raise fail(Code.AUTH_DATA_AAGUID_NOT_ZERO, "fido-u2f attestation with a non-zero AAGUID")
-    numbers = key.public_key.public_numbers()
-    public_key_u2f = b"\x04" + numbers.x.to_bytes(32, "big") + numbers.y.to_bytes(32, "big")
     auth = ctx.auth_data
+    # The COSE key's x (-2) and y (-3) are what cose_key_from_map checked to be 32 bytes each and loaded as this
+    # P-256 point: the X9.62 form is them concatenated, without converting the loaded key back to numbers.
+    params = auth.credential_public_key_params
+    public_key_u2f = b"\x04" + params[-2] + params[-3]
     # "Let verificationData be the concatenation of (0x00 || rpIdHash || clientDataHash || credentialId ||
     # publicKeyU2F)".
     verification_data = b"\x00" + auth.rp_id_hash + ctx.client_data_hash + auth.credential_id + public_key_u2f
