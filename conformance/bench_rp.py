@@ -4,18 +4,20 @@ Each flavour's whole ceremony is one flow: nevis-cloud enroll (fido2) → attest
 fido-server options → result → status succeeded; skfs preregister → register (SKFS has no status call). The
 credential is made by the virtual authenticator for the server's challenge (`none` attestation, ES256; one
 shared test PKI so the client does not rebuild a CA hierarchy per flow). The server is `fidoconf serve` in its own
-process (uvicorn, SQLite file); clients are threads in this process, each with its own keep-alive httpx
-connection, all running flows until the shared count is done.
+process (uvicorn, SQLite file); clients are threads in this process, each with its own keep-alive connection
+(stdlib http.client: a load generator that costs little per request, so the figures are the server's), all running
+flows until the shared count is done.
 
-The peer, measured in the same run, is the same server with the pre-fix listener: a socket created without
-IPPROTO_TCP, so asyncio leaves TCP_NODELAY off on accepted connections and a keep-alive response's second write
-waits for the client's delayed ACK (issue 15). Only ratios within one run mean much on a shared machine; the
-load average is printed with the table.
+The peer, measured in the same run, is the same server with the pre-fix transport: a listener created without
+IPPROTO_TCP, so asyncio leaves TCP_NODELAY off on accepted connections, and a response's head and body in two
+writes (as uvicorn writes them), so a keep-alive response's second write waits for the client's delayed ACK
+(issue 15). Only ratios within one run mean much on a shared machine; the load average is printed with the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import queue
 import shutil
@@ -28,10 +30,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from json import dumps as json_dumps
+from json import loads as json_loads
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 from fidoconf.verifier.encoding import b64url_decode
 
 from .authenticator.authenticator import make_credential
@@ -133,13 +137,34 @@ class FlowKit:
         ).credential  # fmt: skip
 
 
-def _json(response: httpx.Response, step: str) -> dict[str, Any]:
-    if response.status_code != 200:
-        raise FlowFailed(f"{step}: HTTP {response.status_code} {response.text[:200]}")
-    return response.json()
+class KeepAliveClient:
+    """One keep-alive HTTP/1.1 connection that POSTs JSON. The bench's load generator: httpx (what the suite uses)
+    spent more CPU per flow than the server it measured (about 2.3 ms against 1.5 ms at 50 clients), so a single
+    client process capped the 50-client figure near 430 flows/s whatever the server did; http.client costs about
+    a third of that per request. The request goes out in one send (http.client joins a bytes body to the head)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 60) -> None:
+        where = urlsplit(base_url)
+        self._conn = http.client.HTTPConnection(where.hostname, where.port, timeout=timeout)
+
+    def post(self, path: str, *, json: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        body = json_dumps(json).encode()
+        self._conn.request("POST", path, body=body, headers={"content-type": "application/json", **(headers or {})})
+        response = self._conn.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self._conn.close()
 
 
-def nevis_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
+def _json(answer: tuple[int, bytes], step: str) -> dict[str, Any]:
+    status, body = answer
+    if status != 200:
+        raise FlowFailed(f"{step}: HTTP {status} {body[:200]!r}")
+    return json_loads(body)
+
+
+def nevis_flow(client: KeepAliveClient, kit: FlowKit, username: str) -> None:
     bearer = {"Authorization": f"Bearer {kit.server.access_key}"}
     body = {"username": username, "channel": "fido2", "displayName": username}
     enrollment = _json(client.post("/api/v1/users/enroll", json=body, headers=bearer), "enroll")["enrollment"]
@@ -153,7 +178,7 @@ def nevis_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
         raise FlowFailed(f"status: {status}")
 
 
-def fido_server_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
+def fido_server_flow(client: KeepAliveClient, kit: FlowKit, username: str) -> None:
     body = {"username": username, "displayName": username, "attestation": "none"}
     options = _json(client.post("/attestation/options", json=body), "options")
     if options["status"] != "ok":
@@ -168,7 +193,7 @@ def fido_server_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
         raise FlowFailed(f"status: {status}")
 
 
-def skfs_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
+def skfs_flow(client: KeepAliveClient, kit: FlowKit, username: str) -> None:
     svcinfo = {
         "did": 1, "protocol": "FIDO2_0", "authtype": "PASSWORD", "svcusername": "svcfidouser",
         "svcpassword": kit.server.skfs_password,
@@ -183,7 +208,7 @@ def skfs_flow(client: httpx.Client, kit: FlowKit, username: str) -> None:
         raise FlowFailed(f"register: {answer}")
 
 
-FLOWS: dict[str, Callable[[httpx.Client, FlowKit, str], None]] = {
+FLOWS: dict[str, Callable[[KeepAliveClient, FlowKit, str], None]] = {
     "nevis-cloud": nevis_flow,
     "fido-server": fido_server_flow,
     "skfs": skfs_flow,
@@ -213,8 +238,7 @@ class Measurement:
 
 
 def drive(server: Server, flavour: str, *, clients: int, flows: int, tag: str) -> Measurement:
-    """`flows` timed flows shared by `clients` threads, each with its own keep-alive connection (sync httpx: the
-    async stack costs the client more CPU per request than the server spends on it)."""
+    """`flows` timed flows shared by `clients` threads, each with its own keep-alive connection."""
     kit = FlowKit(server, PKI.get())
     flow = FLOWS[flavour]
     remaining = [flows]
@@ -229,25 +253,29 @@ def drive(server: Server, flavour: str, *, clients: int, flows: int, tag: str) -
             return remaining[0] >= 0 and not errors
 
     def client_loop(index: int) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        # verify=False: plain HTTP on loopback, and no CA bundle to load per client.
-        with httpx.Client(base_url=server.base_url, limits=limits, timeout=60, verify=False) as client:
+        client = KeepAliveClient(server.base_url)
+        try:
+            run_client(client, index)
+        finally:
+            client.close()
+
+    def run_client(client: KeepAliveClient, index: int) -> None:
+        try:
+            for n in range(WARMUP_FLOWS):
+                flow(client, kit, f"{tag}-w{index}-{n}")
+        except BaseException as exc:  # reported after the barrier, by the caller
+            errors.append(exc)
+        warm.wait()
+        n = 0
+        while take():
+            n += 1
+            begin = time.perf_counter()
             try:
-                for n in range(WARMUP_FLOWS):
-                    flow(client, kit, f"{tag}-w{index}-{n}")
-            except BaseException as exc:  # reported after the barrier, by the caller
+                flow(client, kit, f"{tag}-c{index}-{n}")
+            except BaseException as exc:
                 errors.append(exc)
-            warm.wait()
-            n = 0
-            while take():
-                n += 1
-                begin = time.perf_counter()
-                try:
-                    flow(client, kit, f"{tag}-c{index}-{n}")
-                except BaseException as exc:
-                    errors.append(exc)
-                    return
-                latencies.append((time.perf_counter() - begin) * 1000)
+                return
+            latencies.append((time.perf_counter() - begin) * 1000)
 
     threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
@@ -348,7 +376,7 @@ def table(rows: list[Row]) -> str:
     lines = [
         f"complete registration flows over loopback HTTP (keep-alive; load average 1/5/15 min: {load}, "
         f"{os.cpu_count()} CPUs)",
-        "peer = the same server with TCP_NODELAY off (listener without IPPROTO_TCP, the pre-fix behaviour)",
+        "peer = the same server with the pre-fix transport (TCP_NODELAY off, head and body in two writes)",
         "",
         f"{'flavour':<12} {'clients':>7} {'flows':>6} {'flows/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'srv cpu':>8}"
         f" {'cli cpu':>8} {'peer flows/s':>13} {'peer p50':>9} {'ratio':>6}",
@@ -384,13 +412,17 @@ def listener_without_nodelay(host: str, port: int) -> socket.socket:
 
 
 def serve_peer(argv: list[str]) -> int:
-    """`python -m fidoconf.conformance.bench_rp <fidoconf serve options>`: `fidoconf serve` with the old listener."""
+    """`python -m fidoconf.conformance.bench_rp <fidoconf serve options>`: `fidoconf serve` as it was before issue
+    15's fix, Nagle on (the old listener) and a response's head and body in two writes, so each keep-alive response
+    waits for the client's delayed ACK."""
     from . import cli_serve
 
     parser = argparse.ArgumentParser(prog="bench_rp peer")
     subparsers = parser.add_subparsers(dest="command")
     cli_serve.add_parser(subparsers)
-    return cli_serve.run(parser.parse_args(["serve", *argv]), listener=listener_without_nodelay)
+    args = parser.parse_args(["serve", *argv])
+    args.coalesce_writes = False
+    return cli_serve.run(args, listener=listener_without_nodelay)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ class ConnectionSettings:
     timeout_keep_alive: int = 5
     header_timeout: float = 10.0
     max_header_bytes: int = 16 * 1024
+    #: Send a response's head and body in one write (`CoalescingTransport`); no serve option turns it off, only
+    #: the bench's peer (the pre-fix server, conformance/bench_rp.py).
+    coalesce_writes: bool = True
 
     def __post_init__(self) -> None:
         if self.limit_concurrency < 1 or self.timeout_keep_alive < 1:
@@ -71,6 +74,7 @@ def settings_of(args: argparse.Namespace) -> ConnectionSettings:
         timeout_keep_alive=args.timeout_keep_alive,
         header_timeout=args.header_timeout,
         max_header_bytes=args.max_header_bytes,
+        coalesce_writes=getattr(args, "coalesce_writes", True),
     )
 
 
@@ -139,12 +143,14 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     header_timeout: float = 10.0
     max_header_bytes: int = 16 * 1024
+    coalesce_writes: bool = True
     _head_timer: Any = None
     _head: bytes = b""
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.transport = CoalescingTransport(transport, loop=self.loop)
+        if self.coalesce_writes:
+            self.transport = CoalescingTransport(transport, loop=self.loop)
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
@@ -198,7 +204,11 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
 def header_protocol(settings: ConnectionSettings) -> type[HeaderTimeoutProtocol]:
     """The protocol class uvicorn instantiates per connection, with these head limits."""
-    limits = {"header_timeout": settings.header_timeout, "max_header_bytes": settings.max_header_bytes}
+    limits = {
+        "header_timeout": settings.header_timeout,
+        "max_header_bytes": settings.max_header_bytes,
+        "coalesce_writes": settings.coalesce_writes,
+    }
     return type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), limits)
 
 

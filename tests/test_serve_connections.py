@@ -192,3 +192,13 @@ def test_writes_in_one_loop_turn_leave_as_one_send_and_close_sends_what_is_pendi
     after_turn, at_close, closed, extra = asyncio.run(scenario())
     assert after_turn == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
     assert (at_close, closed, extra) == ([b"last"], True, "extra:peername")
+
+
+def test_only_the_bench_peer_sends_head_and_body_in_two_writes():
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers(dest="command")
+    cli_serve.add_parser(subparsers)
+    args = parser.parse_args(["serve"])
+    assert serve_connections.header_protocol(serve_connections.settings_of(args)).coalesce_writes is True
+    args.coalesce_writes = False  # what bench_rp.serve_peer sets: the pre-fix server
+    assert serve_connections.header_protocol(serve_connections.settings_of(args)).coalesce_writes is False
