@@ -107,7 +107,7 @@ class _AnchorSet:
     """An anchor set prepared once per trust store: readings, a cryptography Store, and a verifier per instant.
 
     The extension policies and the Store are fixed by the trust configuration; only the validation time changes
-    between verifications, so a ClientVerifier is built per call from the prepared parts."""
+    between verifications, so a ClientVerifier is built from the prepared parts once per second (`verifier`)."""
 
     def __init__(self, anchors: tuple[x509.Certificate, ...]) -> None:
         readings = tuple(parse_certificate(a) for a in anchors)
