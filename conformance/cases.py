@@ -72,6 +72,13 @@ class Case:
         return self.id.split("-", 1)[0]
 
     @property
+    def profiles(self) -> tuple[str, ...]:
+        """The profiles the case speaks; empty: every profile."""
+        if self.profile is None:
+            return ()
+        return (self.profile,) if isinstance(self.profile, str) else tuple(self.profile)
+
+    @property
     def kind(self) -> str:
         return self.id.rsplit("-", 1)[1][0]
 
@@ -110,10 +117,8 @@ def unmet(found: Case, *, declares: Callable[[str], bool], profile: str) -> str 
         parts = [f"target does not declare capability {', '.join(lacking)}"] if lacking else []
         parts += [f"target declares {', '.join(present)}, for which this case does not hold"] if present else []
         return "; ".join(parts)
-    if found.profile is None:
-        return None
-    speaks = (found.profile,) if isinstance(found.profile, str) else found.profile
-    if profile not in speaks:
+    speaks = found.profiles
+    if speaks and profile not in speaks:
         apis = " / ".join(PROFILE_APIS.get(name, name) for name in speaks)
         return f"{apis}: profile is not {' or '.join(speaks)}"
     return None

@@ -67,7 +67,7 @@ def record(found: Case) -> dict:
         "level": found.severity,
         "area": found.area,
         # The API flavours the case speaks (a list); None: it runs against a target of any profile.
-        "profile": list(speaks(found)) or None,
+        "profile": list(found.profiles) or None,
         "title": found.title,
         "requirement": found.requirement,
         "requires": list(found.requires),
@@ -87,15 +87,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def speaks(found: Case) -> tuple[str, ...]:
-    """The profiles a case is gated on (empty: any)."""
-    return (found.profile,) if isinstance(found.profile, str) else tuple(found.profile or ())
-
-
 def line(found: Case) -> str:
     """One case as a text row: ID, level, area, profile (`any` when it runs against every profile), the start of
     the requirement, and the capabilities it needs."""
     needs = f"  [{', '.join(found.requires)}]" if found.requires else ""
     requirement = " ".join(found.requirement.split())
-    profile = ",".join(speaks(found)) or "any"
+    profile = ",".join(found.profiles) or "any"
     return f"{found.id:<22} {found.severity:<6} {found.area:<6} {profile:<11} {requirement[:100]}{needs}"
