@@ -25,4 +25,6 @@ def token_hex(nbytes: int = 16) -> str:
 
 def ec_key(curve: ec.EllipticCurve | None = None) -> ec.EllipticCurvePrivateKey:
     curve = curve or ec.SECP256R1()
-    return ec.derive_private_key(_RNG.randrange(1, _ORDERS[curve.name]), curve)
+    # Any scalar below 2^(bits - 1) is below the group order of these curves (P-384, P-521).
+    order = _ORDERS.get(curve.name, 2 ** (curve.key_size - 1))
+    return ec.derive_private_key(_RNG.randrange(1, order), curve)

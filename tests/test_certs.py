@@ -443,20 +443,21 @@ class _CoseLike:
 def test_public_key_matches(root):
     key = seeded.ec_key()
     leaf = issue("leaf", issuer=root, key=key)
-    assert certs.public_key_matches(leaf.cert, key.public_key())
-    assert certs.public_key_matches(leaf.cert, _CoseLike(key.public_key()))
-    assert not certs.public_key_matches(leaf.cert, seeded.ec_key().public_key())
-    assert not certs.public_key_matches(leaf.cert, object())
+    cert_key = leaf.cert.public_key()
+    assert certs.public_key_matches(cert_key, key.public_key())
+    assert certs.public_key_matches(cert_key, _CoseLike(key.public_key()))
+    assert not certs.public_key_matches(cert_key, seeded.ec_key().public_key())
+    assert not certs.public_key_matches(cert_key, object())
 
 
 def test_public_key_matches_recorded_android_key():
     # android-key: "Verify that the public key in the first certificate in x5c matches the credentialPublicKey".
     name = "swa-android-key-dontneeda"
-    leaf = certs.load_x5c(x5c_of(name))[0]
+    leaf_key = certs.load_x5c(x5c_of(name)).leaf_key
     auth_data = attestation_object(name)["authData"]
     id_length = int.from_bytes(auth_data[53:55], "big")
     cose = cbor2.CBORDecoder(io.BytesIO(auth_data[55 + id_length :])).decode()
     numbers = ec.EllipticCurvePublicNumbers(
         int.from_bytes(cose[-2], "big"), int.from_bytes(cose[-3], "big"), ec.SECP256R1()
     )
-    assert certs.public_key_matches(leaf, numbers.public_key())
+    assert certs.public_key_matches(leaf_key, numbers.public_key())

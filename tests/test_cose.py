@@ -7,6 +7,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from fidoconf.verifier.cose import ALGORITHMS, cose_key_from_map, parse_cose_key, verify_signature
 from fidoconf.verifier.encoding import CborLimits
 from fidoconf.verifier.errors import Code, VerificationError
+from fidoconf.verifier.keys import _WEIERSTRASS, ec_point_on_curve
+
+from . import seeded
 
 P256 = ec.derive_private_key(0x1234567, ec.SECP256R1())
 _n = P256.public_key().public_numbers()
@@ -124,3 +127,46 @@ def test_rsa_signature_length_must_equal_modulus():
 
 def test_every_algorithm_is_supported_by_this_cryptography_build():
     assert len(ALGORITHMS) == 20
+
+
+# --- the EC point check that stands in for OpenSSL's when nothing verifies with the key ------------------------
+
+
+@pytest.mark.parametrize("curve", [ec.SECP256R1(), ec.SECP384R1(), ec.SECP521R1(), ec.SECP256K1()], ids=lambda c: c.name)
+def test_ec_point_on_curve_agrees_with_openssl(curve):
+    """keys.ec_point_on_curve says yes exactly when cryptography loads the point: real keys, neighbours of their
+    coordinates (off the curve), and coordinates at or past the field prime."""
+    size = (curve.key_size + 7) // 8
+    p = _WEIERSTRASS[curve.name][0]
+    for _ in range(8):
+        numbers = seeded.ec_key(curve).public_key().public_numbers()
+        for x, y in (
+            (numbers.x, numbers.y),
+            (numbers.x, numbers.y + 1),
+            (numbers.x ^ 1, numbers.y),
+            (numbers.x, p - numbers.y),  # the negated point: on the curve
+            (numbers.x + p, numbers.y),  # same residue, but not a field element
+            (0, 0),
+        ):
+            if x.bit_length() > size * 8 or y.bit_length() > size * 8:
+                continue
+            xb, yb = x.to_bytes(size, "big"), y.to_bytes(size, "big")
+            try:
+                ec.EllipticCurvePublicKey.from_encoded_point(curve, b"\x04" + xb + yb)
+                loads = True
+            except ValueError:
+                loads = False
+            assert ec_point_on_curve(curve.name, xb, yb) is loads, (curve.name, x, y)
+
+
+def test_ec2_key_is_loaded_only_when_used_and_equals_the_eager_load():
+    key = seeded.ec_key()
+    numbers = key.public_key().public_numbers()
+    params = {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+    cose = cose_key_from_map(params, min_rsa_bits=2048)
+    assert cose._public_key is None
+    assert cose.public_key.public_numbers() == numbers
+    off_curve = {**params, -3: (numbers.y + 1).to_bytes(32, "big")}
+    with pytest.raises(VerificationError) as refused:
+        cose_key_from_map(off_curve, min_rsa_bits=2048)
+    assert refused.value.code is Code.COSE_KEY_POINT_INVALID

@@ -327,7 +327,6 @@ _SIMPLE_NAME_OIDS = {
     )
 }
 _UTF8_STRING, _PRINTABLE_STRING, _IA5_STRING = 0x0C, 0x13, 0x16
-#: X.680 §41.4: the PrintableString characters.
 #: X.680 §41.4: the PrintableString characters (deleted by bytes.translate: what remains is not printable).
 _PRINTABLE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
 
@@ -367,7 +366,7 @@ def simple_name(der: bytes) -> SimpleName | None:
         if country is None or (country and length != 2):
             return None
         if tag == _PRINTABLE_STRING:
-            if value.translate(None, _PRINTABLE):
+            if not printable_string(value):
                 return None
         elif tag == _IA5_STRING:
             if not value.isascii():
@@ -382,6 +381,11 @@ def simple_name(der: bytes) -> SimpleName | None:
         out.append((oid, value))
         pos = set_end
     return tuple(out)
+
+
+def printable_string(value: bytes) -> bool:
+    """Whether every octet is a PrintableString character (X.680 §41.4)."""
+    return not value.translate(None, _PRINTABLE)
 
 
 def _same_name(der_a: bytes, key_a: SimpleName | None, der_b: bytes, key_b: SimpleName | None) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from .cert_der import (
     OID_BASIC_CONSTRAINTS,
@@ -49,15 +50,19 @@ Certificate = x509.Certificate | ParsedCertificate
 
 
 class X5c(tuple):
-    """attStmt.x5c as certificates (a tuple, attestation certificate first), with each one's reading in `parsed`.
+    """attStmt.x5c as certificates (a tuple, attestation certificate first), with each one's reading in `parsed`
+    and the attestation certificate's public key, already loaded and checked, in `leaf_key`.
 
-    Made per verification by `load_x5c`; carrying the readings is what lets the trust check reuse them."""
+    Made per verification by `load_x5c`; carrying the readings and the key is what lets the statement check and
+    the trust check reuse them instead of parsing a certificate or loading a key twice."""
 
     parsed: tuple[ParsedCertificate, ...]
+    leaf_key: PublicKeyTypes
 
-    def __new__(cls, parsed: Sequence[ParsedCertificate]) -> X5c:
+    def __new__(cls, parsed: Sequence[ParsedCertificate], leaf_key: PublicKeyTypes) -> X5c:
         chain = super().__new__(cls, (p.cert for p in parsed))
         chain.parsed = tuple(parsed)
+        chain.leaf_key = leaf_key
         return chain
 
 
@@ -95,7 +100,11 @@ def load_x5c(value: object, *, min_count: int = 1) -> X5c:
     if len(value) < min_count:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"x5c has {len(value)} certificate(s), at least {min_count} needed")
     names: dict = {}  # the chain's Name readings, for this one call: each issuer is the next one's subject
-    return X5c([_load_one(item, index, names) for index, item in enumerate(value)])
+    readings = [_load_one(value[0], 0, names)]
+    # The attestation certificate's key, checked before the later certificates are read (as it always was).
+    key = _leaf_key(readings[0].cert)
+    readings.extend(_load_one(item, index, names) for index, item in enumerate(value[1:], start=1))
+    return X5c(readings, key)
 
 
 def _load_one(item: object, index: int, names: dict) -> ParsedCertificate:
@@ -118,17 +127,20 @@ def _load_one(item: object, index: int, names: dict) -> ParsedCertificate:
         raise fail(
             Code.ATT_STMT_X5C_CERT_INVALID, f"x5c[{index}] is not a DER X.509 certificate: {exc}", index=index
         ) from None
-    if index == 0:
-        # The attestation certificate's key verifies the statement: an unusable key is that certificate's defect.
-        try:
-            key = cert.public_key()
-        except Exception as exc:  # unsupported algorithm, bad point, bad encoding: all "no usable key"
-            raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key is unusable: {exc}", index=0) from None
-        # Checked before the statement signature is: an even modulus is no RSA key, a huge exponent a slow one.
-        problem = public_key_problem(key)
-        if problem:
-            raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key: {problem}", index=0)
     return reading
+
+
+def _leaf_key(cert: x509.Certificate) -> PublicKeyTypes:
+    # The attestation certificate's key verifies the statement: an unusable key is that certificate's defect.
+    try:
+        key = cert.public_key()
+    except Exception as exc:  # unsupported algorithm, bad point, bad encoding: all "no usable key"
+        raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key is unusable: {exc}", index=0) from None
+    # Checked before the statement signature is: an even modulus is no RSA key, a huge exponent a slow one.
+    problem = public_key_problem(key)
+    if problem:
+        raise fail(Code.ATT_CERT_PUBLIC_KEY_INVALID, f"x5c[0] public key: {problem}", index=0)
+    return key
 
 
 # --- extensions -------------------------------------------------------------------------------------------------
@@ -314,17 +326,16 @@ def check_aaguid_extension(cert: Certificate, *, aaguid: bytes) -> None:
         )
 
 
-def public_key_matches(cert: Certificate, cose_public_key: object) -> bool:
-    """Whether the certificate's key is the credential key, compared as SubjectPublicKeyInfo DER.
+def public_key_matches(cert_key: object, cose_public_key: object) -> bool:
+    """Whether a certificate's key (as `load_x5c` loaded it: `X5c.leaf_key`) is the credential key, compared as
+    SubjectPublicKeyInfo DER.
 
     Accepts a cryptography public key or anything with a `.public_key` one (verifier.cose.CoseKey). Both sides
     are re-encoded, so a compressed EC point in the certificate equals the same point given uncompressed.
     """
     key = getattr(cose_public_key, "public_key", cose_public_key)
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    if isinstance(cert, ParsedCertificate):
-        cert = cert.cert
     try:
-        return cert.public_key().public_bytes(*spki) == key.public_bytes(*spki)
+        return cert_key.public_bytes(*spki) == key.public_bytes(*spki)
     except Exception:  # an unreadable or unsupported key matches nothing
         return False

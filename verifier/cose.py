@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from .encoding import CborLimits, decode_cbor, is_int
 from .errors import Code, fail
-from .keys import ed25519_is_weak, rsa_numbers_problem
+from .keys import ec_point_on_curve, ed25519_is_weak, rsa_numbers_problem
 
 KTY_OKP, KTY_EC2, KTY_RSA, KTY_AKP = 1, 2, 3, 7
 CRV_P256, CRV_P384, CRV_P521, CRV_ED25519, CRV_ED448, CRV_SECP256K1 = 1, 2, 3, 6, 7, 8
@@ -85,11 +85,34 @@ _ALLOWED_LABELS = {
 }
 
 
-class CoseKey(NamedTuple):
-    alg: Algorithm
-    kty: int
-    crv: int | None
-    public_key: PublicKey
+class CoseKey:
+    """A validated credential public key. An EC2 key's point is checked on the curve when it is read
+    (keys.ec_point_on_curve) and becomes a cryptography key object only when something uses it: in every x5c
+    format nothing verifies a signature with the credential key at registration, and building the OpenSSL key
+    costs more than checking the point."""
+
+    __slots__ = ("alg", "kty", "crv", "_public_key", "_point")
+
+    def __init__(
+        self, alg: Algorithm, kty: int, crv: int | None, public_key: PublicKey | None, point: bytes | None = None
+    ) -> None:
+        self.alg, self.kty, self.crv = alg, kty, crv
+        self._public_key, self._point = public_key, point
+
+    @property
+    def public_key(self) -> PublicKey:
+        key = self._public_key
+        if key is None:
+            try:
+                key = self._public_key = ec.EllipticCurvePublicKey.from_encoded_point(
+                    _CURVE_INSTANCES[self.crv], self._point
+                )
+            except ValueError:  # not after ec_point_on_curve said yes; coded all the same
+                raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve") from None
+        return key
+
+    def __repr__(self) -> str:
+        return f"CoseKey(alg={self.alg.name}, kty={self.kty}, crv={self.crv})"
 
 
 def parse_cose_key(
@@ -124,8 +147,10 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519:
     extra = set(params) - _ALLOWED_LABELS[kty]
     if extra:
         raise fail(Code.COSE_KEY_PARAM_UNEXPECTED, f"unexpected parameter(s) {sorted(extra)}")
-    loader = _LOADERS[kty]
-    crv, public_key = loader(params, alg, min_rsa_bits)
+    if kty == KTY_EC2:
+        crv, point = _ec2_point(params, alg)
+        return CoseKey(alg, kty, crv, None, point)
+    crv, public_key = _LOADERS[kty](params, alg, min_rsa_bits)
     if refuse_weak_ed25519 and crv == CRV_ED25519 and ed25519_is_weak(params[-2]):
         raise fail(Code.COSE_KEY_POINT_WEAK, "Ed25519 key is a small-order point or a non-canonical encoding")
     return CoseKey(alg, kty, crv, public_key)
@@ -161,17 +186,16 @@ def _curve(params: dict, alg: Algorithm) -> int:
     return crv
 
 
-def _load_ec2(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[int, PublicKey]:
+def _ec2_point(params: dict, alg: Algorithm) -> tuple[int, bytes]:
+    """The curve and the X9.62 uncompressed point of an EC2 key whose point is on the curve."""
     crv = _curve(params, alg)
     size = _EC_CURVES[crv][1]
     x = _bytes_param(params, -2, Code.COSE_KEY_X_MISSING, size, Code.COSE_KEY_X_LENGTH_INVALID)
     # A boolean y is point compression, which WebAuthn's EC2 keys do not use.
     y = _bytes_param(params, -3, Code.COSE_KEY_Y_MISSING, size, Code.COSE_KEY_Y_LENGTH_INVALID)
-    try:
-        key = ec.EllipticCurvePublicKey.from_encoded_point(_CURVE_INSTANCES[crv], b"\x04" + x + y)
-    except ValueError:
-        raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve") from None
-    return crv, key
+    if not ec_point_on_curve(_CURVE_INSTANCES[crv].name, x, y):
+        raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve")
+    return crv, b"\x04" + x + y
 
 
 def _load_okp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[int, PublicKey]:
@@ -214,7 +238,7 @@ def _load_akp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[None, P
         raise fail(Code.COSE_KEY_PUB_LENGTH_INVALID, "ML-DSA public key is invalid") from None
 
 
-_LOADERS = {KTY_EC2: _load_ec2, KTY_OKP: _load_okp, KTY_RSA: _load_rsa, KTY_AKP: _load_akp}
+_LOADERS = {KTY_OKP: _load_okp, KTY_RSA: _load_rsa, KTY_AKP: _load_akp}
 
 _ECDSA = {h: ec.ECDSA(h()) for h in (hashes.SHA256, hashes.SHA384, hashes.SHA512)}
 

@@ -52,3 +52,36 @@ def ed25519_is_weak(encoded: bytes) -> bool:
     with a small-order key a signature can verify for every message without any private key."""
     y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
     return y >= _ED25519_P or y in _ED25519_SMALL_ORDER_Y
+
+
+#: Short Weierstrass curves y^2 = x^3 + ax + b over GF(p), by cryptography's curve name: (p, a, b) from SEC 2
+#: v2 §2.4.1 (secp256k1), §2.4.2 (secp256r1), §2.5.1 (secp384r1) and §2.6.1 (secp521r1). Each has cofactor 1, so a
+#: point on the curve is in the prime-order group: there is no small-subgroup point to refuse separately.
+_WEIERSTRASS = {
+    "secp256r1": (
+        2**256 - 2**224 + 2**192 + 2**96 - 1,
+        -3,
+        0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
+    ),
+    "secp384r1": (
+        2**384 - 2**128 - 2**96 + 2**32 - 1,
+        -3,
+        0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
+    ),
+    "secp521r1": (
+        2**521 - 1,
+        -3,
+        0x0051953EB9618E1C9A1F929A21A0B68540EEA2DA725B99B315F3B8B489918EF109E156193951EC7E937B1652C0BD3BB1BF073573DF883D2C34F1EF451FD46B503F00,
+    ),
+    "secp256k1": (2**256 - 2**32 - 977, 0, 7),
+}
+
+
+def ec_point_on_curve(curve: str, x: bytes, y: bytes) -> bool:
+    """Whether (x, y), big-endian coordinates, is a point of `curve` (a name in `_WEIERSTRASS`): both coordinates
+    field elements (< p) and y^2 = x^3 + ax + b (SEC 1 v2 §3.2.2.1, what OpenSSL checks when it loads a point).
+    Checked here so that a credential key no signature is ever verified with (every x5c format's) is validated
+    without building an OpenSSL key object for it."""
+    p, a, b = _WEIERSTRASS[curve]
+    px, py = int.from_bytes(x, "big"), int.from_bytes(y, "big")
+    return px < p and py < p and (py * py - (px * px * px + a * px + b)) % p == 0

@@ -55,7 +55,6 @@ from .trust_walk import (
     refuse,
     validity,
     walk,
-    weak_issuer_key,
     weak_signature,
 )
 
@@ -64,22 +63,6 @@ __all__ = ["MAX_DEPTH", "MAX_SIGNATURE_CHECKS", "MAX_X5C_LENGTH", "TrustStore", 
 #: Longest x5c assessed (attestation certificate included). Real attestation chains carry 1 to 4 certificates;
 #: each further one costs signature checks an attacker chooses (issue 11).
 MAX_X5C_LENGTH = MAX_DEPTH
-
-
-def _ca_basic_constraints(_policy: Any, _cert: x509.Certificate, value: x509.BasicConstraints) -> None:
-    if not value.ca:
-        raise ValueError("issuer basicConstraints has cA false")
-
-
-def _ca_key_usage(_policy: Any, _cert: x509.Certificate, value: x509.KeyUsage | None) -> None:
-    # RFC 5280 §4.2.1.3: with keyUsage present, keyCertSign must be set to verify certificate signatures.
-    if value is not None and not value.key_cert_sign:
-        raise ValueError("issuer keyUsage lacks keyCertSign")
-
-
-def _ee_basic_constraints(_policy: Any, _cert: x509.Certificate, value: x509.BasicConstraints | None) -> None:
-    if value is not None and value.ca:
-        raise ValueError("attestation certificate has cA true")
 
 
 def _attestation_policy(base: ExtensionPolicy) -> ExtensionPolicy:
@@ -91,16 +74,36 @@ def _attestation_policy(base: ExtensionPolicy) -> ExtensionPolicy:
     return base
 
 
+# No validator callbacks: what they would check (an issuer is a CA whose keyUsage, if any, allows keyCertSign; the
+# attestation certificate is not a CA) is checked without calling back into Python for every certificate of every
+# verification: for anchors and helper intermediates once per trust store (`_can_issue`: only those that can issue
+# are handed to the library), for the x5c in `_check_x5c` before the library runs.
 _CA_POLICY = _attestation_policy(
     ExtensionPolicy.permit_all()
-    .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, _ca_basic_constraints)
-    .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, _ca_key_usage)
+    .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, None)
+    .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, None)
 )
 _EE_POLICY = _attestation_policy(
     ExtensionPolicy.permit_all()
-    .may_be_present(x509.BasicConstraints, Criticality.AGNOSTIC, _ee_basic_constraints)
+    .may_be_present(x509.BasicConstraints, Criticality.AGNOSTIC, None)
     .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, None)
 )
+
+
+def _can_issue(reading: ParsedCertificate) -> bool:
+    """RFC 5280 §4.2.1.9 and §4.2.1.3: basicConstraints cA true, and keyCertSign if keyUsage is present. A
+    certificate without basicConstraints is left to the library (the CA policy requires the extension) and then
+    to the explicit walk (v1 anchors)."""
+    try:
+        constraints = certs.basic_constraints(reading)
+        return (constraints is None or constraints.ca) and certs.key_usage_allows_cert_sign(reading) is not False
+    except CodedError:
+        return False
+
+
+def _rsa_bits(cert: x509.Certificate) -> int:
+    key = cert.public_key()
+    return key.key_size if isinstance(key, rsa.RSAPublicKey) else 0
 
 
 class _AnchorSet:
@@ -109,14 +112,21 @@ class _AnchorSet:
     The extension policies and the Store are fixed by the trust configuration; only the validation time changes
     between verifications, so a ClientVerifier is built from the prepared parts once per second (`verifier`)."""
 
-    def __init__(self, anchors: tuple[x509.Certificate, ...]) -> None:
+    def __init__(self, anchors: tuple[x509.Certificate, ...], helpers: tuple[ParsedCertificate, ...]) -> None:
         readings = tuple(parse_certificate(a) for a in anchors)
         by_subject: dict[x509.Name, tuple[ParsedCertificate, ...]] = {}
         for reading in readings:
             by_subject[reading.subject] = (*by_subject.get(reading.subject, ()), reading)
         self.certs = anchors
         self.table = Anchors(readings, frozenset(r.der for r in readings), MappingProxyType(by_subject))
-        self.store = Store(list(anchors)) if anchors else None
+        # The library is handed only the anchors and helper intermediates that can issue (`_can_issue`); the
+        # others stay in `table` and the helpers' readings, where the explicit walk names why they cannot.
+        issuers = [r.cert for r in readings if _can_issue(r)]
+        self.store = Store(issuers) if issuers else None
+        self.helpers = [r.cert for r in helpers if _can_issue(r)]
+        # What the library adds to a path (an anchor, a helper) is checked against the policy's RSA floor: the
+        # key sizes are read here, once (0 for a key that is not RSA).
+        self.rsa_bits = {id(c): _rsa_bits(c) for c in (*anchors, *(r.cert for r in helpers))}
         # cryptography hands back the very anchor object it was given: its name is written once, here.
         self.names = {id(r.cert): r.subject.rfc4514_string() for r in readings}
         self._verifier: tuple[datetime, ClientVerifier] | None = None
@@ -211,7 +221,8 @@ class TrustStore:
         key = bytes(aaguid) if aaguid is not None and self.anchors_by_aaguid.get(bytes(aaguid)) else None
         found = self._sets.get(key)
         if found is None:
-            found = self._sets[key] = _AnchorSet(self.anchors if key is None else self.anchors_by_aaguid[key])
+            anchors = self.anchors if key is None else self.anchors_by_aaguid[key]
+            found = self._sets[key] = _AnchorSet(anchors, self._intermediate_readings())
         return found
 
     def _intermediate_readings(self) -> tuple[ParsedCertificate, ...]:
@@ -276,7 +287,7 @@ def validate_chain(
     try:
         readings = certs.parsed_chain(chain)
         # load_x5c has already refused an unusable x5c[0] key (att_cert.public_key.invalid): not read twice.
-        weak = _key_bounds(readings, min_rsa_bits, checked=1 if isinstance(chain, certs.X5c) else 0)
+        weak = _key_bounds(readings, min_rsa_bits, leaf_key=chain.leaf_key if isinstance(chain, certs.X5c) else None)
         if weak:
             return weak
         if allow_root_in_x5c and len(readings) > 1 and budget.self_signed(readings[-1]):
@@ -300,15 +311,20 @@ def _chain_length_limit(chain: Sequence[x509.Certificate]) -> TrustVerdict | Non
     return None
 
 
-def _key_bounds(chain: tuple[ParsedCertificate, ...], min_rsa_bits: int, *, checked: int) -> TrustVerdict | None:
+def _key_bounds(
+    chain: tuple[ParsedCertificate, ...], min_rsa_bits: int, *, leaf_key: object | None
+) -> TrustVerdict | None:
     """Every x5c key is a key (RSA: odd modulus, odd exponent >= 3) of bounded verification cost, checked before
     any signature is; the attestation key meets the policy's RSA floor like every other key the verifier trusts.
-    Only RSA keys have anything to check here, so no other key is loaded for it."""
+    Only RSA keys have anything to check here, so no other key is loaded for it. `leaf_key` is the attestation
+    key load_x5c already loaded and checked (X5c.leaf_key), or None for a chain from elsewhere."""
+    checked = 0 if leaf_key is None else 1
     for index, reading in enumerate(chain[checked:], start=checked):
         problem = public_key_problem(reading.cert.public_key()) if reading.has_rsa_key() else None
         if problem:
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] public key: {problem}")
-    leaf_key = chain[0].cert.public_key() if chain[0].has_rsa_key() else None
+    if leaf_key is None and chain[0].has_rsa_key():
+        leaf_key = chain[0].cert.public_key()
     if isinstance(leaf_key, rsa.RSAPublicKey) and leaf_key.key_size < min_rsa_bits:
         return refuse(
             Code.TRUST_CHAIN_WEAK_KEY, f"x5c[0] has a {leaf_key.key_size}-bit RSA key (policy floor {min_rsa_bits})"
@@ -329,20 +345,35 @@ def _validate(
     if verdict is not None:
         return verdict
     try:
+        if anchors.store is None:
+            raise VerificationError("no configured anchor can issue certificates (cA false or no keyCertSign)")
         leaf, *rest = (reading.cert for reading in chain)
-        path = tuple(anchors.verifier(now).verify(leaf, [*rest, *trust.intermediates]).chain)
+        path = tuple(anchors.verifier(now).verify(leaf, [*rest, *anchors.helpers]).chain)
     except VerificationError as exc:
         helpers = trust._intermediate_readings()
         return walk(
             chain, anchors.table, helpers, now, allow_sha1, min_rsa_bits, budget=budget, library_error=str(exc)
         )
     # The x5c's own issuers were checked before (_check_x5c); what the library added (helper intermediates, the
-    # anchor) is checked here.
-    x5c = {id(reading.cert) for reading in chain}
-    weak = weak_issuer_key((path[0], *(c for c in path[1:] if id(c) not in x5c)), min_rsa_bits)
+    # anchor) is checked here, with the key sizes read once per trust store.
+    weak = _weak_added_issuer(path, chain, anchors.rsa_bits, min_rsa_bits)
     if weak:
         return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
     return TrustVerdict(True, None, f"chains to {anchors.name_of(path[-1])}", path)
+
+
+def _weak_added_issuer(
+    path: tuple[x509.Certificate, ...], x5c: tuple[ParsedCertificate, ...], rsa_bits: dict[int, int], min_rsa_bits: int
+) -> str | None:
+    for cert in path[1:]:
+        bits = rsa_bits.get(id(cert))
+        if bits is None:
+            if any(cert is reading.cert for reading in x5c):
+                continue  # checked with the x5c (_check_x5c)
+            bits = _rsa_bits(cert)  # not an object the trust store handed over: read it now
+        if 0 < bits < min_rsa_bits:
+            return f"{cert.subject.rfc4514_string()} signs with a {bits}-bit RSA key (< {min_rsa_bits})"
+    return None
 
 
 def _check_x5c(
@@ -372,8 +403,11 @@ def _check_x5c(
         if not chain[index].issued_by_name(chain[index + 1]):
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index + 1}] is not the issuer of x5c[{index}]")
     for index, reading in enumerate(chain):
+        # RFC 5280 §4.2.1.9 and §4.2.1.3: an issuer is a CA and, with keyUsage present, asserts keyCertSign; the
+        # attestation certificate is not a CA. (The library is configured without these checks: see _CA_POLICY.)
         try:
             constraints = certs.basic_constraints(reading, index=index)
+            cert_sign = certs.key_usage_allows_cert_sign(reading, index=index) if index else None
         except CodedError as exc:
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}]: {exc.message}")
         is_ca = constraints is not None and constraints.ca
@@ -381,6 +415,8 @@ def _check_x5c(
             return refuse(Code.TRUST_CHAIN_INVALID, "x5c[0], the attestation certificate, has basicConstraints cA true")
         if index > 0 and not is_ca:
             return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] issues x5c[{index - 1}] but is not a CA")
+        if cert_sign is False:
+            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] keyUsage lacks keyCertSign")
     for index, reading in enumerate(chain):
         issuer = chain[index + 1] if index + 1 < len(chain) else None
         weak = weak_signature(reading.cert, issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)

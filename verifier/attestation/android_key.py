@@ -34,14 +34,13 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     if "x5c" not in att_stmt:
         raise fail(Code.ATT_STMT_X5C_MISSING, "android-key attStmt.x5c missing")
     chain = load_x5c(att_stmt["x5c"])
-    cred_cert = chain[0]
     # "Verify that sig is a valid signature over the concatenation of authenticatorData and clientDataHash using
     # the public key in the first certificate in x5c with the algorithm specified in alg."
     signed = ctx.auth_data.raw + ctx.client_data_hash
-    verify_signature(public_key=cred_cert.public_key(), alg=alg, signature=sig, data=signed)
+    verify_signature(public_key=chain.leaf_key, alg=alg, signature=sig, data=signed)
     # "Verify that the public key in the first certificate in x5c matches the credentialPublicKey in the
     # attestedCredentialData in authenticatorData."
-    if not public_key_matches(cred_cert, ctx.credential_key.public_key):
+    if not public_key_matches(chain.leaf_key, ctx.credential_key.public_key):
         raise fail(Code.ATT_CERT_PUBLIC_KEY_MISMATCH, "x5c[0] public key is not the credential public key")
     description = key_description(chain.parsed[0])
     # "Verify that the attestationChallenge field in the attestation certificate extension data is identical to

@@ -35,7 +35,6 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     if "x5c" not in att_stmt:
         raise fail(Code.ATT_STMT_X5C_MISSING, "apple attStmt.x5c missing")
     chain = load_x5c(att_stmt["x5c"])
-    cred_cert = chain[0]
     # "Concatenate authenticatorData and clientDataHash to form nonceToHash." and "Perform SHA-256 hash of
     # nonceToHash to produce nonce."
     nonce = hashlib.sha256(ctx.auth_data.raw + ctx.client_data_hash).digest()
@@ -43,7 +42,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     if not hmac.compare_digest(certificate_nonce(chain.parsed[0]), nonce):
         raise fail(Code.ATT_CERT_NONCE_MISMATCH, "credCert nonce is not SHA-256(authenticatorData || clientDataHash)")
     # "Verify that the credential public key equals the Subject Public Key of credCert."
-    if not public_key_matches(cred_cert, ctx.credential_key.public_key):
+    if not public_key_matches(chain.leaf_key, ctx.credential_key.public_key):
         raise fail(Code.ATT_CERT_PUBLIC_KEY_MISMATCH, "credCert public key is not the credential public key")
     # "If successful, return implementation-specific values representing attestation type Anonymization CA and
     # attestation trust path x5c."

@@ -22,7 +22,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     chain = load_x5c(att_stmt["x5c"])
     if len(chain) != 1:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"fido-u2f x5c has {len(chain)} certificates, exactly 1 allowed")
-    cert_key = chain[0].public_key()
+    cert_key = chain.leaf_key
     # "If certificate public key is not an Elliptic Curve (EC) public key over the P-256 curve, terminate this
     # algorithm and return an appropriate error."
     if not isinstance(cert_key, ec.EllipticCurvePublicKey) or not isinstance(cert_key.curve, ec.SECP256R1):

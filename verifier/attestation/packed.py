@@ -29,7 +29,7 @@ def _full(att_stmt: dict, alg, sig: bytes, signed: bytes, ctx: AttestationContex
     # "If x5c is present: Verify that sig is a valid signature over the concatenation of authenticatorData and
     # clientDataHash using the attestation public key in attestnCert with the algorithm specified in alg."
     chain = load_x5c(att_stmt["x5c"])
-    verify_signature(public_key=chain[0].public_key(), alg=alg, signature=sig, data=signed)
+    verify_signature(public_key=chain.leaf_key, alg=alg, signature=sig, data=signed)
     # "Verify that attestnCert meets the requirements in § 8.2.1 Certificate Requirements for Packed Attestation
     # Statements." and "If attestnCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4
     # (id-fido-gen-ce-aaguid) verify that the value of this extension matches the aaguid in authenticatorData."

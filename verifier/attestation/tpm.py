@@ -62,12 +62,11 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     if "x5c" not in att_stmt:
         raise fail(Code.ATT_STMT_X5C_MISSING, "tpm attStmt.x5c missing")
     chain = load_x5c(att_stmt["x5c"])
-    aik_cert = chain[0]
     # "Verify the sig is a valid signature over certInfo using the attestation public key in aikCert with the
     # algorithm specified in alg."
-    verify_signature(public_key=aik_cert.public_key(), alg=alg, signature=sig, data=cert_info_raw)
+    verify_signature(public_key=chain.leaf_key, alg=alg, signature=sig, data=cert_info_raw)
     # "Verify that aikCert meets the requirements in § 8.3.1 TPM Attestation Statement Certificate Requirements."
-    info = check_aik_certificate(aik_cert, policy=ctx.policy)
+    info = check_aik_certificate(chain.parsed[0], policy=ctx.policy)
     # "If aikCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4 (id-fido-gen-ce-aaguid) verify that the
     # value of this extension matches the aaguid in authenticatorData."
     check_aaguid_extension(chain.parsed[0], aaguid=ctx.auth_data.aaguid)

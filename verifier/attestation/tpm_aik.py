@@ -12,6 +12,14 @@ import re
 
 from cryptography import x509
 
+from ..cert_der import (
+    OID_BASIC_CONSTRAINTS,
+    OID_FIDO_GEN_CE_AAGUID,
+    OID_KEY_USAGE,
+    ParsedCertificate,
+    oid_content,
+    printable_string,
+)
 from ..errors import Code, fail
 from ..policy import Policy
 
@@ -58,8 +66,22 @@ SAN_ATTRIBUTES = (
 _MANUFACTURER_ID = re.compile(r"id:([0-9A-Fa-f]{8})")
 
 
-def check_aik_certificate(cert: x509.Certificate, *, policy: Policy) -> dict[str, str]:
-    """#sctn-tpm-cert-requirements, in the spec's order; returns the TPM identity the SAN names."""
+def check_aik_certificate(reading: ParsedCertificate, *, policy: Policy) -> dict[str, str]:
+    """#sctn-tpm-cert-requirements; returns the TPM identity the SAN names.
+
+    An AIK certificate of the plain shape nearly all of them have (`plain_aik_identity`) is read from the DER walk
+    load_x5c already made; any other is read by cryptography (`_check_with_cryptography`), whose verdict on the
+    extension list then decides att_cert.extensions.malformed. The plain shape is chosen so that both readings
+    agree on it: the fast reading never accepts what the other would refuse."""
+    identity = plain_aik_identity(reading)
+    if identity is None:
+        return _check_with_cryptography(reading.cert, policy=policy)
+    check_manufacturer(identity, policy=policy)
+    return identity
+
+
+def _check_with_cryptography(cert: x509.Certificate, *, policy: Policy) -> dict[str, str]:
+    """#sctn-tpm-cert-requirements, in the spec's order."""
     # "Version MUST be set to 3."
     if cert.version is not x509.Version.v3:
         raise fail(Code.ATT_CERT_VERSION_INVALID, f"AIK certificate is {cert.version.name}, not v3")
@@ -142,3 +164,139 @@ def check_manufacturer(identity: dict[str, str], *, policy: Policy) -> None:
         identity["tpm_vendor"] = TCG_VENDOR_IDS[vendor_id]
     elif policy.tpm_require_known_manufacturer:
         raise fail(Code.TPM_MANUFACTURER_UNKNOWN, f"TPM manufacturer id:{vendor_id} is not in the TCG registry")
+
+
+# --- the plain shape, read from the certificate's DER ------------------------------------------------------------
+
+OID_SAN, OID_EKU, OID_AKI, OID_SKI = "2.5.29.17", "2.5.29.37", "2.5.29.35", "2.5.29.14"
+_AIK_EKU = oid_content(OID_TCG_KP_AIK_CERTIFICATE.dotted_string)
+_SAN_KEYS = {oid_content(oid.dotted_string): key for key, oid in SAN_ATTRIBUTES}
+_UTF8_STRING, _PRINTABLE_STRING = 0x0C, 0x13
+
+
+def plain_aik_identity(reading: ParsedCertificate) -> dict[str, str] | None:
+    """The TPM identity of an AIK certificate that plainly meets every requirement, else None.
+
+    Plain: a v3 certificate with an empty subject whose extensions are a critical SAN holding one directoryName
+    of the three TPM attributes (UTF8String or PrintableString, short-form lengths, DER SET order), an EKU naming
+    tcg-kp-AIKCertificate, basicConstraints {} (cA false), and otherwise only the canonical forms of
+    authorityKeyIdentifier (keyIdentifier only), subjectKeyIdentifier, a one-octet keyUsage and
+    id-fido-gen-ce-aaguid (checked by its own step). Every one of these cryptography also parses; anything else
+    (and every defect) goes to the reading that names the defect."""
+    if reading.extensions_error is not None or reading.subject_der != b"\x30\x00":
+        return None
+    if reading.cert.version is not x509.Version.v3:
+        return None
+    san = None
+    eku = constraints = False
+    for oid, critical, value in reading.extensions:
+        if oid == OID_SAN:
+            san = value if critical else None
+        elif oid == OID_EKU:
+            eku = _eku_names_aik(value)
+        elif oid == OID_BASIC_CONSTRAINTS:
+            constraints = value == b"\x30\x00"
+        elif oid == OID_AKI:
+            if not _plain_key_identifier(value):
+                return None
+        elif oid == OID_SKI:
+            if not (len(value) > 2 and value[0] == 0x04 and value[1] == len(value) - 2):
+                return None
+        elif oid == OID_KEY_USAGE:
+            if not _plain_key_usage(value):
+                return None
+        elif oid != OID_FIDO_GEN_CE_AAGUID:
+            return None
+    if san is None or not eku or not constraints:
+        return None
+    return _san_identity(san)
+
+
+def _short_tlv(data: bytes, pos: int, stop: int, tag: int) -> int | None:
+    """The end of a TLV with `tag` and a short-form, non-empty length at data[pos], inside data[:stop]."""
+    if pos + 2 > stop or data[pos] != tag or not 0 < data[pos + 1] < 0x80:
+        return None
+    end = pos + 2 + data[pos + 1]
+    return end if end <= stop else None
+
+
+def _eku_names_aik(value: bytes) -> bool:
+    if _short_tlv(value, 0, len(value), 0x30) != len(value):
+        return False
+    pos, found = 2, False
+    while pos < len(value):
+        end = _short_tlv(value, pos, len(value), 0x06)
+        # X.690 §8.19.2: an arc's first octet is never 0x80, and the last octet ends the arc.
+        if end is None or value[end - 1] & 0x80 or any(
+            value[i] == 0x80 and (i == pos + 2 or not value[i - 1] & 0x80) for i in range(pos + 2, end)
+        ):
+            return False
+        found = found or value[pos + 2 : end] == _AIK_EKU
+        pos = end
+    return found
+
+
+def _plain_key_identifier(value: bytes) -> bool:
+    # AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING } and nothing else.
+    return len(value) > 4 and value[0] == 0x30 and value[1] == len(value) - 2 < 0x80 and value[2] == 0x80 and (
+        value[3] == len(value) - 4
+    )
+
+
+def _plain_key_usage(value: bytes) -> bool:
+    # One named-bit octet with exactly its unused trailing bits zero: the DER of a keyUsage of bits 0 to 7.
+    return (
+        len(value) == 4
+        and value[:2] == b"\x03\x02"
+        and value[2] <= 7
+        and value[3] != 0
+        and (value[3] >> value[2]) & 1 == 1
+    )
+
+
+def _san_identity(value: bytes) -> dict[str, str] | None:
+    # GeneralNames ::= SEQUENCE { directoryName [4] EXPLICIT Name }: exactly one element.
+    size = len(value)
+    if _short_tlv(value, 0, size, 0x30) != size or _short_tlv(value, 2, size, 0xA4) != size:
+        return None
+    if _short_tlv(value, 4, size, 0x30) != size:
+        return None
+    found: dict[bytes, str] = {}
+    pos = 6
+    while pos < size:
+        rdn_end = _short_tlv(value, pos, size, 0x31)
+        if rdn_end is None:
+            return None
+        previous = b""
+        pos += 2
+        while pos < rdn_end:
+            end = _short_tlv(value, pos, rdn_end, 0x30)
+            attribute = _san_attribute(value, pos, end) if end is not None else None
+            # X.690 §11.6: a SET OF's elements in ascending order of their encodings (and no repeats).
+            if attribute is None or value[pos:end] <= previous or attribute[0] in found:
+                return None
+            previous = value[pos:end]
+            found[attribute[0]] = attribute[1]
+            pos = end
+    if len(found) != len(_SAN_KEYS):
+        return None
+    identity = {key: found[oid] for oid, key in _SAN_KEYS.items()}
+    return identity if _MANUFACTURER_ID.fullmatch(identity["tpm_manufacturer"]) else None
+
+
+def _san_attribute(value: bytes, pos: int, end: int) -> tuple[bytes, str] | None:
+    oid_end = _short_tlv(value, pos + 2, end, 0x06)
+    if oid_end is None or value[pos + 2 + 2 : oid_end] not in _SAN_KEYS or oid_end + 2 > end:
+        return None
+    tag = value[oid_end]
+    if _short_tlv(value, oid_end, end, tag) != end:
+        return None
+    raw = value[oid_end + 2 : end]
+    if tag == _PRINTABLE_STRING:
+        return (value[pos + 4 : oid_end], raw.decode("ascii")) if printable_string(raw) else None
+    if tag != _UTF8_STRING:
+        return None
+    try:
+        return value[pos + 4 : oid_end], raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
