@@ -16,7 +16,12 @@ from fidoconf.conformance.authenticator.formats_tpm_android import tpm, tpm_case
 from fidoconf.conformance.authenticator.formats_tpm_android.common import ORIGIN, RP_ID
 from fidoconf.conformance.authenticator.formats_tpm_android.vectors import bench_credentials, build_case, files
 from fidoconf.verifier import Policy, TrustStore, VerificationError, verify_registration
-from fidoconf.verifier.attestation.tpm_aik import TCG_VENDOR_IDS, check_manufacturer
+from fidoconf.verifier.attestation.tpm_aik import (
+    TCG_VENDOR_IDS,
+    check_aik_with_cryptography,
+    check_manufacturer,
+    plain_aik_identity,
+)
 from fidoconf.verifier.attestation.tpm_structures import (
     TPM_ALG_ECC,
     TPM_ALG_NULL,
@@ -26,6 +31,7 @@ from fidoconf.verifier.attestation.tpm_structures import (
     parse_cert_info,
     parse_pub_area,
 )
+from fidoconf.verifier.certs import load_x5c
 from fidoconf.verifier.encoding import b64url_decode, b64url_encode
 from fidoconf.verifier.errors import Code
 from hypothesis import HealthCheck, given, settings
@@ -182,6 +188,78 @@ def test_windows_hello_single_rdn_san_is_read():
         "tpm_version": "id:00070002",
         "tpm_vendor": "Nuvoton Technology",
     }
+
+
+# --- the plain AIK reading agrees with cryptography's -----------------------------------------------------------
+
+
+def _aik_readings() -> list:
+    """The AIK certificate reading of every TPM credential among the vectors."""
+    readings = []
+    for path in sorted(VECTORS.rglob("*.json")):
+        vector = json.loads(path.read_text())
+        credential = vector.get("credential") if isinstance(vector, dict) else None
+        if not isinstance(credential, dict):
+            continue
+        try:
+            obj = cbor2.loads(b64url_decode(credential["response"]["attestationObject"], field="attestationObject"))
+            if obj.get("fmt") == "tpm":
+                readings.append(load_x5c(obj["attStmt"]["x5c"]).parsed[0])
+        except (VerificationError, cbor2.CBORDecodeError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return readings
+
+
+def _both_readings(reading, policy):
+    def outcome(read):
+        try:
+            return read()
+        except VerificationError as exc:
+            return exc.code
+
+    def plain():
+        identity = plain_aik_identity(reading)
+        if identity is not None:
+            check_manufacturer(identity, policy=policy)
+        return identity
+
+    return outcome(plain), outcome(lambda: check_aik_with_cryptography(reading.cert, policy=policy))
+
+
+@pytest.mark.parametrize("policy_name", ["strict", "permissive"])
+def test_plain_aik_reading_only_accepts_what_cryptography_reads_the_same_way(policy_name):
+    policy = Policy.preset(policy_name)
+    readings = _aik_readings()
+    plain_count = 0
+    for reading in readings:
+        plain, checked = _both_readings(reading, policy)
+        if plain is not None:
+            plain_count += 1
+            assert plain == checked, reading.cert.serial_number
+    # The generated AIK certificates have the plain shape; the recorded 2018 FIDO ones (certificatePolicies) do not.
+    assert len(readings) >= 60 and plain_count >= 35
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_changed_byte_in_a_plain_aik_certificate_never_makes_the_readings_disagree(data):
+    """Any one byte of the SAN, EKU or basicConstraints value changed: the plain reading either steps aside (None)
+    or says what cryptography's reading says, on a certificate re-read from the changed DER."""
+    vector = json.loads((VECTORS / "generated" / "tpm" / "tpm-es256-rsa-aik-valid.json").read_text())
+    obj = cbor2.loads(b64url_decode(vector["credential"]["response"]["attestationObject"], field="attestationObject"))
+    der = obj["attStmt"]["x5c"][0]
+    reading = load_x5c([der]).parsed[0]
+    assert plain_aik_identity(reading) is not None
+    read = [e for e in reading.extensions if e.oid in ("2.5.29.17", "2.5.29.37", "2.5.29.19")]
+    extension = data.draw(st.sampled_from(read))
+    offset = der.index(extension.value) + data.draw(st.integers(0, len(extension.value) - 1))
+    changed = der[:offset] + bytes([data.draw(st.integers(0, 255))]) + der[offset + 1 :]
+    try:
+        mutated = load_x5c([changed]).parsed[0]
+    except VerificationError:
+        return  # no longer a certificate: load_x5c's own refusal, before any AIK reading
+    plain, checked = _both_readings(mutated, Policy.preset("permissive"))
+    assert plain is None or plain == checked
 
 
 # --- no builtin exception escapes ------------------------------------------------------------------------------

@@ -70,17 +70,17 @@ def check_aik_certificate(reading: ParsedCertificate, *, policy: Policy) -> dict
     """#sctn-tpm-cert-requirements; returns the TPM identity the SAN names.
 
     An AIK certificate of the plain shape nearly all of them have (`plain_aik_identity`) is read from the DER walk
-    load_x5c already made; any other is read by cryptography (`_check_with_cryptography`), whose verdict on the
+    load_x5c already made; any other is read by cryptography (`check_aik_with_cryptography`), whose verdict on the
     extension list then decides att_cert.extensions.malformed. The plain shape is chosen so that both readings
     agree on it: the fast reading never accepts what the other would refuse."""
     identity = plain_aik_identity(reading)
     if identity is None:
-        return _check_with_cryptography(reading.cert, policy=policy)
+        return check_aik_with_cryptography(reading.cert, policy=policy)
     check_manufacturer(identity, policy=policy)
     return identity
 
 
-def _check_with_cryptography(cert: x509.Certificate, *, policy: Policy) -> dict[str, str]:
+def check_aik_with_cryptography(cert: x509.Certificate, *, policy: Policy) -> dict[str, str]:
     """#sctn-tpm-cert-requirements, in the spec's order."""
     # "Version MUST be set to 3."
     if cert.version is not x509.Version.v3:
