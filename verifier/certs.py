@@ -160,7 +160,13 @@ def raw_extensions(cert: Certificate, *, index: int = 0) -> tuple[RawExtension, 
 
 
 def find_extension(cert: Certificate, oid: str, *, index: int = 0) -> RawExtension | None:
-    for extension in raw_extensions(cert, index=index):
+    # raw_extensions' check inline: every chain check of every verification comes through here.
+    reading = cert if isinstance(cert, ParsedCertificate) else parsed(cert)
+    if reading.extensions_error is not None:
+        raise fail(
+            Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index}: {reading.extensions_error}", index=index
+        )
+    for extension in reading.extensions:
         if extension.oid == oid:
             return extension
     return None

@@ -385,41 +385,48 @@ def _check_x5c(
     min_rsa_bits: int,
     budget: SignatureBudget,
 ) -> TrustVerdict | None:
-    """The x5c on its own, so each defect gets its precise code before any path is built."""
+    """The x5c on its own, so each defect gets its precise code before any path is built. (Runs on every
+    verification of every x5c format: messages are only formatted for a defect.)"""
     for index, reading in enumerate(chain):
-        verdict = validity(reading, now, f"x5c[{index}]")
-        if verdict:
-            return verdict
+        if not reading.not_before <= now <= reading.not_after:
+            return validity(reading, now, f"x5c[{index}]")
     # FIDO Resp-5 P-3: "a trust anchor may be the attestation certificate itself" — nothing left to chain.
     if chain[0].der in anchors.table.ders:
         return TrustVerdict(True, None, "the attestation certificate is itself a trust anchor", (chain[0].cert,))
-    for index, reading in enumerate(chain[1:], start=1):
+    for index in range(1, len(chain)):
         # FIDO Resp-5 F-10: x5c must not carry a root; the anchor comes from the trust store, never from x5c.
-        if budget.self_signed(reading):
+        if budget.self_signed(chain[index]):
             return refuse(Code.TRUST_CHAIN_ROOT_INCLUDED, f"x5c[{index}] is a self-signed root")
-    for index in range(len(chain) - 1):
+    for index in range(1, len(chain)):
         # #sctn-packed-attestation: x5c is "attestnCert followed by its certificate chain": each one named as the
         # issuer of the one before. Names only here; the signatures are the library's (or the walk's) job.
-        if not chain[index].issued_by_name(chain[index + 1]):
-            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index + 1}] is not the issuer of x5c[{index}]")
+        if not chain[index - 1].issued_by_name(chain[index]):
+            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] is not the issuer of x5c[{index - 1}]")
     for index, reading in enumerate(chain):
-        # RFC 5280 §4.2.1.9 and §4.2.1.3: an issuer is a CA and, with keyUsage present, asserts keyCertSign; the
-        # attestation certificate is not a CA. (The library is configured without these checks: see _CA_POLICY.)
-        try:
-            constraints = certs.basic_constraints(reading, index=index)
-            cert_sign = certs.key_usage_allows_cert_sign(reading, index=index) if index else None
-        except CodedError as exc:
-            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}]: {exc.message}")
-        is_ca = constraints is not None and constraints.ca
-        if index == 0 and is_ca:
-            return refuse(Code.TRUST_CHAIN_INVALID, "x5c[0], the attestation certificate, has basicConstraints cA true")
-        if index > 0 and not is_ca:
-            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] issues x5c[{index - 1}] but is not a CA")
-        if cert_sign is False:
-            return refuse(Code.TRUST_CHAIN_INVALID, f"x5c[{index}] keyUsage lacks keyCertSign")
+        problem = _ca_flags_problem(reading, index)
+        if problem:
+            return refuse(Code.TRUST_CHAIN_INVALID, problem)
     for index, reading in enumerate(chain):
         issuer = chain[index + 1] if index + 1 < len(chain) else None
         weak = weak_signature(reading.cert, issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)
         if weak:
             return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
+    return None
+
+
+def _ca_flags_problem(reading: ParsedCertificate, index: int) -> str | None:
+    """RFC 5280 §4.2.1.9 and §4.2.1.3: an issuer is a CA and, with keyUsage present, asserts keyCertSign; the
+    attestation certificate is not a CA. (The library is configured without these checks: see _CA_POLICY.)"""
+    try:
+        constraints = certs.basic_constraints(reading, index=index)
+        cert_sign = certs.key_usage_allows_cert_sign(reading, index=index) if index else None
+    except CodedError as exc:
+        return f"x5c[{index}]: {exc.message}"
+    is_ca = constraints is not None and constraints.ca
+    if index == 0 and is_ca:
+        return "x5c[0], the attestation certificate, has basicConstraints cA true"
+    if index > 0 and not is_ca:
+        return f"x5c[{index}] issues x5c[{index - 1}] but is not a CA"
+    if cert_sign is False:
+        return f"x5c[{index}] keyUsage lacks keyCertSign"
     return None
