@@ -86,33 +86,46 @@ _ALLOWED_LABELS = {
 
 
 class CoseKey:
-    """A validated credential public key. An EC2 key's point is checked on the curve when it is read
-    (keys.ec_point_on_curve) and becomes a cryptography key object only when something uses it: in every x5c
-    format nothing verifies a signature with the credential key at registration, and building the OpenSSL key
-    costs more than checking the point."""
+    """A validated credential public key. EC2 and RSA keys are checked when read (the point on the curve,
+    keys.ec_point_on_curve; the modulus and exponent, keys.rsa_numbers_problem) and become cryptography key objects
+    only when something uses one: in every x5c format nothing verifies a signature with the credential key at
+    registration, and building the OpenSSL key costs more than the checks. `numbers` is what was read: (x, y)
+    coordinate bytes of an EC2 key, (n, e) of an RSA key, None for the others."""
 
-    __slots__ = ("alg", "kty", "crv", "_public_key", "_point")
+    __slots__ = ("alg", "kty", "crv", "numbers", "_public_key")
 
     def __init__(
-        self, alg: Algorithm, kty: int, crv: int | None, public_key: PublicKey | None, point: bytes | None = None
+        self,
+        alg: Algorithm,
+        kty: int,
+        crv: int | None,
+        public_key: PublicKey | None,
+        numbers: tuple[bytes, bytes] | tuple[int, int] | None = None,
     ) -> None:
-        self.alg, self.kty, self.crv = alg, kty, crv
-        self._public_key, self._point = public_key, point
+        self.alg, self.kty, self.crv, self.numbers = alg, kty, crv, numbers
+        self._public_key = public_key
 
     @property
     def public_key(self) -> PublicKey:
         key = self._public_key
         if key is None:
-            try:
-                key = self._public_key = ec.EllipticCurvePublicKey.from_encoded_point(
-                    _CURVE_INSTANCES[self.crv], self._point
-                )
-            except ValueError:  # not after ec_point_on_curve said yes; coded all the same
-                raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve") from None
+            key = self._public_key = _build_key(self.kty, self.crv, self.numbers)
         return key
 
     def __repr__(self) -> str:
         return f"CoseKey(alg={self.alg.name}, kty={self.kty}, crv={self.crv})"
+
+
+def _build_key(kty: int, crv: int | None, numbers: tuple) -> PublicKey:
+    # Not after the checks said yes (cose_key_from_map); coded all the same.
+    try:
+        if kty == KTY_EC2:
+            return ec.EllipticCurvePublicKey.from_encoded_point(_CURVE_INSTANCES[crv], b"\x04" + numbers[0] + numbers[1])
+        n, e = numbers
+        return rsa.RSAPublicNumbers(e, n).public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        code = Code.COSE_KEY_POINT_INVALID if kty == KTY_EC2 else Code.COSE_KEY_N_INVALID
+        raise fail(code, "the credential public key is not a key cryptography can load") from None
 
 
 def parse_cose_key(
@@ -150,6 +163,8 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519:
     if kty == KTY_EC2:
         crv, point = _ec2_point(params, alg)
         return CoseKey(alg, kty, crv, None, point)
+    if kty == KTY_RSA:
+        return CoseKey(alg, kty, None, None, _rsa_numbers(params, min_rsa_bits))
     crv, public_key = _LOADERS[kty](params, alg, min_rsa_bits)
     if refuse_weak_ed25519 and crv == CRV_ED25519 and ed25519_is_weak(params[-2]):
         raise fail(Code.COSE_KEY_POINT_WEAK, "Ed25519 key is a small-order point or a non-canonical encoding")
@@ -186,8 +201,8 @@ def _curve(params: dict, alg: Algorithm) -> int:
     return crv
 
 
-def _ec2_point(params: dict, alg: Algorithm) -> tuple[int, bytes]:
-    """The curve and the X9.62 uncompressed point of an EC2 key whose point is on the curve."""
+def _ec2_point(params: dict, alg: Algorithm) -> tuple[int, tuple[bytes, bytes]]:
+    """The curve and the (x, y) coordinates of an EC2 key whose point is on the curve."""
     crv = _curve(params, alg)
     size = _EC_CURVES[crv][1]
     x = _bytes_param(params, -2, Code.COSE_KEY_X_MISSING, size, Code.COSE_KEY_X_LENGTH_INVALID)
@@ -195,7 +210,7 @@ def _ec2_point(params: dict, alg: Algorithm) -> tuple[int, bytes]:
     y = _bytes_param(params, -3, Code.COSE_KEY_Y_MISSING, size, Code.COSE_KEY_Y_LENGTH_INVALID)
     if not ec_point_on_curve(_CURVE_INSTANCES[crv].name, x, y):
         raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve")
-    return crv, b"\x04" + x + y
+    return crv, (x, y)
 
 
 def _load_okp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[int, PublicKey]:
@@ -209,7 +224,8 @@ def _load_okp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[int, Pu
         raise fail(Code.COSE_KEY_POINT_INVALID, "OKP public key is invalid") from None
 
 
-def _load_rsa(params: dict, alg: Algorithm, min_rsa_bits: int) -> tuple[None, PublicKey]:
+def _rsa_numbers(params: dict, min_rsa_bits: int) -> tuple[int, int]:
+    """(n, e) of an RSA key that is one fidoconf verifies with."""
     n_bytes = _bytes_param(params, -1, Code.COSE_KEY_N_MISSING, None, Code.COSE_KEY_N_INVALID)
     e_bytes = _bytes_param(params, -2, Code.COSE_KEY_E_MISSING, None, Code.COSE_KEY_E_INVALID)
     # RFC 8230 §4: "The octet sequence MUST utilize the minimum number of octets needed to represent the value."
@@ -224,10 +240,7 @@ def _load_rsa(params: dict, alg: Algorithm, min_rsa_bits: int) -> tuple[None, Pu
     if problem:
         code = Code.COSE_KEY_E_INVALID if problem.startswith("exponent") else Code.COSE_KEY_N_INVALID
         raise fail(code, problem)
-    try:
-        return None, rsa.RSAPublicNumbers(e, n).public_key()
-    except (ValueError, UnsupportedAlgorithm):
-        raise fail(Code.COSE_KEY_N_INVALID, "RSA public key is invalid") from None
+    return n, e
 
 
 def _load_akp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[None, PublicKey]:
@@ -238,7 +251,7 @@ def _load_akp(params: dict, alg: Algorithm, _min_rsa_bits: int) -> tuple[None, P
         raise fail(Code.COSE_KEY_PUB_LENGTH_INVALID, "ML-DSA public key is invalid") from None
 
 
-_LOADERS = {KTY_OKP: _load_okp, KTY_RSA: _load_rsa, KTY_AKP: _load_akp}
+_LOADERS = {KTY_OKP: _load_okp, KTY_AKP: _load_akp}
 
 _ECDSA = {h: ec.ECDSA(h()) for h in (hashes.SHA256, hashes.SHA384, hashes.SHA512)}
 

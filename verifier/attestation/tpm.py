@@ -96,15 +96,15 @@ def _check_pub_area_key(pub_area: PubArea, key: CoseKey) -> None:
     """pubArea's parameters + unique versus the credential key: same type, same size/curve, same numbers."""
     params, unique = pub_area.parameters, pub_area.unique
     if key.kty == KTY_RSA and isinstance(params, RsaParms) and isinstance(unique, bytes):
-        numbers = key.public_key.public_numbers()
+        n, e = key.numbers
         # TPMS_RSA_PARMS.exponent 0 is "the default of 2^16 + 1": 0 and an explicit 65537 name one key.
         exponent = params.exponent or RSA_DEFAULT_EXPONENT
-        if int.from_bytes(unique, "big") == numbers.n and len(unique) * 8 == params.key_bits and exponent == numbers.e:
+        if int.from_bytes(unique, "big") == n and len(unique) * 8 == params.key_bits and exponent == e:
             return
     elif key.kty == KTY_EC2 and isinstance(params, EccParms) and isinstance(unique, tuple):
-        numbers = key.public_key.public_numbers()
-        crv, size = ECC_CURVES.get(params.curve_id, (None, 0))
-        if crv == key.crv and unique == (numbers.x.to_bytes(size, "big"), numbers.y.to_bytes(size, "big")):
+        # The credential key's coordinates as read: each exactly the curve's size (cose._ec2_point).
+        crv, _ = ECC_CURVES.get(params.curve_id, (None, 0))
+        if crv == key.crv and unique == key.numbers:
             return
     # Anything else, an RSA pubArea for an EC2 key or any OKP/AKP credential key, is not the key the TPM
     # certified (fido2-net-lib #671: an OKP credential once skipped this check entirely).
