@@ -131,19 +131,22 @@ def parse_certificate(
             except DerError as exc:
                 error = str(exc)
             break
-    return ParsedCertificate(
-        cert,
-        der,
-        issuer_der,
-        subject_der,
-        issuer_key,
-        subject_key,
-        not_before,
-        not_after,
-        der[validity_start:validity_end],
-        _key_algorithm(der, fields[offset + 5]),
-        extensions,
-        error,
+    return _new_tuple(
+        ParsedCertificate,
+        (
+            cert,
+            der,
+            issuer_der,
+            subject_der,
+            issuer_key,
+            subject_key,
+            not_before,
+            not_after,
+            der[validity_start:validity_end],
+            _key_algorithm(der, fields[offset + 5]),
+            extensions,
+            error,
+        ),
     )
 
 
@@ -223,7 +226,7 @@ def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
             raise DerError("an Extension is not a SEQUENCE")
         extensions.append(_extension(der, content, end))
         pos = end
-    if len({e.oid for e in extensions}) != len(extensions):
+    if len({e[0] for e in extensions}) != len(extensions):
         raise DerError("repeats an extension")
     return tuple(extensions)
 
@@ -257,7 +260,13 @@ def _extension(der: bytes, start: int, stop: int) -> RawExtension:
         raise DerError("an Extension does not have 2 or 3 fields")
     if oid_tag != _OID or value_tag != _OCTET_STRING:
         raise DerError("an Extension is not (OID, [critical], OCTET STRING)")
-    return RawExtension(oid_text(der[oid_start:oid_end]), critical, der[value_start:value_end])
+    content = der[oid_start:oid_end]
+    oid = _KNOWN_OIDS.get(content) or oid_text(content)
+    # tuple.__new__ directly: a NamedTuple's own constructor is a Python call, made here for every extension.
+    return _new_tuple(RawExtension, (oid, critical, der[value_start:value_end]))
+
+
+_new_tuple = tuple.__new__
 
 
 def oid_text(content: bytes) -> str:
@@ -366,7 +375,7 @@ def simple_name(der: bytes) -> SimpleName | None:
         if country is None or (country and length != 2):
             return None
         if tag == _PRINTABLE_STRING:
-            if not printable_string(value):
+            if value.translate(None, _PRINTABLE):  # printable_string, inline: this runs for every RDN read
                 return None
         elif tag == _IA5_STRING:
             if not value.isascii():

@@ -60,7 +60,7 @@ class X5c(tuple):
     leaf_key: PublicKeyTypes
 
     def __new__(cls, parsed: Sequence[ParsedCertificate], leaf_key: PublicKeyTypes) -> X5c:
-        chain = super().__new__(cls, (p.cert for p in parsed))
+        chain = super().__new__(cls, [p.cert for p in parsed])
         chain.parsed = tuple(parsed)
         chain.leaf_key = leaf_key
         return chain

@@ -347,8 +347,9 @@ def _validate(
     try:
         if anchors.store is None:
             raise VerificationError("no configured anchor can issue certificates (cA false or no keyCertSign)")
-        leaf, *rest = (reading.cert for reading in chain)
-        path = tuple(anchors.verifier(now).verify(leaf, [*rest, *anchors.helpers]).chain)
+        issuers = [reading.cert for reading in chain[1:]]
+        issuers += anchors.helpers
+        path = tuple(anchors.verifier(now).verify(chain[0].cert, issuers).chain)
     except VerificationError as exc:
         helpers = trust._intermediate_readings()
         return walk(
@@ -368,9 +369,13 @@ def _weak_added_issuer(
     for cert in path[1:]:
         bits = rsa_bits.get(id(cert))
         if bits is None:
-            if any(cert is reading.cert for reading in x5c):
-                continue  # checked with the x5c (_check_x5c)
-            bits = _rsa_bits(cert)  # not an object the trust store handed over: read it now
+            for reading in x5c:
+                if reading.cert is cert:
+                    break  # checked with the x5c (_check_x5c)
+            else:
+                bits = _rsa_bits(cert)  # not an object the trust store handed over: read it now
+            if bits is None:
+                continue
         if 0 < bits < min_rsa_bits:
             return f"{cert.subject.rfc4514_string()} signs with a {bits}-bit RSA key (< {min_rsa_bits})"
     return None
