@@ -89,6 +89,7 @@ def stage_calls(workload: Workload, policy: Policy) -> dict[str, Callable[[Sampl
             policy=policy,
             clock=system_clock,
             formats=REGISTRY,
+            names=workload.trust.name_readings(),
         )
 
     contexts = {id(c): context(c) for c in workload.cases}
@@ -110,7 +111,9 @@ def stage_calls(workload: Workload, policy: Policy) -> dict[str, Callable[[Sampl
         # The statement on a freshly parsed credential: OpenSSL's first verify with a key object just loaded
         # costs more than a later one, and a verifier of new credentials always pays the first.
         fmt, att_stmt, auth_data, key = _parse(case, policy)
-        ctx = AttestationContext(auth_data, hashes[id(case)], key, policy, system_clock, REGISTRY)
+        ctx = AttestationContext(
+            auth_data, hashes[id(case)], key, policy, system_clock, REGISTRY, workload.trust.name_readings()
+        )
         return REGISTRY[fmt](att_stmt, ctx)
 
     def whole(case: Sample) -> object:

@@ -9,7 +9,7 @@ check never parse the same certificate twice; the functions here take either a c
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -23,6 +23,7 @@ from .cert_der import (
     BasicConstraints,
     ParsedCertificate,
     RawExtension,
+    SimpleName,
     generalized_time_before_2050,
     oid_content,
     parse_certificate,
@@ -87,7 +88,7 @@ def parsed(cert: Certificate) -> ParsedCertificate:
 # --- x5c: the parse boundary ------------------------------------------------------------------------------------
 
 
-def load_x5c(value: object, *, min_count: int = 1) -> X5c:
+def load_x5c(value: object, *, min_count: int = 1, names: Mapping[bytes, SimpleName | None] | None = None) -> X5c:
     """attStmt.x5c → certificates, attestation certificate first; every defect is a coded error.
 
     #sctn-packed-attestation: "x5c: The elements of this array contain attestnCert and its certificate chain (if
@@ -99,7 +100,9 @@ def load_x5c(value: object, *, min_count: int = 1) -> X5c:
         raise fail(Code.ATT_STMT_X5C_EMPTY, "x5c is an empty array")
     if len(value) < min_count:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"x5c has {len(value)} certificate(s), at least {min_count} needed")
-    names: dict = {}  # the chain's Name readings, for this one call: each issuer is the next one's subject
+    # The chain's Name readings, for this one call: each issuer is the next one's subject, and the top one's issuer
+    # is usually an anchor, whose reading `names` (TrustStore.name_readings) brings.
+    names = dict(names) if names else {}
     readings = [_load_one(value[0], 0, names)]
     # The attestation certificate's key, checked before the later certificates are read (as it always was).
     key = _leaf_key(readings[0].cert)

@@ -189,7 +189,7 @@ def _verify(
 
     # Steps 22-23: fmt selects the statement verification procedure.
     statement = _verify_statement(
-        fmt, att_stmt, auth_data, client_data_hash, key, policy=policy, clock=clock, formats=formats
+        fmt, att_stmt, auth_data, client_data_hash, key, policy=policy, clock=clock, formats=formats, trust=trust
     )
     if metadata is not None:
         # Step 24: trust anchors "from a trusted source or from policy"; the FIDO MDS entry also refuses.
@@ -321,6 +321,7 @@ def _verify_statement(
     policy: Policy,
     clock: Callable[[], datetime],
     formats: Mapping[str, Verify],
+    trust: TrustStore,
 ) -> StatementResult:
     # Step 22: "Determine the attestation statement format by performing a USASCII case-sensitive match on fmt
     # against the set of supported WebAuthn Attestation Statement Format Identifier values."
@@ -329,7 +330,7 @@ def _verify_statement(
         raise fail(Code.ATTESTATION_FMT_UNSUPPORTED, f"attestation format {fmt!r} is not supported")
     if policy.allowed_formats is not None and fmt not in policy.allowed_formats:
         raise fail(Code.ATTESTATION_FMT_NOT_ALLOWED, f"attestation format {fmt!r} is refused by policy")
-    context = AttestationContext(auth_data, client_data_hash, key, policy, clock, formats)
+    context = AttestationContext(auth_data, client_data_hash, key, policy, clock, formats, trust.name_readings())
     # Step 23: "Verify that attStmt is a correct attestation statement, conveying a valid attestation signature".
     statement = verify(att_stmt, context)
     allowed = policy.allowed_attestation_types

@@ -41,7 +41,7 @@ from cryptography.x509.verification import (
 )
 
 from . import certs
-from .cert_der import ParsedCertificate, parse_certificate
+from .cert_der import ParsedCertificate, SimpleName, parse_certificate
 from .errors import Code
 from .errors import VerificationError as CodedError
 from .keys import public_key_problem
@@ -163,6 +163,7 @@ class TrustStore:
     # verification hot path reuses them (they depend on the configuration only, never on a verification's input).
     _sets: dict[bytes | None, _AnchorSet] = field(default_factory=dict, init=False, repr=False, compare=False)
     _helpers: list[tuple[ParsedCertificate, ...]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _names: list[Mapping[bytes, SimpleName | None]] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "anchors", _unique(self.anchors))
@@ -224,6 +225,18 @@ class TrustStore:
             anchors = self.anchors if key is None else self.anchors_by_aaguid[key]
             found = self._sets[key] = _AnchorSet(anchors, self._intermediate_readings())
         return found
+
+    def name_readings(self) -> Mapping[bytes, SimpleName | None]:
+        """The subject Name readings (cert_der.simple_name) of every anchor and helper intermediate, by the Name's
+        DER, read once per trust store: an attestation chain's top certificate names one of them as its issuer, so
+        certs.load_x5c starts from these instead of reading that Name again for every verification."""
+        if not self._names:
+            certificates = {*self.anchors, *self.intermediates}
+            for scoped in self.anchors_by_aaguid.values():
+                certificates.update(scoped)
+            readings = (parse_certificate(c) for c in certificates)
+            self._names.append(MappingProxyType({r.subject_der: r.subject_key for r in readings}))
+        return self._names[0]
 
     def _intermediate_readings(self) -> tuple[ParsedCertificate, ...]:
         if not self._helpers:

@@ -31,6 +31,8 @@ class AttestationContext(NamedTuple):
     #: The format registry this verification runs with (compound verifies its elements through it, so a caller's
     #: replacement registry sees the inner formats too); None means `REGISTRY`.
     formats: Mapping[str, Verify] | None = None
+    #: Name readings known before this verification (TrustStore.name_readings), for certs.load_x5c.
+    names: Mapping[bytes, Any] = MappingProxyType({})
 
 
 class StatementResult(NamedTuple):

@@ -33,7 +33,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     sig = statement_sig(att_stmt)
     if "x5c" not in att_stmt:
         raise fail(Code.ATT_STMT_X5C_MISSING, "android-key attStmt.x5c missing")
-    chain = load_x5c(att_stmt["x5c"])
+    chain = load_x5c(att_stmt["x5c"], names=ctx.names)
     # "Verify that sig is a valid signature over the concatenation of authenticatorData and clientDataHash using
     # the public key in the first certificate in x5c with the algorithm specified in alg."
     signed = ctx.auth_data.raw + ctx.client_data_hash

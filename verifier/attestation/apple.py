@@ -34,7 +34,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
         statement_alg(att_stmt, policy=ctx.policy)
     if "x5c" not in att_stmt:
         raise fail(Code.ATT_STMT_X5C_MISSING, "apple attStmt.x5c missing")
-    chain = load_x5c(att_stmt["x5c"])
+    chain = load_x5c(att_stmt["x5c"], names=ctx.names)
     # "Concatenate authenticatorData and clientDataHash to form nonceToHash." and "Perform SHA-256 hash of
     # nonceToHash to produce nonce."
     nonce = hashlib.sha256(ctx.auth_data.raw + ctx.client_data_hash).digest()

@@ -19,7 +19,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
         raise fail(Code.ATT_STMT_X5C_MISSING, "fido-u2f attStmt.x5c missing")
     sig = statement_sig(att_stmt)
     # "Check that x5c has exactly one element and let attCert be that element."
-    chain = load_x5c(att_stmt["x5c"])
+    chain = load_x5c(att_stmt["x5c"], names=ctx.names)
     if len(chain) != 1:
         raise fail(Code.ATT_STMT_X5C_COUNT_INVALID, f"fido-u2f x5c has {len(chain)} certificates, exactly 1 allowed")
     cert_key = chain.leaf_key

@@ -28,7 +28,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
 def _full(att_stmt: dict, alg, sig: bytes, signed: bytes, ctx: AttestationContext) -> StatementResult:
     # "If x5c is present: Verify that sig is a valid signature over the concatenation of authenticatorData and
     # clientDataHash using the attestation public key in attestnCert with the algorithm specified in alg."
-    chain = load_x5c(att_stmt["x5c"])
+    chain = load_x5c(att_stmt["x5c"], names=ctx.names)
     verify_signature(public_key=chain.leaf_key, alg=alg, signature=sig, data=signed)
     # "Verify that attestnCert meets the requirements in § 8.2.1 Certificate Requirements for Packed Attestation
     # Statements." and "If attestnCert contains an extension with OID 1.3.6.1.4.1.45724.1.1.4

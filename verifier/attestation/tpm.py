@@ -61,7 +61,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     # "Verify that x5c is present."
     if "x5c" not in att_stmt:
         raise fail(Code.ATT_STMT_X5C_MISSING, "tpm attStmt.x5c missing")
-    chain = load_x5c(att_stmt["x5c"])
+    chain = load_x5c(att_stmt["x5c"], names=ctx.names)
     # "Verify the sig is a valid signature over certInfo using the attestation public key in aikCert with the
     # algorithm specified in alg."
     verify_signature(public_key=chain.leaf_key, alg=alg, signature=sig, data=cert_info_raw)
