@@ -63,6 +63,8 @@ class ParsedCertificate(NamedTuple):
     extensions: tuple[RawExtension, ...]
     #: Why the extension list is not DER, or None.
     extensions_error: str | None
+    #: The same extensions by OID (no OID occurs twice in a list that parsed): what every check looks up.
+    by_oid: dict[str, RawExtension]
 
     @property
     def issuer(self) -> x509.Name:
@@ -88,10 +90,7 @@ class ParsedCertificate(NamedTuple):
         return self.key_algorithm in _RSA_KEY_OIDS
 
     def find(self, oid: str) -> RawExtension | None:
-        for extension in self.extensions:
-            if extension.oid == oid:
-                return extension
-        return None
+        return self.by_oid.get(oid)
 
 
 def parse_certificate(
@@ -122,12 +121,12 @@ def parse_certificate(
     if subject_key is None:
         _ = cert.subject
     not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
-    extensions: tuple[RawExtension, ...] = ()
+    by_oid: dict[str, RawExtension] = {}
     error = None
     for tag, _, content, end in fields[offset + 6 :]:
         if tag == _EXTENSIONS_TAG:
             try:
-                extensions = _extensions(der, content, end)
+                by_oid = _extensions(der, content, end)
             except DerError as exc:
                 error = str(exc)
             break
@@ -144,8 +143,9 @@ def parse_certificate(
             not_after,
             der[validity_start:validity_end],
             _key_algorithm(der, fields[offset + 5]),
-            extensions,
+            tuple(by_oid.values()),
             error,
+            by_oid,
         ),
     )
 
@@ -211,10 +211,12 @@ def _tbs_fields(der: bytes) -> list[tuple[int, int, int, int]]:
     return _children(der, tbs_start, tbs_stop)
 
 
-def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
-    """RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension." """
+def _extensions(der: bytes, start: int, stop: int) -> dict[str, RawExtension]:
+    """The extensions by OID, in their order. RFC 5280 §4.2: "A certificate MUST NOT include more than one instance
+    of a particular extension." """
     list_start, list_stop = _only(der, start, stop, _SEQUENCE, "Extensions")
-    extensions = []
+    extensions: dict[str, RawExtension] = {}
+    count = 0
     pos = list_start
     while pos < list_stop:
         # An Extension SEQUENCE is nearly always shorter than 128 bytes (short-form length): read inline.
@@ -224,11 +226,13 @@ def _extensions(der: bytes, start: int, stop: int) -> tuple[RawExtension, ...]:
             tag, _, content, end = header(der, pos, list_stop)
         if tag != _SEQUENCE:
             raise DerError("an Extension is not a SEQUENCE")
-        extensions.append(_extension(der, content, end))
+        extension = _extension(der, content, end)
+        extensions[extension[0]] = extension
+        count += 1
         pos = end
-    if len({e[0] for e in extensions}) != len(extensions):
+    if len(extensions) != count:
         raise DerError("repeats an extension")
-    return tuple(extensions)
+    return extensions
 
 
 def _extension(der: bytes, start: int, stop: int) -> RawExtension:

@@ -117,10 +117,12 @@ def _load_one(item: object, index: int, names: dict) -> ParsedCertificate:
         )
     try:
         # The certificate must be the whole item: bytes after it are data nobody signed or verified. The outer
-        # TLV's length says so without re-encoding the certificate.
-        _, _, _, end = header(item, 0, len(item))
-        if end != len(item):
-            raise DerError("bytes after the certificate")
+        # TLV's length says so without re-encoding the certificate (read inline for the usual two-octet length).
+        size = len(item)
+        if not (size > 260 and item[0] == 0x30 and item[1] == 0x82 and item[2] and (item[2] << 8 | item[3]) == size - 4):
+            _, _, _, end = header(item, 0, size)
+            if end != size:
+                raise DerError("bytes after the certificate")
         cert = x509.load_der_x509_certificate(item)
         # Also touches what cryptography parses lazily (names, validity), so a malformed field is this coded
         # defect now instead of a ValueError in whichever check reads it first.
@@ -169,10 +171,7 @@ def find_extension(cert: Certificate, oid: str, *, index: int = 0) -> RawExtensi
         raise fail(
             Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index}: {reading.extensions_error}", index=index
         )
-    for extension in reading.extensions:
-        if extension.oid == oid:
-            return extension
-    return None
+    return reading.by_oid.get(oid)
 
 
 def basic_constraints(cert: Certificate, *, index: int = 0) -> BasicConstraints | None:
@@ -276,7 +275,7 @@ def _subject_values(cert: ParsedCertificate) -> dict[str, list[str]]:
     """C, O, OU and CN of the subject: from the DER reading when the Name is simple (the same texts cryptography
     would decode), else from cryptography's Name."""
     if cert.subject_key is not None:
-        values: dict[str, list[str]] = {key: [] for key, _ in _PACKED_SUBJECT}
+        values: dict[str, list[str]] = {"C": [], "O": [], "OU": [], "CN": []}  # _PACKED_SUBJECT's keys
         for oid, value in cert.subject_key:
             key = _PACKED_SUBJECT_OIDS.get(oid)
             if key is not None:

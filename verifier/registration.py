@@ -28,6 +28,7 @@ from .clientdata import (
 )
 from .cose import CoseKey, cose_key_from_map
 from .credential_json import check_convenience_members
+from .digest import digest
 from .encoding import b64url_decode, canonical_attestation_object, decode_cbor
 from .errors import Code, VerificationError, fail
 from .metadata import MetadataStore, apply_metadata
@@ -166,7 +167,7 @@ def _verify(
     check_cross_origin(client_data, policy=policy)
     check_token_binding(client_data, policy=policy)
     # Step 12: "Let hash be the result of computing a hash over response.clientDataJSON using SHA-256."
-    client_data_hash = hashlib.sha256(client_data_json).digest()
+    client_data_hash = digest("sha256", client_data_json)
 
     # Step 13: "Perform CBOR decoding on the attestationObject field ... to obtain fmt, authData and attStmt."
     fmt, att_stmt, auth_data = _attestation_object(attestation_object, policy=policy)

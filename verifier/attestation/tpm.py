@@ -8,11 +8,11 @@ live in `tpm_aik`; this module holds the statement's checks, in the spec's order
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from ..certs import check_aaguid_extension, load_x5c
 from ..cose import KTY_EC2, KTY_RSA, Algorithm, CoseKey, verify_signature
+from ..digest import digest
 from ..errors import Code, fail
 from ..policy import Policy
 from . import AttestationContext, StatementResult
@@ -123,8 +123,8 @@ def _check_cert_info(
         raise fail(Code.TPM_CERT_INFO_ATTEST_TYPE_INVALID, f"certInfo.type is 0x{cert_info.type:04x}")
     # "Verify that extraData is set to the hash of attToBeSigned using the hash algorithm employed in "alg"."
     # The TPM signs whatever extraData the caller hands it (w3c/webauthn#791): this is the only binding.
-    # hashlib names cryptography's hash algorithms alike and hashes a short input for a third of the cost.
-    if not hmac.compare_digest(cert_info.extra_data, hashlib.new(alg.hash.name, att_to_be_signed).digest()):
+    # hashlib names cryptography's hash algorithms alike (verifier/digest.py hashes from a prepared context).
+    if not hmac.compare_digest(cert_info.extra_data, digest(alg.hash.name, att_to_be_signed)):
         raise fail(
             Code.TPM_CERT_INFO_EXTRA_DATA_MISMATCH, f"certInfo.extraData is not {alg.name}'s hash of attToBeSigned"
         )
@@ -138,5 +138,5 @@ def _check_cert_info(
     hash_cls = NAME_HASHES.get(name_alg) if name_alg is not None else None
     if hash_cls is None or (name_alg == TPM_ALG_SHA1 and not policy.allow_sha1):
         raise fail(Code.TPM_CERT_INFO_NAME_ALG_UNSUPPORTED, f"attested.name uses unsupported nameAlg {name_alg!r}")
-    if not hmac.compare_digest(name, name[:2] + hashlib.new(hash_cls.name, pub_area.raw).digest()):
+    if not hmac.compare_digest(name, name[:2] + digest(hash_cls.name, pub_area.raw)):
         raise fail(Code.TPM_CERT_INFO_NAME_MISMATCH, "attested.name is not the Name of pubArea")
