@@ -85,8 +85,10 @@ def test_no_attested_data_is_parsed_for_assertions():
     [
         cbor2.dumps({1: 2, 3: -7, -1: 1, -2: bytes(range(32)), -3: bytes(range(32, 64))}),
         cbor2.dumps({1: 1, 3: -8, -1: 6, -2: bytes(range(32))}),
+        cbor2.dumps({1: 3, 3: -257, -1: bytes(range(256)), -2: b"\x01\x00\x01"}),
+        cbor2.dumps({1: 3, 3: -257, -1: bytes(range(256)), -2: b"\x03"}),
     ],
-    ids=["es256", "ed25519"],
+    ids=["es256", "ed25519", "rs256", "rs256-e3"],
 )
 def test_canonical_key_fast_path_equals_the_generic_scan(key):
     from fidoconf.verifier.authdata import _canonical_key

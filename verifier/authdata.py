@@ -129,12 +129,13 @@ def _attested_credential_data(raw: bytes, pos: int, limits: CborLimits) -> tuple
     return aaguid, credential_id, raw[pos:end], params, end
 
 
-#: The CTAP2-canonical encodings of the two key shapes nearly every authenticator emits (ES256 P-256 and EdDSA
-#: Ed25519). Bytes that match one exactly are bytes the strict scan accepts with exactly these parameters
+#: The CTAP2-canonical encodings of the key shapes nearly every authenticator emits (ES256 P-256, EdDSA Ed25519
+#: and RS256 RSA-2048, Windows Hello's). Bytes that match one exactly are bytes the strict scan accepts with exactly these parameters
 #: (tests/test_authdata.py checks that equivalence), so the scan is skipped; anything else takes the generic path.
 _ES256_HEAD = bytes.fromhex("a5010203262001215820")  # {1: 2, 3: -7, -1: 1, -2: h'<32>' ...
 _ES256_Y_HEAD = bytes.fromhex("225820")  # ... -3: h'<32>'}
 _ED25519_HEAD = bytes.fromhex("a4010103272006215820")  # {1: 1, 3: -8, -1: 6, -2: h'<32>'}
+_RS256_HEAD = bytes.fromhex("a401030339010020590100")  # {1: 3, 3: -257, -1: h'<256>', -2: h'<1 to 23>'}
 
 
 def _canonical_key(raw: bytes, pos: int) -> tuple[dict[int, Any], int] | None:
@@ -142,6 +143,11 @@ def _canonical_key(raw: bytes, pos: int) -> tuple[dict[int, Any], int] | None:
         return {1: 2, 3: -7, -1: 1, -2: raw[pos + 10 : pos + 42], -3: raw[pos + 45 : pos + 77]}, pos + 77
     if raw.startswith(_ED25519_HEAD, pos) and len(raw) >= pos + 42:
         return {1: 1, 3: -8, -1: 6, -2: raw[pos + 10 : pos + 42]}, pos + 42
+    if raw.startswith(_RS256_HEAD, pos) and len(raw) > pos + 268 and raw[pos + 267] == 0x21:
+        # -2 (e): a byte string of 1 to 23 bytes, its length in the head byte (0x41 to 0x57).
+        end = pos + 269 + raw[pos + 268] - 0x40
+        if 0x41 <= raw[pos + 268] <= 0x57 and len(raw) >= end:
+            return {1: 3, 3: -257, -1: raw[pos + 11 : pos + 267], -2: raw[pos + 269 : end]}, end
     return None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -39,8 +40,7 @@ _CRITICAL_ALLOWED = frozenset({"2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.17
 _CONSTRAINTS = frozenset({"2.5.29.30", "2.5.29.33", "2.5.29.36", "2.5.29.54"})
 
 
-@dataclass(frozen=True, slots=True)
-class TrustVerdict:
+class TrustVerdict(NamedTuple):
     trusted: bool
     code: Code | None
     reason: str

@@ -8,8 +8,8 @@ bytes are a coded defect (fido2-net-lib #305, "Leftover bytes decoding pubArea")
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NoReturn
+import struct
+from typing import NamedTuple, NoReturn
 
 from cryptography.hazmat.primitives import hashes
 
@@ -53,8 +53,7 @@ ECC_CURVES: dict[int, tuple[int, int]] = {
 RSA_DEFAULT_EXPONENT = 65537
 
 
-@dataclass(frozen=True, slots=True)
-class RsaParms:
+class RsaParms(NamedTuple):
     symmetric: int
     scheme: int
     key_bits: int
@@ -62,17 +61,16 @@ class RsaParms:
     exponent: int
 
 
-@dataclass(frozen=True, slots=True)
-class EccParms:
+class EccParms(NamedTuple):
     symmetric: int
     scheme: int
     curve_id: int
     kdf: int
 
 
-@dataclass(frozen=True, slots=True)
-class PubArea:
-    """TPMT_PUBLIC. `unique` is the RSA modulus, or the ECC point as (x, y)."""
+class PubArea(NamedTuple):
+    """TPMT_PUBLIC. `unique` is the RSA modulus, or the ECC point as (x, y). (These records are NamedTuples: made
+    on every TPM verification, where a frozen dataclass sets each field through object.__setattr__.)"""
 
     type: int
     name_alg: int
@@ -83,8 +81,7 @@ class PubArea:
     raw: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class CertInfo:
+class CertInfo(NamedTuple):
     """TPMS_ATTEST. `attested_*` is the TPMS_CERTIFY_INFO, present only when type is TPM_ST_ATTEST_CERTIFY."""
 
     magic: int
@@ -98,6 +95,20 @@ class CertInfo:
     firmware_version: int
     attested_name: bytes | None
     attested_qualified_name: bytes | None
+
+
+_SIZES = {"B": 1, "H": 2, "I": 4, "Q": 8}
+_PUB_AREA_HEAD = struct.Struct(">HHI")
+_ATTEST_HEAD = struct.Struct(">IH")
+#: TPMS_CLOCK_INFO (Part 2 §10.11.1: clock, resetCount, restartCount, safe), then firmwareVersion.
+_CLOCK_AND_FIRMWARE = struct.Struct(">QIIBQ")
+_CLOCK_FIELDS = (
+    "clockInfo.clock",
+    "clockInfo.resetCount",
+    "clockInfo.restartCount",
+    "clockInfo.safe",
+    "firmwareVersion",
+)
 
 
 class _Reader:
@@ -123,6 +134,15 @@ class _Reader:
         self.pos = end
         return int.from_bytes(self.data[start:end], "big")
 
+    def uints(self, layout: struct.Struct, fields: tuple[str, ...]) -> tuple[int, ...]:
+        """Consecutive big-endian unsigned fields (`layout`, e.g. ">HHI") in one read; when the data runs short,
+        field by field, so the error names the field it ends in."""
+        start = self.pos
+        if start + layout.size <= len(self.data):
+            self.pos = start + layout.size
+            return layout.unpack_from(self.data, start)
+        return tuple(self.uint(_SIZES[kind], field) for kind, field in zip(layout.format[1:], fields, strict=True))
+
     def tpm2b(self, field: str) -> bytes:
         """TPM2B_*: a UINT16 size followed by that many bytes (Part 2 §10.4)."""
         data, start = self.data, self.pos
@@ -146,9 +166,7 @@ class _Reader:
 def parse_pub_area(data: bytes) -> PubArea:
     """TPMT_PUBLIC (Part 2 §12.2.4) for the two key types WebAuthn credentials use: RSA and ECC."""
     r = _Reader(data, what="pubArea", malformed=Code.TPM_PUB_AREA_MALFORMED, trailing=Code.TPM_PUB_AREA_TRAILING_BYTES)
-    key_type = r.uint(2, "type")
-    name_alg = r.uint(2, "nameAlg")
-    object_attributes = r.uint(4, "objectAttributes")
+    key_type, name_alg, object_attributes = r.uints(_PUB_AREA_HEAD, ("type", "nameAlg", "objectAttributes"))
     auth_policy = r.tpm2b("authPolicy")
     parameters: RsaParms | EccParms
     unique: bytes | tuple[bytes, bytes]
@@ -200,16 +218,11 @@ def parse_cert_info(data: bytes) -> CertInfo:
     r = _Reader(
         data, what="certInfo", malformed=Code.TPM_CERT_INFO_MALFORMED, trailing=Code.TPM_CERT_INFO_TRAILING_BYTES
     )
-    magic = r.uint(4, "magic")
-    attest_type = r.uint(2, "type")
+    magic, attest_type = r.uints(_ATTEST_HEAD, ("magic", "type"))
     qualified_signer = r.tpm2b("qualifiedSigner")
     extra_data = r.tpm2b("extraData")
     # TPMS_CLOCK_INFO (Part 2 §10.11.1): clock, resetCount, restartCount, safe.
-    clock = r.uint(8, "clockInfo.clock")
-    reset_count = r.uint(4, "clockInfo.resetCount")
-    restart_count = r.uint(4, "clockInfo.restartCount")
-    safe = r.uint(1, "clockInfo.safe")
-    firmware_version = r.uint(8, "firmwareVersion")
+    clock, reset_count, restart_count, safe, firmware_version = r.uints(_CLOCK_AND_FIRMWARE, _CLOCK_FIELDS)
     name = qualified_name = None
     if attest_type == TPM_ST_ATTEST_CERTIFY:
         # TPMS_CERTIFY_INFO (Part 2 §10.12.3): name, qualifiedName.
