@@ -65,6 +65,8 @@ class ParsedCertificate(NamedTuple):
     extensions_error: str | None
     #: The same extensions by OID (no OID occurs twice in a list that parsed): what every check looks up.
     by_oid: dict[str, RawExtension]
+    #: The signatureAlgorithm OID, dotted (cryptography's reading, taken once).
+    signature_oid: str
 
     @property
     def issuer(self) -> x509.Name:
@@ -146,6 +148,7 @@ def parse_certificate(
             tuple(by_oid.values()),
             error,
             by_oid,
+            cert.signature_algorithm_oid.dotted_string,
         ),
     )
 
@@ -447,11 +450,19 @@ _COMMON_BASIC_CONSTRAINTS: dict[bytes, tuple[bool, int | None]] = {
 
 def read_key_usage_cert_sign(value: bytes) -> bool:
     """Whether a KeyUsage BIT STRING asserts keyCertSign (bit 5, RFC 5280 §4.2.1.3)."""
+    common = _ONE_OCTET_KEY_USAGE.get(value)
+    if common is not None:
+        return common
     start, stop = _only(value, 0, len(value), _BIT_STRING, "KeyUsage")
     bits = value[start:stop]
     if not bits or bits[0] > 7:
         raise DerError("KeyUsage BIT STRING has no unused-bits octet")
     return len(bits) > 1 and bool(bits[1] & 0x04)
+
+
+#: Every keyUsage of one named-bit octet (03 02 <unused bits 0-7> <octet>), what nearly all certificates carry,
+#: read by lookup with the answer the reader above gives.
+_ONE_OCTET_KEY_USAGE = {bytes((_BIT_STRING, 2, unused, octet)): bool(octet & 0x04) for unused in range(8) for octet in range(256)}
 
 
 def generalized_time_before_2050(parsed: ParsedCertificate) -> bool:

@@ -127,7 +127,7 @@ def _load_one(item: object, index: int, names: dict) -> ParsedCertificate:
         # Also touches what cryptography parses lazily (names, validity), so a malformed field is this coded
         # defect now instead of a ValueError in whichever check reads it first.
         reading = parse_certificate(cert, item, names=names)
-        _ = (cert.version, cert.serial_number, cert.signature_algorithm_oid)
+        _ = (cert.version, cert.serial_number)  # signature_algorithm_oid: read by parse_certificate
     except Exception as exc:  # a parse boundary: any parser failure is this one coded defect
         raise fail(
             Code.ATT_STMT_X5C_CERT_INVALID, f"x5c[{index}] is not a DER X.509 certificate: {exc}", index=index

@@ -426,7 +426,7 @@ def _check_x5c(
             return refuse(Code.TRUST_CHAIN_INVALID, problem)
     for index, reading in enumerate(chain):
         issuer = chain[index + 1] if index + 1 < len(chain) else None
-        weak = weak_signature(reading.cert, issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)
+        weak = weak_signature(reading, issuer, f"x5c[{index}]", allow_sha1, min_rsa_bits)
         if weak:
             return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
     return None

@@ -90,15 +90,15 @@ def validity(cert: ParsedCertificate, now: datetime, where: str) -> TrustVerdict
 
 
 def weak_signature(
-    cert: x509.Certificate, issuer: ParsedCertificate | None, where: str, allow_sha1: bool, min_rsa_bits: int
+    reading: ParsedCertificate, issuer: ParsedCertificate | None, where: str, allow_sha1: bool, min_rsa_bits: int
 ) -> str | None:
-    oid = cert.signature_algorithm_oid.dotted_string
+    oid = reading.signature_oid
     if oid in _BROKEN_SIGNATURES or (oid in _SHA1_SIGNATURES and not allow_sha1):
         algorithm = "SHA-1" if oid in _SHA1_SIGNATURES else "MD2/MD5"
         return f"{where} is signed with {algorithm} ({oid}); policy allow_sha1={allow_sha1}"
     if issuer is None or not issuer.has_rsa_key():  # only an RSA issuer key has a size floor to miss
         return None
-    return weak_issuer_key((cert, issuer.cert), min_rsa_bits)
+    return weak_issuer_key((reading.cert, issuer.cert), min_rsa_bits)
 
 
 def weak_issuer_key(path: Sequence[x509.Certificate], min_rsa_bits: int) -> str | None:
@@ -193,7 +193,7 @@ def _walk_check(
             return refuse(Code.TRUST_CHAIN_INVALID, f"{where} ({name}) keyUsage lacks keyCertSign")
     if is_anchor:
         return None
-    weak = weak_signature(cert.cert, path[position + 1], where, allow_sha1, min_rsa_bits)
+    weak = weak_signature(cert, path[position + 1], where, allow_sha1, min_rsa_bits)
     if weak:
         return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
     return _walk_tolerances(cert, path[position + 1].cert, where, extensions, tolerated)
