@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -106,6 +106,9 @@ def _rsa_bits(cert: x509.Certificate) -> int:
     return key.key_size if isinstance(key, rsa.RSAPublicKey) else 0
 
 
+_ONE_SECOND = timedelta(seconds=1)
+
+
 class _AnchorSet:
     """An anchor set prepared once per trust store: readings, a cryptography Store, and a verifier per instant.
 
@@ -129,18 +132,19 @@ class _AnchorSet:
         self.rsa_bits = {id(c): _rsa_bits(c) for c in (*anchors, *(r.cert for r in helpers))}
         # cryptography hands back the very anchor object it was given: its name is written once, here.
         self.names = {id(r.cert): r.subject.rfc4514_string() for r in readings}
-        self._verifier: tuple[datetime, ClientVerifier] | None = None
+        self._verifier: tuple[datetime, datetime, ClientVerifier] | None = None
 
     def verifier(self, now: datetime) -> ClientVerifier:
         # cryptography reads the validation time to the whole second (X.509 times have no finer resolution), so
         # the verifier built for one second serves every verification in that second: one entry, replaced whole.
-        second = now.replace(microsecond=0)
+        # The entry keeps its second's bounds, so finding it takes two comparisons and builds no datetime.
         built = self._verifier
-        if built is not None and built[0] == second:
-            return built[1]
+        if built is not None and built[0] <= now < built[1]:
+            return built[2]
+        second = now.replace(microsecond=0)
         builder = PolicyBuilder().store(self.store).time(second).max_chain_depth(MAX_DEPTH)
         verifier = builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
-        self._verifier = (second, verifier)
+        self._verifier = (second, second + _ONE_SECOND, verifier)
         return verifier
 
     def name_of(self, anchor: x509.Certificate) -> str:
@@ -370,26 +374,18 @@ def _validate(
         )
     # The x5c's own issuers were checked before (_check_x5c); what the library added (helper intermediates, the
     # anchor) is checked here, with the key sizes read once per trust store.
-    weak = _weak_added_issuer(path, chain, anchors.rsa_bits, min_rsa_bits)
+    weak = _weak_added_issuer(path, anchors.rsa_bits, min_rsa_bits)
     if weak:
         return refuse(Code.TRUST_CHAIN_WEAK_SIGNATURE, weak)
     return TrustVerdict(True, None, f"chains to {anchors.name_of(path[-1])}", path)
 
 
-def _weak_added_issuer(
-    path: tuple[x509.Certificate, ...], x5c: tuple[ParsedCertificate, ...], rsa_bits: dict[int, int], min_rsa_bits: int
-) -> str | None:
+def _weak_added_issuer(path: tuple[x509.Certificate, ...], rsa_bits: dict[int, int], min_rsa_bits: int) -> str | None:
+    # The library's path holds the very objects it was handed (ClientVerifier.verify returns them): the x5c's own
+    # certificates, checked by _check_x5c, and the anchors and helpers whose key sizes rsa_bits has.
     for cert in path[1:]:
         bits = rsa_bits.get(id(cert))
-        if bits is None:
-            for reading in x5c:
-                if reading.cert is cert:
-                    break  # checked with the x5c (_check_x5c)
-            else:
-                bits = _rsa_bits(cert)  # not an object the trust store handed over: read it now
-            if bits is None:
-                continue
-        if 0 < bits < min_rsa_bits:
+        if bits is not None and 0 < bits < min_rsa_bits:
             return f"{cert.subject.rfc4514_string()} signs with a {bits}-bit RSA key (< {min_rsa_bits})"
     return None
 
