@@ -71,6 +71,7 @@ def _parse(case: Sample, policy: Policy) -> tuple[str, Any, Any, Any]:
         auth_data.credential_public_key_params,
         min_rsa_bits=policy.min_rsa_bits,
         refuse_weak_ed25519=policy.refuse_weak_ed25519_keys,
+        load_now=obj["fmt"] == "packed" and "x5c" not in obj["attStmt"],  # as verify_registration decides
     )
     return obj["fmt"], obj["attStmt"], auth_data, key
 

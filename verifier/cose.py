@@ -124,8 +124,9 @@ def _build_key(kty: int, crv: int | None, numbers: tuple) -> PublicKey:
         n, e = numbers
         return rsa.RSAPublicNumbers(e, n).public_key()
     except (ValueError, UnsupportedAlgorithm):
-        code = Code.COSE_KEY_POINT_INVALID if kty == KTY_EC2 else Code.COSE_KEY_N_INVALID
-        raise fail(code, "the credential public key is not a key cryptography can load") from None
+        if kty == KTY_EC2:
+            raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve") from None
+        raise fail(Code.COSE_KEY_N_INVALID, "the credential public key is not a key cryptography can load") from None
 
 
 def parse_cose_key(
@@ -136,7 +137,12 @@ def parse_cose_key(
     return cose_key_from_map(params, min_rsa_bits=min_rsa_bits, refuse_weak_ed25519=refuse_weak_ed25519)
 
 
-def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519: bool = False) -> CoseKey:
+def cose_key_from_map(
+    params: object, *, min_rsa_bits: int, refuse_weak_ed25519: bool = False, load_now: bool = False
+) -> CoseKey:
+    """A validated credential public key. `load_now` says the caller will verify a signature with it (self
+    attestation): an EC2 key is then built into an OpenSSL key here, which checks the point as it loads, instead of
+    being checked in Python and built on first use. The key returned is valid either way."""
     if not isinstance(params, dict):
         raise fail(Code.COSE_KEY_TYPE_INVALID, "credential public key is not a CBOR map")
     for label in params:
@@ -161,8 +167,11 @@ def cose_key_from_map(params: object, *, min_rsa_bits: int, refuse_weak_ed25519:
     if extra:
         raise fail(Code.COSE_KEY_PARAM_UNEXPECTED, f"unexpected parameter(s) {sorted(extra)}")
     if kty == KTY_EC2:
-        crv, point = _ec2_point(params, alg)
-        return CoseKey(alg, kty, crv, None, point)
+        crv, point = _ec2_point(params, alg, check_point=not load_now)
+        key = CoseKey(alg, kty, crv, None, point)
+        if load_now:
+            _ = key.public_key
+        return key
     if kty == KTY_RSA:
         return CoseKey(alg, kty, None, None, _rsa_numbers(params, min_rsa_bits))
     crv, public_key = _LOADERS[kty](params, alg, min_rsa_bits)
@@ -201,14 +210,14 @@ def _curve(params: dict, alg: Algorithm) -> int:
     return crv
 
 
-def _ec2_point(params: dict, alg: Algorithm) -> tuple[int, tuple[bytes, bytes]]:
-    """The curve and the (x, y) coordinates of an EC2 key whose point is on the curve."""
+def _ec2_point(params: dict, alg: Algorithm, *, check_point: bool) -> tuple[int, tuple[bytes, bytes]]:
+    """The curve and the (x, y) coordinates of an EC2 key; with `check_point`, one whose point is on the curve."""
     crv = _curve(params, alg)
     size = _EC_CURVES[crv][1]
     x = _bytes_param(params, -2, Code.COSE_KEY_X_MISSING, size, Code.COSE_KEY_X_LENGTH_INVALID)
     # A boolean y is point compression, which WebAuthn's EC2 keys do not use.
     y = _bytes_param(params, -3, Code.COSE_KEY_Y_MISSING, size, Code.COSE_KEY_Y_LENGTH_INVALID)
-    if not ec_point_on_curve(_CURVE_INSTANCES[crv].name, x, y):
+    if check_point and not ec_point_on_curve(_CURVE_INSTANCES[crv].name, x, y):
         raise fail(Code.COSE_KEY_POINT_INVALID, "EC point is not on the curve")
     return crv, (x, y)
 
@@ -269,9 +278,9 @@ def verify_signature(*, public_key: PublicKey, alg: Algorithm, signature: bytes,
 
 
 def _verify_ecdsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data: bytes) -> None:
-    if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != _CURVE_INSTANCES[
-        alg.curves[0]
-    ].name:
+    # The concrete key class first: isinstance against cryptography's ABC runs Python code on every call.
+    is_ec = type(public_key) is _EC_KEY_CLASS or isinstance(public_key, ec.EllipticCurvePublicKey)
+    if not is_ec or public_key.curve.name != _CURVE_NAMES[alg.curves[0]]:
         raise fail(Code.ATT_STMT_ALG_MISMATCH, f"{alg.name} does not fit the signing key")
     try:
         public_key.verify(signature, data, _ECDSA.get(alg.hash) or ec.ECDSA(alg.hash()))
@@ -317,4 +326,15 @@ def _verify_mldsa(public_key: PublicKey, alg: Algorithm, signature: bytes, data:
     public_key.verify(signature, data)
 
 
+_CURVE_NAMES = {crv: curve.name for crv, curve in _CURVE_INSTANCES.items()}
+#: The class cryptography gives EC public keys (what an ABC isinstance check resolves to), from the P-256 base point.
+_EC_KEY_CLASS = type(
+    ec.EllipticCurvePublicKey.from_encoded_point(
+        ec.SECP256R1(),
+        bytes.fromhex(
+            "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+            "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"
+        ),
+    )
+)
 _VERIFIERS = {KTY_EC2: _verify_ecdsa, KTY_OKP: _verify_okp, KTY_RSA: _verify_rsa, KTY_AKP: _verify_mldsa}

@@ -179,6 +179,8 @@ def _verify(
         auth_data.credential_public_key_params,
         min_rsa_bits=policy.min_rsa_bits,
         refuse_weak_ed25519=policy.refuse_weak_ed25519_keys,
+        # Self attestation verifies its signature with the credential key: build it now (a hint; valid either way).
+        load_now=fmt == "packed" and "x5c" not in att_stmt,
     )
     check_convenience_members(response, auth_data=auth_data, key=key)
     # Step 20: "Verify that the "alg" parameter in the credential public key in authData matches the alg
