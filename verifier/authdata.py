@@ -94,16 +94,18 @@ def parse_authenticator_data(raw: bytes, *, limits: CborLimits = DEFAULT_LIMITS)
     if pos != len(raw):
         # With ED clear the data must end after the key (docs/attacks.md A2: junk hidden behind a re-encoded key).
         raise fail(Code.AUTH_DATA_TRAILING_BYTES, f"{len(raw) - pos} byte(s) after the last field", offset=pos)
+    # Positional, in field order (raw, rp_id_hash, flags, sign_count, aaguid, credential_id, credential_public_key,
+    # extensions, credential_public_key_params): keyword binding costs more than the fields' own reading here.
     return AuthenticatorData(
-        raw=raw,
-        rp_id_hash=raw[:32],
-        flags=flags,
-        sign_count=int.from_bytes(raw[33:37], "big"),
-        aaguid=aaguid,
-        credential_id=credential_id,
-        credential_public_key=credential_public_key,
-        extensions=extensions,
-        credential_public_key_params=key_params,
+        raw,
+        raw[:32],
+        flags,
+        int.from_bytes(raw[33:37], "big"),
+        aaguid,
+        credential_id,
+        credential_public_key,
+        extensions,
+        key_params,
     )
 
 

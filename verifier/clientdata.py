@@ -40,7 +40,7 @@ def parse_client_data(raw: bytes, *, policy: Policy) -> ClientData:
         raise fail(Code.CLIENT_DATA_JSON_INVALID, f"clientDataJSON does not parse: {exc}") from None
     if not isinstance(fields, dict):
         raise fail(Code.CLIENT_DATA_JSON_INVALID, "clientDataJSON is not a JSON object")
-    return ClientData(raw=raw, fields=fields)
+    return ClientData(raw, fields)
 
 
 def check_type(client_data: ClientData) -> None:

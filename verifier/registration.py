@@ -207,24 +207,25 @@ def _verify(
         )
         statement, trust = decision.statement, decision.trust
     trusted, trust_code, trust_reason = _assess_trust(statement, auth_data, policy=policy, trust=trust, clock=clock)
+    # Positional, in RegistrationResult's field order: keyword binding of sixteen fields is measurable per call.
     return RegistrationResult(
-        credential_id=raw_id,
-        credential_public_key=auth_data.credential_public_key,
-        alg=key.alg.alg,
-        sign_count=auth_data.sign_count,
-        aaguid=auth_data.aaguid,
-        flags=auth_data.flags,
-        fmt=fmt,
-        attestation_type=statement.attestation_type,
-        trust_path=statement.trust_path,
-        trusted=trusted,
-        trust_code=trust_code,
-        trust_reason=trust_reason,
-        extensions=auth_data.extensions,
-        client_extension_results=_mapping(credential.get("clientExtensionResults")),
+        raw_id,
+        auth_data.credential_public_key,
+        key.alg.alg,
+        auth_data.sign_count,
+        auth_data.aaguid,
+        auth_data.flags,
+        fmt,
+        statement.attestation_type,
+        statement.trust_path,
+        trusted,
+        trust_code,
+        trust_reason,
+        auth_data.extensions,
+        _mapping(credential.get("clientExtensionResults")),
         # _credential_fields has checked that transports, when present, is a list of strings.
-        transports=tuple(response.get("transports") or ()),
-        statement_info=statement.info,
+        tuple(response.get("transports") or ()),
+        statement.info,
     )
 
 
