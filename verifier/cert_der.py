@@ -117,7 +117,11 @@ def parse_certificate(
     if names is None:
         issuer_key, subject_key = simple_name(issuer_der), simple_name(subject_der)
     else:
-        issuer_key, subject_key = _memo_name(names, issuer_der), _memo_name(names, subject_der)
+        # The chain's memo, read inline (twice per certificate of every verification).
+        issuer_key = names[issuer_der] if issuer_der in names else names.setdefault(issuer_der, simple_name(issuer_der))
+        subject_key = (
+            names[subject_der] if subject_der in names else names.setdefault(subject_der, simple_name(subject_der))
+        )
     if issuer_key is None:
         _ = cert.issuer
     if subject_key is None:
@@ -151,13 +155,6 @@ def parse_certificate(
             cert.signature_algorithm_oid.dotted_string,
         ),
     )
-
-
-def _memo_name(names: dict[bytes, SimpleName | None], der: bytes) -> SimpleName | None:
-    if der in names:
-        return names[der]
-    reading = names[der] = simple_name(der)
-    return reading
 
 
 def _key_algorithm(der: bytes, spki: tuple[int, int, int, int]) -> bytes:
@@ -388,10 +385,11 @@ def simple_name(der: bytes) -> SimpleName | None:
             if not value.isascii():
                 return None
         elif tag == _UTF8_STRING:
-            try:
-                value.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
+            if not value.isascii():  # ASCII is UTF-8: decode only what is not
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
         else:
             return None
         out.append((oid, value))

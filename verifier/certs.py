@@ -8,7 +8,6 @@ check never parse the same certificate twice; the functions here take either a c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from cryptography import x509
@@ -44,8 +43,6 @@ __all__ = [
     "RawExtension",
     "X5c",
 ]
-
-_ISO_3166_ALPHA2 = re.compile(r"[A-Z]{2}")
 
 Certificate = x509.Certificate | ParsedCertificate
 
@@ -106,7 +103,8 @@ def load_x5c(value: object, *, min_count: int = 1, names: Mapping[bytes, SimpleN
     readings = [_load_one(value[0], 0, names)]
     # The attestation certificate's key, checked before the later certificates are read (as it always was).
     key = _leaf_key(readings[0].cert)
-    readings.extend(_load_one(item, index, names) for index, item in enumerate(value[1:], start=1))
+    for index in range(1, len(value)):
+        readings.append(_load_one(value[index], index, names))
     return X5c(readings, key)
 
 
@@ -296,8 +294,9 @@ def _check_packed_subject(cert: ParsedCertificate) -> None:
             raise fail(Code.ATT_CERT_SUBJECT_INVALID, f"subject needs exactly one non-empty {key}", field=key)
     # "Subject-C: ISO 3166 code specifying the country where the Authenticator vendor is incorporated
     # (PrintableString)" — the alpha-2 shape; user-assigned codes (AA, the W3C test vectors' C) are ISO 3166 too.
-    if not _ISO_3166_ALPHA2.fullmatch(values["C"][0]):
-        raise fail(Code.ATT_CERT_SUBJECT_INVALID, f"subject C {values['C'][0]!r} is not an ISO 3166 code", field="C")
+    country = values["C"][0]
+    if not (len(country) == 2 and country.isascii() and country.isalpha() and country.isupper()):  # [A-Z]{2}
+        raise fail(Code.ATT_CERT_SUBJECT_INVALID, f"subject C {country!r} is not an ISO 3166 code", field="C")
     # "Subject-OU: Literal string “Authenticator Attestation” (UTF8String)"
     if values["OU"][0] != "Authenticator Attestation":
         raise fail(

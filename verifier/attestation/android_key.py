@@ -50,7 +50,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     _check_authorization_lists(description, require_tee=ctx.policy.android_key_require_tee)
     # "If successful, return implementation-specific values representing attestation type Basic and attestation
     # trust path x5c."
-    return StatementResult(attestation_type="basic", trust_path=chain, info=_info(description))
+    return StatementResult("basic", chain, _info(description))
 
 
 def key_description(cert: Certificate) -> KeyDescription:

@@ -46,7 +46,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
         raise fail(Code.ATT_CERT_PUBLIC_KEY_MISMATCH, "credCert public key is not the credential public key")
     # "If successful, return implementation-specific values representing attestation type Anonymization CA and
     # attestation trust path x5c."
-    return StatementResult(attestation_type="anonca", trust_path=chain)
+    return StatementResult("anonca", chain)
 
 
 def certificate_nonce(cert: Certificate) -> bytes:

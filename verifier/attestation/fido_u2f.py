@@ -46,4 +46,4 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     verify_signature(public_key=cert_key, alg=_ES256, signature=sig, data=verification_data)
     # "If successful, return implementation-specific values representing attestation type Basic, AttCA or
     # uncertainty, and attestation trust path x5c."
-    return StatementResult(attestation_type="basic", trust_path=chain)
+    return StatementResult("basic", chain)

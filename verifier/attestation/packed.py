@@ -36,7 +36,7 @@ def _full(att_stmt: dict, alg, sig: bytes, signed: bytes, ctx: AttestationContex
     check_packed_attestation_certificate(chain.parsed[0], aaguid=ctx.auth_data.aaguid)
     # "If successful, return implementation-specific values representing attestation type Basic, AttCA or
     # uncertainty, and attestation trust path x5c." Without metadata, Basic is the honest claim.
-    return StatementResult(attestation_type="basic", trust_path=chain)
+    return StatementResult("basic", chain)
 
 
 def _self(alg, sig: bytes, signed: bytes, ctx: AttestationContext) -> StatementResult:

@@ -72,7 +72,7 @@ def verify(att_stmt: dict, ctx: AttestationContext) -> StatementResult:
     check_aaguid_extension(chain.parsed[0], aaguid=ctx.auth_data.aaguid)
     # "If successful, return implementation-specific values representing attestation type AttCA and attestation
     # trust path x5c."
-    return StatementResult(attestation_type="attca", trust_path=chain, info=info)
+    return StatementResult("attca", chain, info)
 
 
 def _check_ver(att_stmt: dict) -> None:
