@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.name import _ASN1Type  # the string type of an attribute has no public name
 from cryptography.x509.oid import NameOID
 from fidoconf.verifier import cert_der
-from fidoconf.verifier.der import DerError
+from fidoconf.verifier.cert_names import simple_name
+from fidoconf.verifier.der import DerError, oid_content
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def test_simple_names_read_as_cryptography_reads_them(subject, issuer):
     cert = x509.load_der_x509_certificate(_cert(subject, issuer).public_bytes(serialization.Encoding.DER))
     reading = cert_der.parse_certificate(cert)
     for key, name in ((reading.subject_key, cert.subject), (reading.issuer_key, cert.issuer)):
-        assert key == tuple((cert_der.oid_content(a.oid.dotted_string), a.value.encode()) for a in name)
+        assert key == tuple((oid_content(a.oid.dotted_string), a.value.encode()) for a in name)
     # Equal readings exactly when cryptography's Names are equal (the string type does not count).
     assert (reading.subject_key == reading.issuer_key) == (cert.subject == cert.issuer)
     assert reading.is_self_issued() == (cert.subject == cert.issuer)
@@ -99,14 +100,14 @@ def test_other_names_are_left_to_cryptography(name):
 
 @pytest.mark.parametrize("der", [b"", b"\x30", b"\x31\x00", b"\x30\x03\x31\x01\x30", b"\x30\x00\x00"])
 def test_not_a_simple_name(der):
-    assert cert_der.simple_name(der) is None
+    assert simple_name(der) is None
 
 
 def test_a_printable_string_outside_its_alphabet_is_left_to_cryptography():
     # CN=a@b as a PrintableString: cryptography refuses to even write it ('@' is not in the alphabet).
     good, bad = bytes.fromhex("300e310c300a06035504031303614262"), bytes.fromhex("300e310c300a06035504031303614062")
-    assert cert_der.simple_name(good) == ((bytes.fromhex("550403"), b"aBb"),)
-    assert cert_der.simple_name(bad) is None
+    assert simple_name(good) == ((bytes.fromhex("550403"), b"aBb"),)
+    assert simple_name(bad) is None
 
 
 def test_a_malformed_name_still_fails_at_the_boundary():

@@ -17,7 +17,8 @@ from typing import NamedTuple
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from .der import DerError, header
+from .cert_names import SimpleName, same_name, simple_name
+from .der import DerError, header, oid_content, oid_text
 
 OID_FIDO_GEN_CE_AAGUID = "1.3.6.1.4.1.45724.1.1.4"
 OID_BASIC_CONSTRAINTS = "2.5.29.19"
@@ -78,12 +79,12 @@ class ParsedCertificate(NamedTuple):
 
     def issued_by_name(self, issuer: ParsedCertificate) -> bool:
         """Whether `issuer`'s subject is this certificate's issuer (RFC 5280 name equality, as cryptography's)."""
-        return _same_name(self.issuer_der, self.issuer_key, issuer.subject_der, issuer.subject_key) or (
+        return same_name(self.issuer_der, self.issuer_key, issuer.subject_der, issuer.subject_key) or (
             self.issuer == issuer.subject if self.issuer_key is None or issuer.subject_key is None else False
         )
 
     def is_self_issued(self) -> bool:
-        return _same_name(self.issuer_der, self.issuer_key, self.subject_der, self.subject_key) or (
+        return same_name(self.issuer_der, self.issuer_key, self.subject_der, self.subject_key) or (
             self.issuer == self.subject if self.issuer_key is None or self.subject_key is None else False
         )
 
@@ -273,39 +274,6 @@ def _extension(der: bytes, start: int, stop: int) -> RawExtension:
 _new_tuple = tuple.__new__
 
 
-def oid_text(content: bytes) -> str:
-    """An OBJECT IDENTIFIER's content octets → dotted text (X.690 §8.19); the common extension OIDs by lookup."""
-    known = _KNOWN_OIDS.get(content)
-    if known is not None:
-        return known
-    if not content or content[-1] & 0x80:
-        raise DerError("truncated OBJECT IDENTIFIER")
-    arcs, value, arc_start = [], 0, True
-    for octet in content:
-        if arc_start and octet == 0x80:
-            raise DerError("non-minimal OBJECT IDENTIFIER arc")
-        value = (value << 7) | (octet & 0x7F)
-        arc_start = not octet & 0x80
-        if arc_start:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in (first, arcs[0] - 40 * first, *arcs[1:]))
-
-
-def oid_content(dotted: str) -> bytes:
-    """Dotted text → an OBJECT IDENTIFIER's content octets (the inverse of `oid_text`)."""
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytearray()
-    for arc in (40 * arcs[0] + arcs[1], *arcs[2:]):
-        chunk = [arc & 0x7F]
-        while arc > 0x7F:
-            arc >>= 7
-            chunk.append(0x80 | (arc & 0x7F))
-        out += bytes(reversed(chunk))
-    return bytes(out)
-
-
 #: rsaEncryption (1.2.840.113549.1.1.1) and id-RSASSA-PSS (1.2.840.113549.1.1.10).
 _RSA_KEY_OIDS = frozenset({oid_content("1.2.840.113549.1.1.1"), oid_content("1.2.840.113549.1.1.10")})
 #: Extension OIDs real attestation certificates carry: read by lookup, not arc by arc, on every verification.
@@ -326,86 +294,6 @@ _KNOWN_OIDS = {
         "1.2.840.113635.100.8.2",  # Apple anonymous attestation nonce
     )
 }
-
-
-SimpleName = tuple[tuple[bytes, bytes], ...]
-
-#: Attribute types of the simple shape: CN, C, O, OU, L, ST, serialNumber, domainComponent, emailAddress.
-#: (OID content → whether it is countryName, whose value is two characters.)
-_SIMPLE_NAME_OIDS = {
-    oid_content(dotted): dotted == "2.5.4.6"
-    for dotted in (
-        "2.5.4.3", "2.5.4.6", "2.5.4.10", "2.5.4.11", "2.5.4.7", "2.5.4.8", "2.5.4.5",
-        "0.9.2342.19200300.100.1.25", "1.2.840.113549.1.9.1",
-    )
-}
-_UTF8_STRING, _PRINTABLE_STRING, _IA5_STRING = 0x0C, 0x13, 0x16
-#: X.680 §41.4: the PrintableString characters (deleted by bytes.translate: what remains is not printable).
-_PRINTABLE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?"
-
-
-def simple_name(der: bytes) -> SimpleName | None:
-    """A Name whose every RDN is one attribute of a common type (`_SIMPLE_NAME_OIDS`) with a non-empty UTF8String,
-    PrintableString or IA5String value that is what its type says (a country code two characters): read as
-    ((OID content, value bytes), ...). cryptography parses such a Name without fail, and two of them are equal
-    x509.Names exactly when these readings are equal (a NameAttribute compares OID and decoded text, not the
-    string type; these three types decode as UTF-8). Anything else is None: the caller asks cryptography."""
-    # Runs for every Name of every certificate read: lengths are read inline (a Name of the simple shape is
-    # shorter than 256 bytes, so its length is short form or 0x81 + one octet).
-    size = len(der)
-    if size < 2 or der[0] != _SEQUENCE:
-        return None
-    pos = 2 if der[1] < 0x80 else 3
-    if pos == 3 and (der[1] != 0x81 or size < 3 or der[2] < 0x80):
-        return None
-    if (der[1] if pos == 2 else der[2]) != size - pos:
-        return None
-    out = []
-    while pos < size:
-        # RDN SET { SEQUENCE { OID, value } }, every length in short form.
-        if size - pos < 9 or der[pos] != 0x31 or der[pos + 2] != _SEQUENCE or der[pos + 4] != _OID:
-            return None
-        set_length = der[pos + 1]
-        set_end = pos + 2 + set_length
-        oid_end = pos + 6 + der[pos + 5]
-        if set_length & 0x80 or der[pos + 3] != set_length - 2 or oid_end + 2 > set_end or set_end > size:
-            return None
-        tag, length = der[oid_end], der[oid_end + 1]
-        if length != set_end - oid_end - 2 or not length:
-            return None
-        oid = der[pos + 6 : oid_end]
-        value = der[oid_end + 2 : set_end]
-        country = _SIMPLE_NAME_OIDS.get(oid)
-        if country is None or (country and length != 2):
-            return None
-        if tag == _PRINTABLE_STRING:
-            if value.translate(None, _PRINTABLE):  # printable_string, inline: this runs for every RDN read
-                return None
-        elif tag == _IA5_STRING:
-            if not value.isascii():
-                return None
-        elif tag == _UTF8_STRING:
-            if not value.isascii():  # ASCII is UTF-8: decode only what is not
-                try:
-                    value.decode("utf-8")
-                except UnicodeDecodeError:
-                    return None
-        else:
-            return None
-        out.append((oid, value))
-        pos = set_end
-    return tuple(out)
-
-
-def printable_string(value: bytes) -> bool:
-    """Whether every octet is a PrintableString character (X.680 §41.4)."""
-    return not value.translate(None, _PRINTABLE)
-
-
-def _same_name(der_a: bytes, key_a: SimpleName | None, der_b: bytes, key_b: SimpleName | None) -> bool:
-    """Equal names by their readings: True/False when both are simple (or the bytes are equal), else False and
-    the caller compares x509.Names."""
-    return der_a == der_b or (key_a is not None and key_a == key_b)
 
 
 def read_basic_constraints(value: bytes) -> tuple[bool, int | None]:

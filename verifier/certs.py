@@ -22,14 +22,13 @@ from .cert_der import (
     BasicConstraints,
     ParsedCertificate,
     RawExtension,
-    SimpleName,
     generalized_time_before_2050,
-    oid_content,
     parse_certificate,
     read_basic_constraints,
     read_key_usage_cert_sign,
 )
-from .der import DerError, header
+from .cert_names import SimpleName
+from .der import DerError, header, oid_content
 from .errors import Code, fail
 from .keys import public_key_problem
 

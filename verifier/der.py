@@ -128,3 +128,33 @@ def encoded_children(element: bytes) -> list[bytes]:
         out.append(content[pos:end])
         pos = end
     return out
+
+
+def oid_text(content: bytes) -> str:
+    """An OBJECT IDENTIFIER's content octets → dotted text (X.690 §8.19)."""
+    if not content or content[-1] & 0x80:
+        raise DerError("truncated OBJECT IDENTIFIER")
+    arcs, value, arc_start = [], 0, True
+    for octet in content:
+        if arc_start and octet == 0x80:
+            raise DerError("non-minimal OBJECT IDENTIFIER arc")
+        value = (value << 7) | (octet & 0x7F)
+        arc_start = not octet & 0x80
+        if arc_start:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in (first, arcs[0] - 40 * first, *arcs[1:]))
+
+
+def oid_content(dotted: str) -> bytes:
+    """Dotted text → an OBJECT IDENTIFIER's content octets (the inverse of `oid_text`)."""
+    arcs = [int(a) for a in dotted.split(".")]
+    out = bytearray()
+    for arc in (40 * arcs[0] + arcs[1], *arcs[2:]):
+        chunk = [arc & 0x7F]
+        while arc > 0x7F:
+            arc >>= 7
+            chunk.append(0x80 | (arc & 0x7F))
+        out += bytes(reversed(chunk))
+    return bytes(out)

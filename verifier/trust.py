@@ -9,7 +9,8 @@ Order of the checks, and why:
   2. the x5c on its own: validity at clock() of every certificate, the leaf being an anchor itself (FIDO
      Resp-5 P-3), a root inside x5c (Resp-5 F-10), order and signatures, CA flags, SHA-1 — checked first so
      the code is precise rather than the library's "candidates exhausted";
-  3. cryptography.x509.verification builds and validates the path (attestation extension policies, below);
+  3. cryptography.x509.verification builds and validates the path (attestation extension policies and the
+     prepared anchor set: verifier/trust_anchors.py);
   4. only if the library refuses: an explicit path walk. Attestation PKI is not web PKI: FIDO test roots are v1
      certificates, SHA-1 signatures are allowed by policy in conformance mode, a Feitian leaf writes GeneralizedTime
      before 2050, the FIDO tool's TPM CAs have negative serials. The walk re-checks signatures, validity, CA flags,
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -31,24 +32,18 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.verification import (
-    ClientVerifier,
-    Criticality,
-    ExtensionPolicy,
-    PolicyBuilder,
-    Store,
-    VerificationError,
-)
+from cryptography.x509.verification import VerificationError
 
 from . import certs
-from .cert_der import ParsedCertificate, SimpleName, parse_certificate
+from .cert_der import ParsedCertificate, parse_certificate
+from .cert_names import SimpleName
 from .errors import Code
 from .errors import VerificationError as CodedError
 from .keys import public_key_problem
+from .trust_anchors import AnchorSet
 from .trust_walk import (
     MAX_DEPTH,
     MAX_SIGNATURE_CHECKS,
-    Anchors,
     BudgetExhausted,
     SignatureBudget,
     TrustVerdict,
@@ -65,92 +60,6 @@ __all__ = ["MAX_DEPTH", "MAX_SIGNATURE_CHECKS", "MAX_X5C_LENGTH", "TrustStore", 
 MAX_X5C_LENGTH = MAX_DEPTH
 
 
-def _attestation_policy(base: ExtensionPolicy) -> ExtensionPolicy:
-    # No SAN, EKU or keyUsage requirement (attestation certificates are not TLS clients); any criticality
-    # (FIDO Resp-5 P-4: a root with a critical basicConstraints is fine).
-    agnostic = Criticality.AGNOSTIC
-    for extension_type in (x509.ExtendedKeyUsage, x509.SubjectAlternativeName, x509.CertificatePolicies):
-        base = base.may_be_present(extension_type, agnostic, None)
-    return base
-
-
-# No validator callbacks: what they would check (an issuer is a CA whose keyUsage, if any, allows keyCertSign; the
-# attestation certificate is not a CA) is checked without calling back into Python for every certificate of every
-# verification: for anchors and helper intermediates once per trust store (`_can_issue`: only those that can issue
-# are handed to the library), for the x5c in `_check_x5c` before the library runs.
-_CA_POLICY = _attestation_policy(
-    ExtensionPolicy.permit_all()
-    .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, None)
-    .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, None)
-)
-_EE_POLICY = _attestation_policy(
-    ExtensionPolicy.permit_all()
-    .may_be_present(x509.BasicConstraints, Criticality.AGNOSTIC, None)
-    .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, None)
-)
-
-
-def _can_issue(reading: ParsedCertificate) -> bool:
-    """RFC 5280 §4.2.1.9 and §4.2.1.3: basicConstraints cA true, and keyCertSign if keyUsage is present. A
-    certificate without basicConstraints is left to the library (the CA policy requires the extension) and then
-    to the explicit walk (v1 anchors)."""
-    try:
-        constraints = certs.basic_constraints(reading)
-        return (constraints is None or constraints.ca) and certs.key_usage_allows_cert_sign(reading) is not False
-    except CodedError:
-        return False
-
-
-def _rsa_bits(cert: x509.Certificate) -> int:
-    key = cert.public_key()
-    return key.key_size if isinstance(key, rsa.RSAPublicKey) else 0
-
-
-_ONE_SECOND = timedelta(seconds=1)
-
-
-class _AnchorSet:
-    """An anchor set prepared once per trust store: readings, a cryptography Store, and a verifier per instant.
-
-    The extension policies and the Store are fixed by the trust configuration; only the validation time changes
-    between verifications, so a ClientVerifier is built from the prepared parts once per second (`verifier`)."""
-
-    def __init__(self, anchors: tuple[x509.Certificate, ...], helpers: tuple[ParsedCertificate, ...]) -> None:
-        readings = tuple(parse_certificate(a) for a in anchors)
-        by_subject: dict[x509.Name, tuple[ParsedCertificate, ...]] = {}
-        for reading in readings:
-            by_subject[reading.subject] = (*by_subject.get(reading.subject, ()), reading)
-        self.certs = anchors
-        self.table = Anchors(readings, frozenset(r.der for r in readings), MappingProxyType(by_subject))
-        # The library is handed only the anchors and helper intermediates that can issue (`_can_issue`); the
-        # others stay in `table` and the helpers' readings, where the explicit walk names why they cannot.
-        issuers = [r.cert for r in readings if _can_issue(r)]
-        self.store = Store(issuers) if issuers else None
-        self.helpers = [r.cert for r in helpers if _can_issue(r)]
-        # What the library adds to a path (an anchor, a helper) is checked against the policy's RSA floor: the
-        # key sizes are read here, once (0 for a key that is not RSA).
-        self.rsa_bits = {id(c): _rsa_bits(c) for c in (*anchors, *(r.cert for r in helpers))}
-        # cryptography hands back the very anchor object it was given: its name is written once, here.
-        self.names = {id(r.cert): r.subject.rfc4514_string() for r in readings}
-        self._verifier: tuple[datetime, datetime, ClientVerifier] | None = None
-
-    def verifier(self, now: datetime) -> ClientVerifier:
-        # cryptography reads the validation time to the whole second (X.509 times have no finer resolution), so
-        # the verifier built for one second serves every verification in that second: one entry, replaced whole.
-        # The entry keeps its second's bounds, so finding it takes two comparisons and builds no datetime.
-        built = self._verifier
-        if built is not None and built[0] <= now < built[1]:
-            return built[2]
-        second = now.replace(microsecond=0)
-        builder = PolicyBuilder().store(self.store).time(second).max_chain_depth(MAX_DEPTH)
-        verifier = builder.extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
-        self._verifier = (second, second + _ONE_SECOND, verifier)
-        return verifier
-
-    def name_of(self, anchor: x509.Certificate) -> str:
-        return self.names.get(id(anchor)) or anchor.subject.rfc4514_string()
-
-
 @dataclass(frozen=True)
 class TrustStore:
     """Trust anchors, untrusted helper intermediates, and per-AAGUID anchors (from FIDO metadata).
@@ -165,7 +74,7 @@ class TrustStore:
     anchors_by_aaguid: Mapping[bytes, tuple[x509.Certificate, ...]] = field(default_factory=dict)
     # One prepared anchor set per AAGUID scope and the helper intermediates' readings, built on first use: the
     # verification hot path reuses them (they depend on the configuration only, never on a verification's input).
-    _sets: dict[bytes | None, _AnchorSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _sets: dict[bytes | None, AnchorSet] = field(default_factory=dict, init=False, repr=False, compare=False)
     _helpers: list[tuple[ParsedCertificate, ...]] = field(default_factory=list, init=False, repr=False, compare=False)
     _names: list[Mapping[bytes, SimpleName | None]] = field(default_factory=list, init=False, repr=False, compare=False)
 
@@ -222,12 +131,12 @@ class TrustStore:
     def anchors_for(self, aaguid: bytes | None) -> tuple[x509.Certificate, ...]:
         return self._anchor_set(aaguid).certs
 
-    def _anchor_set(self, aaguid: bytes | None) -> _AnchorSet:
+    def _anchor_set(self, aaguid: bytes | None) -> AnchorSet:
         key = bytes(aaguid) if aaguid is not None and self.anchors_by_aaguid.get(bytes(aaguid)) else None
         found = self._sets.get(key)
         if found is None:
             anchors = self.anchors if key is None else self.anchors_by_aaguid[key]
-            found = self._sets[key] = _AnchorSet(anchors, self._intermediate_readings())
+            found = self._sets[key] = AnchorSet(anchors, self._intermediate_readings())
         return found
 
     def name_readings(self) -> Mapping[bytes, SimpleName | None]:
@@ -352,7 +261,7 @@ def _key_bounds(
 def _validate(
     chain: tuple[ParsedCertificate, ...],
     trust: TrustStore,
-    anchors: _AnchorSet,
+    anchors: AnchorSet,
     now: datetime,
     allow_sha1: bool,
     min_rsa_bits: int,
@@ -392,7 +301,7 @@ def _weak_added_issuer(path: tuple[x509.Certificate, ...], rsa_bits: dict[int, i
 
 def _check_x5c(
     chain: tuple[ParsedCertificate, ...],
-    anchors: _AnchorSet,
+    anchors: AnchorSet,
     *,
     now: datetime,
     allow_sha1: bool,
@@ -430,7 +339,7 @@ def _check_x5c(
 
 def _ca_flags_problem(reading: ParsedCertificate, index: int) -> str | None:
     """RFC 5280 §4.2.1.9 and §4.2.1.3: an issuer is a CA and, with keyUsage present, asserts keyCertSign; the
-    attestation certificate is not a CA. (The library is configured without these checks: see _CA_POLICY.)"""
+    attestation certificate is not a CA. (The library is configured without these checks: see trust_anchors.CA_POLICY.)"""
     try:
         constraints = certs.basic_constraints(reading, index=index)
         cert_sign = certs.key_usage_allows_cert_sign(reading, index=index) if index else None

@@ -17,9 +17,9 @@ from ..cert_der import (
     OID_FIDO_GEN_CE_AAGUID,
     OID_KEY_USAGE,
     ParsedCertificate,
-    oid_content,
-    printable_string,
 )
+from ..cert_names import printable_string
+from ..der import oid_content
 from ..errors import Code, fail
 from ..policy import Policy
 
