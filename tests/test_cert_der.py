@@ -136,3 +136,35 @@ def test_basic_constraints_near_the_common_encodings_are_refused(value):
     # A non-DER BOOLEAN, a negative pathLen, a truncated INTEGER, a trailing byte: none is mistaken for a table entry.
     with pytest.raises(DerError):
         cert_der.read_basic_constraints(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_the_plain_extension_reading_agrees_with_the_full_one(data):
+    """cert_der reads an Extension of a known OID with short-form lengths on a shorter path; with any one byte of a
+    real certificate's extension changed, that path steps aside (None) or reads what the full reader reads."""
+    key = seeded.ec_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ext")]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ext")]))
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2034, 1, 1, tzinfo=dt.UTC))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    der = cert.public_bytes(serialization.Encoding.DER)
+    extension = data.draw(st.sampled_from(list(cert_der.parse_certificate(cert, der).extensions)))
+    # The Extension's content: from its OID to the end of its extnValue.
+    value_at = der.index(extension.value)
+    start = der.rindex(b"\x06\x03\x55\x1d", 0, value_at)
+    stop = value_at + len(extension.value)
+    offset = data.draw(st.integers(start, stop - 1))
+    changed = der[:offset] + bytes([data.draw(st.integers(0, 255))]) + der[offset + 1 :]
+    plain = cert_der._plain_extension(changed, start, stop)
+    if plain is not None:
+        assert plain == cert_der._extension(changed, start, stop)
