@@ -140,7 +140,7 @@ class TrustStore:
         return found
 
     def name_readings(self) -> Mapping[bytes, SimpleName | None]:
-        """The subject Name readings (cert_der.simple_name) of every anchor and helper intermediate, by the Name's
+        """The subject Name readings (cert_names.simple_name) of every anchor and helper intermediate, by the Name's
         DER, read once per trust store: an attestation chain's top certificate names one of them as its issuer, so
         certs.load_x5c starts from these instead of reading that Name again for every verification."""
         if not self._names:
