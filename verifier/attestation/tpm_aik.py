@@ -19,7 +19,7 @@ from ..cert_der import (
     ParsedCertificate,
 )
 from ..cert_names import printable_string
-from ..der import oid_content
+from ..der import DerError, header, oid_content
 from ..errors import Code, fail
 from ..policy import Policy
 
@@ -213,11 +213,13 @@ def plain_aik_identity(reading: ParsedCertificate) -> dict[str, str] | None:
 
 
 def _short_tlv(data: bytes, pos: int, stop: int, tag: int) -> int | None:
-    """The end of a TLV with `tag` and a short-form, non-empty length at data[pos], inside data[:stop]."""
-    if pos + 2 > stop or data[pos] != tag or not 0 < data[pos + 1] < 0x80:
+    """The end of a TLV with `tag` and a short-form, non-empty length at data[pos], inside data[:stop] (read by the
+    project's DER reader; anything else, or anything it refuses, is None)."""
+    try:
+        first, _, content, end = header(data, pos, stop)
+    except DerError:
         return None
-    end = pos + 2 + data[pos + 1]
-    return end if end <= stop else None
+    return end if first == tag and content == pos + 2 and end > content else None
 
 
 def _eku_names_aik(value: bytes) -> bool:
