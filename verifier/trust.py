@@ -147,8 +147,14 @@ class TrustStore:
             certificates = {*self.anchors, *self.intermediates}
             for scoped in self.anchors_by_aaguid.values():
                 certificates.update(scoped)
-            readings = (parse_certificate(c) for c in certificates)
-            self._names.append(MappingProxyType({r.subject_der: r.subject_key for r in readings}))
+            readings = {}
+            for cert in certificates:
+                try:
+                    reading = parse_certificate(cert)
+                except ValueError:  # an anchor the DER walk refuses seeds nothing; the chain check meets it as before
+                    continue
+                readings[reading.subject_der] = reading.subject_key
+            self._names.append(MappingProxyType(readings))
         return self._names[0]
 
     def _intermediate_readings(self) -> tuple[ParsedCertificate, ...]:
