@@ -153,22 +153,21 @@ def raw_extensions(cert: Certificate, *, index: int = 0) -> tuple[RawExtension, 
 
     RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
     """
-    reading = parsed(cert)
-    if reading.extensions_error is not None:
-        raise fail(
-            Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index}: {reading.extensions_error}", index=index
-        )
-    return reading.extensions
+    return _well_formed(cert, index).extensions
 
 
 def find_extension(cert: Certificate, oid: str, *, index: int = 0) -> RawExtension | None:
-    # raw_extensions' check inline: every chain check of every verification comes through here.
+    return _well_formed(cert, index).by_oid.get(oid)
+
+
+def _well_formed(cert: Certificate, index: int) -> ParsedCertificate:
+    """The reading of a certificate whose extension list is DER, else att_cert.extensions.malformed."""
     reading = cert if isinstance(cert, ParsedCertificate) else parsed(cert)
     if reading.extensions_error is not None:
         raise fail(
             Code.ATT_CERT_EXTENSIONS_MALFORMED, f"certificate {index}: {reading.extensions_error}", index=index
         )
-    return reading.by_oid.get(oid)
+    return reading
 
 
 def basic_constraints(cert: Certificate, *, index: int = 0) -> BasicConstraints | None:
